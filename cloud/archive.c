@@ -1,0 +1,421 @@
+/*
+ * archive.c — see archive.h.
+ *
+ * Schema versions are kept in PRAGMA user_version; archive_open applies
+ * each missing step in one transaction. Statements used per message are
+ * prepared once. Costs: one row per stream message plus one per sample;
+ * the commit (fsync) is paid per batch, not per message.
+ */
+#include "archive.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+#include <sqlite3.h>
+
+#include "clock.h"
+#include "log.h"
+
+enum stmt {
+	ST_PUT_MESSAGE,
+	ST_PUT_READING,
+	ST_PUT_BOX,
+	ST_BOX_STATE,
+	ST_PUT_STATUS_LOG,
+	ST_PUT_REJECT,
+	ST_GET_PROGRESS,
+	ST_SET_PROGRESS,
+	ST_SEQS_ABOVE,
+	ST_META_GET,
+	ST_META_SET,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_PUT_MESSAGE] = "INSERT OR IGNORE INTO messages(sender, seq, kind, ts, received_at, payload)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_PUT_READING] = "INSERT OR IGNORE INTO readings(sender, seq, idx, sensor, kind, t, value, unit)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_PUT_BOX] = "INSERT INTO boxes(id, state, version, status_ts, last_seen, last_seq, health, first_seen)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?5)"
+		       " ON CONFLICT(id) DO UPDATE SET state = ?2, version = coalesce(?3, version),"
+		       " status_ts = ?4, last_seen = ?5, last_seq = max(last_seq, ?6),"
+		       " health = coalesce(?7, health)",
+	[ST_BOX_STATE] = "SELECT state FROM boxes WHERE id = ?1",
+	[ST_PUT_STATUS_LOG] = "INSERT INTO status_log(box, state, ts, received_at) VALUES (?1, ?2, ?3, ?4)",
+	[ST_PUT_REJECT] = "INSERT INTO rejects(at, topic, sender, reason, head) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_GET_PROGRESS] = "SELECT acked FROM progress WHERE box = ?1",
+	[ST_SET_PROGRESS] = "INSERT INTO progress(box, acked, max_seen) VALUES (?1, ?2, ?3)"
+			    " ON CONFLICT(box) DO UPDATE SET acked = ?2, max_seen = ?3",
+	[ST_SEQS_ABOVE] = "SELECT seq FROM messages WHERE sender = ?1 AND seq > ?2 ORDER BY seq",
+	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[ST_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2)"
+			" ON CONFLICT(key) DO UPDATE SET value = ?2",
+};
+
+/* Each entry moves the schema from version i to i + 1. */
+static const char *const migrations[] = {
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	"CREATE TABLE messages(sender TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,"
+	" ts TEXT NOT NULL, received_at TEXT NOT NULL, payload TEXT NOT NULL,"
+	" PRIMARY KEY(sender, seq)) WITHOUT ROWID;"
+	"CREATE TABLE readings(sender TEXT NOT NULL, seq INTEGER NOT NULL, idx INTEGER NOT NULL,"
+	" sensor TEXT NOT NULL, kind TEXT NOT NULL, t TEXT NOT NULL, value REAL NOT NULL,"
+	" unit TEXT NOT NULL, PRIMARY KEY(sender, seq, idx)) WITHOUT ROWID;"
+	"CREATE INDEX readings_by_sensor ON readings(sender, sensor, t);"
+	"CREATE INDEX readings_by_time ON readings(t);"
+	"CREATE TABLE boxes(id TEXT PRIMARY KEY, state TEXT NOT NULL, version TEXT,"
+	" status_ts TEXT, last_seen TEXT NOT NULL, first_seen TEXT NOT NULL,"
+	" last_seq INTEGER NOT NULL DEFAULT 0, health TEXT);"
+	"CREATE TABLE status_log(box TEXT NOT NULL, state TEXT NOT NULL, ts TEXT NOT NULL,"
+	" received_at TEXT NOT NULL);"
+	"CREATE INDEX status_log_by_box ON status_log(box, ts);"
+	"CREATE TABLE rejects(id INTEGER PRIMARY KEY, at TEXT NOT NULL, topic TEXT NOT NULL,"
+	" sender TEXT, reason TEXT NOT NULL, head BLOB);"
+	"CREATE TABLE progress(box TEXT PRIMARY KEY, acked INTEGER NOT NULL,"
+	" max_seen INTEGER NOT NULL);",
+};
+
+struct archive {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmt[ST_COUNT];
+};
+
+static int fail(struct archive *a, const char *what)
+{
+	log_error("archive '%s': cannot %s: %s", a->path, what, sqlite3_errmsg(a->db));
+	return -EIO;
+}
+
+static int exec(struct archive *a, const char *sql, const char *what)
+{
+	return sqlite3_exec(a->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(a, what);
+}
+
+static int migrate(struct archive *a)
+{
+	sqlite3_stmt *st;
+	int version = 0;
+	int target = (int)(sizeof migrations / sizeof migrations[0]);
+
+	if (sqlite3_prepare_v2(a->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return fail(a, "read the schema version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > target) {
+		log_error("archive '%s': schema version %d is newer than this build's %d", a->path,
+			  version, target);
+		return -EPROTO;
+	}
+	for (; version < target; version++) {
+		char *bump = g_strdup_printf("PRAGMA user_version = %d", version + 1);
+		int rc = exec(a, "BEGIN IMMEDIATE", "begin a migration");
+
+		if (!rc)
+			rc = exec(a, migrations[version], "migrate the schema");
+		if (!rc)
+			rc = exec(a, bump, "set the schema version");
+		if (!rc)
+			rc = exec(a, "COMMIT", "commit a migration");
+		g_free(bump);
+		if (rc) {
+			archive_rollback(a);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+struct archive *archive_open(const char *path, bool read_only)
+{
+	struct archive *a = calloc(1, sizeof *a);
+	int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+	a->path = strdup(path);
+	if (sqlite3_open_v2(path, &a->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		fail(a, "open");
+		goto out_close;
+	}
+	sqlite3_busy_timeout(a->db, 5000);
+	if (!read_only) {
+		if (exec(a, "PRAGMA journal_mode = WAL", "switch to WAL") ||
+		    exec(a, "PRAGMA synchronous = FULL", "set synchronous") || migrate(a))
+			goto out_close;
+	}
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (read_only && i != ST_META_GET && i != ST_GET_PROGRESS)
+			continue;
+		if (sqlite3_prepare_v3(a->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &a->stmt[i], NULL) != SQLITE_OK) {
+			fail(a, "prepare a statement (is it an archive?)");
+			goto out_close;
+		}
+	}
+	return a;
+
+out_close:
+	archive_close(a);
+	return NULL;
+}
+
+void archive_close(struct archive *a)
+{
+	if (!a)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(a->stmt[i]);
+	sqlite3_close(a->db);
+	free(a->path);
+	free(a);
+}
+
+int archive_begin(struct archive *a)
+{
+	return exec(a, "BEGIN IMMEDIATE", "begin a transaction");
+}
+
+int archive_commit(struct archive *a)
+{
+	return exec(a, "COMMIT", "commit");
+}
+
+void archive_rollback(struct archive *a)
+{
+	if (!sqlite3_get_autocommit(a->db))
+		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Run a prepared write statement whose parameters are bound; reset it. */
+static int step_done(struct archive *a, enum stmt s, const char *what)
+{
+	int rc = sqlite3_step(a->stmt[s]);
+
+	sqlite3_reset(a->stmt[s]);
+	sqlite3_clear_bindings(a->stmt[s]);
+	return rc == SQLITE_DONE ? 0 : fail(a, what);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *text)
+{
+	if (text)
+		sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void now_ts(char *buf)
+{
+	clock_format_ms(clock_wall_ms(), buf);
+}
+
+int archive_put_message(struct archive *a, const char *sender, int64_t seq, const char *kind,
+			const char *ts, const char *payload, size_t len)
+{
+	sqlite3_stmt *st = a->stmt[ST_PUT_MESSAGE];
+	char now[CLOCK_TS_LEN];
+
+	now_ts(now);
+	bind_text(st, 1, sender);
+	sqlite3_bind_int64(st, 2, seq);
+	bind_text(st, 3, kind);
+	bind_text(st, 4, ts);
+	bind_text(st, 5, now);
+	sqlite3_bind_text(st, 6, payload, (int)len, SQLITE_TRANSIENT);
+	if (step_done(a, ST_PUT_MESSAGE, "store a message"))
+		return -EIO;
+	return sqlite3_changes(a->db) > 0;
+}
+
+int archive_put_reading(struct archive *a, const char *sender, int64_t seq, int idx,
+			const char *sensor, const char *kind, const char *t, double value,
+			const char *unit)
+{
+	sqlite3_stmt *st = a->stmt[ST_PUT_READING];
+
+	bind_text(st, 1, sender);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_int(st, 3, idx);
+	bind_text(st, 4, sensor);
+	bind_text(st, 5, kind);
+	bind_text(st, 6, t);
+	sqlite3_bind_double(st, 7, value);
+	bind_text(st, 8, unit);
+	return step_done(a, ST_PUT_READING, "store a reading");
+}
+
+int archive_put_status(struct archive *a, const char *box, bool online, const char *version,
+		       const char *ts, int64_t last_seq, const char *health_json)
+{
+	sqlite3_stmt *st = a->stmt[ST_BOX_STATE];
+	const char *state = online ? "online" : "offline";
+	char now[CLOCK_TS_LEN];
+	bool changed = true;
+
+	bind_text(st, 1, box);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		changed = strcmp((const char *)sqlite3_column_text(st, 0), state) != 0;
+	sqlite3_reset(st);
+	now_ts(now);
+	st = a->stmt[ST_PUT_BOX];
+	bind_text(st, 1, box);
+	bind_text(st, 2, state);
+	bind_text(st, 3, version);
+	bind_text(st, 4, ts);
+	bind_text(st, 5, now);
+	sqlite3_bind_int64(st, 6, last_seq);
+	bind_text(st, 7, health_json);
+	if (step_done(a, ST_PUT_BOX, "store a box's status"))
+		return -EIO;
+	if (!changed)
+		return 0;
+	st = a->stmt[ST_PUT_STATUS_LOG];
+	bind_text(st, 1, box);
+	bind_text(st, 2, state);
+	bind_text(st, 3, ts);
+	bind_text(st, 4, now);
+	return step_done(a, ST_PUT_STATUS_LOG, "log a change of status");
+}
+
+int archive_put_reject(struct archive *a, const char *topic, const char *sender,
+		       const char *reason, const void *head, size_t head_len)
+{
+	sqlite3_stmt *st = a->stmt[ST_PUT_REJECT];
+	char now[CLOCK_TS_LEN];
+
+	now_ts(now);
+	bind_text(st, 1, now);
+	bind_text(st, 2, topic);
+	bind_text(st, 3, sender);
+	bind_text(st, 4, reason);
+	sqlite3_bind_blob(st, 5, head, (int)head_len, SQLITE_TRANSIENT);
+	return step_done(a, ST_PUT_REJECT, "store a reject");
+}
+
+int archive_get_progress(struct archive *a, const char *box, int64_t *acked)
+{
+	sqlite3_stmt *st = a->stmt[ST_GET_PROGRESS];
+	int rc;
+
+	bind_text(st, 1, box);
+	rc = sqlite3_step(st);
+	*acked = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(a, "read progress");
+}
+
+int archive_set_progress(struct archive *a, const char *box, int64_t acked, int64_t max_seen)
+{
+	sqlite3_stmt *st = a->stmt[ST_SET_PROGRESS];
+
+	bind_text(st, 1, box);
+	sqlite3_bind_int64(st, 2, acked);
+	sqlite3_bind_int64(st, 3, max_seen);
+	return step_done(a, ST_SET_PROGRESS, "store progress");
+}
+
+int archive_seqs_above(struct archive *a, const char *box, int64_t after,
+		       void (*fn)(void *ctx, int64_t seq), void *ctx)
+{
+	sqlite3_stmt *st = a->stmt[ST_SEQS_ABOVE];
+	int rc;
+
+	bind_text(st, 1, box);
+	sqlite3_bind_int64(st, 2, after);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(ctx, sqlite3_column_int64(st, 0));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(a, "list archived seqs");
+}
+
+int archive_meta_get(struct archive *a, const char *key, int64_t *value)
+{
+	sqlite3_stmt *st = a->stmt[ST_META_GET];
+	int rc;
+
+	bind_text(st, 1, key);
+	rc = sqlite3_step(st);
+	*value = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(a, "read meta");
+}
+
+int archive_meta_set(struct archive *a, const char *key, int64_t value)
+{
+	sqlite3_stmt *st = a->stmt[ST_META_SET];
+
+	bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, value);
+	return step_done(a, ST_META_SET, "store meta");
+}
+
+/* --- reports ----------------------------------------------------------- */
+
+static const char *const report_sql[] = {
+	[REPORT_BOXES] =
+		"SELECT b.id AS box, b.state, b.version, b.last_seen, b.last_seq,"
+		" coalesce(p.acked, 0) AS acked,"
+		" (SELECT count(*) FROM messages m WHERE m.sender = b.id) AS archived,"
+		" json_extract(b.health, '$.outbox_depth') AS outbox_depth"
+		" FROM boxes b LEFT JOIN progress p ON p.box = b.id"
+		" WHERE ?1 IS NULL OR b.id = ?1 ORDER BY b.id",
+	[REPORT_READINGS] =
+		"SELECT sender AS box, seq, sensor, kind, t, value, unit FROM readings"
+		" WHERE (?1 IS NULL OR sender = ?1) AND (?2 IS NULL OR sensor = ?2)"
+		" AND (?3 IS NULL OR t >= ?3) ORDER BY t DESC, sender, sensor LIMIT ?4",
+	[REPORT_REJECTS] =
+		"SELECT at, topic, sender, reason, CAST(head AS TEXT) AS head FROM rejects"
+		" WHERE ?1 IS NULL OR sender = ?1 ORDER BY id DESC LIMIT ?4",
+};
+
+int archive_report(struct archive *a, enum archive_report report,
+		   const struct archive_filter *f, archive_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	const char *names[32];
+	struct archive_value values[32];
+	int ncols, rc;
+
+	if (sqlite3_prepare_v2(a->db, report_sql[report], -1, &st, NULL) != SQLITE_OK)
+		return fail(a, "prepare a report");
+	bind_text(st, 1, f->box);
+	if (sqlite3_bind_parameter_count(st) >= 3) {
+		bind_text(st, 2, f->sensor);
+		bind_text(st, 3, f->since);
+	}
+	if (sqlite3_bind_parameter_count(st) >= 4)
+		sqlite3_bind_int(st, 4, f->limit > 0 ? f->limit : 100);
+	ncols = MIN(sqlite3_column_count(st), 32);
+	for (int i = 0; i < ncols; i++)
+		names[i] = sqlite3_column_name(st, i);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < ncols; i++) {
+			struct archive_value *v = &values[i];
+
+			memset(v, 0, sizeof *v);
+			switch (sqlite3_column_type(st, i)) {
+			case SQLITE_INTEGER:
+				v->type = VALUE_INT;
+				v->i = sqlite3_column_int64(st, i);
+				break;
+			case SQLITE_FLOAT:
+				v->type = VALUE_REAL;
+				v->r = sqlite3_column_double(st, i);
+				break;
+			case SQLITE_NULL:
+				v->type = VALUE_NULL;
+				break;
+			default:
+				v->type = VALUE_TEXT;
+				v->text = (const char *)sqlite3_column_text(st, i);
+				break;
+			}
+		}
+		fn(ctx, ncols, names, values);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(a, "run a report");
+}

@@ -1,0 +1,104 @@
+/*
+ * bkctl — the regulators' and operators' command line over the archive.
+ *
+ *   bkctl --db FILE boxes    [--box ID] [--json]
+ *   bkctl --db FILE readings [--box ID] [--sensor ID] [--since TS] [--limit N] [--json]
+ *   bkctl --db FILE rejects  [--box ID] [--limit N] [--json]
+ *
+ * It opens the archive read-only, so it is safe beside a running collector.
+ */
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive.h"
+#include "clock.h"
+#include "log.h"
+#include "output.h"
+#include "version.h"
+
+static const struct {
+	const char *name;
+	enum archive_report report;
+	const char *help;
+} commands[] = {
+	{ "boxes", REPORT_BOXES, "boxes seen, their state and delivery progress" },
+	{ "readings", REPORT_READINGS, "sensor readings, newest first" },
+	{ "rejects", REPORT_REJECTS, "messages refused by the collector, newest first" },
+};
+
+int main(int argc, char **argv)
+{
+	char *db = NULL, *box = NULL, *sensor = NULL, *since = NULL;
+	int limit = 0;
+	gboolean json = FALSE, show_version = FALSE;
+	GOptionEntry entries[] = {
+		{ "db", 'd', 0, G_OPTION_ARG_FILENAME, &db, "archive database (SQLite)", "FILE" },
+		{ "json", 'j', 0, G_OPTION_ARG_NONE, &json, "print JSON instead of a table", NULL },
+		{ "box", 'b', 0, G_OPTION_ARG_STRING, &box, "only this box", "ID" },
+		{ "sensor", 's', 0, G_OPTION_ARG_STRING, &sensor, "only this sensor", "ID" },
+		{ "since", 0, 0, G_OPTION_ARG_STRING, &since, "only from this time on",
+		  "2026-01-31T08:00:00.000Z" },
+		{ "limit", 'n', 0, G_OPTION_ARG_INT, &limit, "at most N rows (default 100)", "N" },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &show_version, "print the version", NULL },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL },
+	};
+	GOptionContext *octx = g_option_context_new("COMMAND - query the brightkitchen archive");
+	GString *summary = g_string_new("Commands:");
+	GError *err = NULL;
+	struct archive_filter filter;
+	struct archive *a;
+	struct output *out;
+	int64_t ms;
+	int status = 2;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		g_string_append_printf(summary, "\n  %-10s %s", commands[i].name, commands[i].help);
+	g_option_context_set_summary(octx, summary->str);
+	g_string_free(summary, TRUE);
+	g_option_context_add_main_entries(octx, entries, NULL);
+	if (!g_option_context_parse(octx, &argc, &argv, &err)) {
+		fprintf(stderr, "bkctl: %s\n", err->message);
+		g_error_free(err);
+		goto out;
+	}
+	if (show_version) {
+		printf("bkctl %s\n", BK_VERSION);
+		status = 0;
+		goto out;
+	}
+	if (argc != 2 || !db) {
+		fprintf(stderr, "bkctl: usage: bkctl --db FILE COMMAND (see --help)\n");
+		goto out;
+	}
+	if (since && !clock_parse_ts(since, &ms)) {
+		fprintf(stderr, "bkctl: --since '%s' is not a timestamp like 2026-01-31T08:00:00.000Z\n",
+			since);
+		goto out;
+	}
+	log_init("bkctl", LOG_WARN);
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		a = archive_open(db, true);
+		if (!a) {
+			status = 1;
+			goto out;
+		}
+		filter = (struct archive_filter){ box, sensor, since, limit };
+		out = output_new(json);
+		status = archive_report(a, commands[i].report, &filter, output_row, out) ? 1 : 0;
+		output_finish(out, stdout);
+		archive_close(a);
+		goto out;
+	}
+	fprintf(stderr, "bkctl: unknown command '%s' (see --help)\n", argv[1]);
+out:
+	g_option_context_free(octx);
+	g_free(db);
+	g_free(box);
+	g_free(sensor);
+	g_free(since);
+	return status;
+}

@@ -1,0 +1,390 @@
+/*
+ * collector.c — see collector.h.
+ */
+#include "collector.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "archive.h"
+#include "log.h"
+#include "message.h"
+#include "mqtt_link.h"
+#include "progress.h"
+#include "topic.h"
+
+#define REJECT_HEAD_BYTES 256
+#define REJECT_LOG_PER_PERIOD 20
+
+struct pending {
+	char *topic;
+	char *payload;		/* NUL-terminated copy */
+	size_t len;
+	cJSON *root;		/* NULL for a reject */
+	struct message msg;
+	char *reject_reason;
+};
+
+struct collector {
+	const struct collector_config *cfg;
+	struct archive *archive;
+	struct mqtt_link *link;
+	GPtrArray *batch;		/* of struct pending* */
+	GHashTable *progress;		/* box id → struct progress* */
+	guint flush_source;
+	guint stats_source;
+	int64_t own_seq;		/* the envelope seq of our own messages */
+	uint64_t rejects_logged;	/* in this stats period */
+	struct collector_counters n;
+};
+
+static void pending_free(gpointer data)
+{
+	struct pending *p = data;
+
+	g_free(p->topic);
+	g_free(p->payload);
+	cJSON_Delete(p->root);
+	g_free(p->reject_reason);
+	g_free(p);
+}
+
+static void progress_free(gpointer data)
+{
+	struct progress *p = data;
+
+	progress_release(p);
+	g_free(p);
+}
+
+static void add_seq(void *ctx, int64_t seq)
+{
+	progress_add(ctx, seq);
+}
+
+/* The box's progress, loaded from the archive on first sight. */
+static struct progress *box_progress(struct collector *col, const char *box)
+{
+	struct progress *p = g_hash_table_lookup(col->progress, box);
+	int64_t acked;
+
+	if (p)
+		return p;
+	if (archive_get_progress(col->archive, box, &acked))
+		return NULL;
+	p = g_new0(struct progress, 1);
+	progress_init(p, acked);
+	if (archive_seqs_above(col->archive, box, acked, add_seq, p)) {
+		progress_free(p);
+		return NULL;
+	}
+	g_hash_table_insert(col->progress, g_strdup(box), p);
+	return p;
+}
+
+/* --- writing a batch ------------------------------------------------- */
+
+static int store_readings(struct collector *col, const struct message *m)
+{
+	const cJSON *item;
+	int idx = 0;
+
+	cJSON_ArrayForEach(item, m->u.reading.items) {
+		int rc = archive_put_reading(
+			col->archive, m->env.id, m->env.seq, idx++,
+			cJSON_GetObjectItem(item, "sensor")->valuestring,
+			cJSON_GetObjectItem(item, "kind")->valuestring,
+			cJSON_GetObjectItem(item, "t")->valuestring,
+			cJSON_GetObjectItem(item, "value")->valuedouble,
+			cJSON_GetObjectItem(item, "unit")->valuestring);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int store_status(struct collector *col, const struct message *m)
+{
+	const cJSON *health = cJSON_GetObjectItem(m->root, "health");
+	char *health_json = health ? cJSON_PrintUnformatted(health) : NULL;
+	int rc = archive_put_status(col->archive, m->env.id, m->u.status.online,
+				    m->u.status.version, m->env.ts, m->env.seq, health_json);
+
+	cJSON_free(health_json);
+	return rc;
+}
+
+static int store_one(struct collector *col, struct pending *p, GHashTable *touched)
+{
+	const struct message *m = &p->msg;
+	struct progress *prog;
+	int rc;
+
+	if (!p->root) {
+		col->n.rejected++;
+		return archive_put_reject(col->archive, p->topic, NULL, p->reject_reason, p->payload,
+					  MIN(p->len, REJECT_HEAD_BYTES));
+	}
+	if (m->kind == MSG_STATUS)
+		return store_status(col, m);
+	prog = box_progress(col, m->env.id);
+	if (!prog)
+		return -EIO;
+	rc = archive_put_message(col->archive, m->env.id, m->env.seq, topic_kind_name(m->kind),
+				 m->env.ts, p->payload, p->len);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		col->n.duplicates++;
+	} else {
+		col->n.archived++;
+		if (m->kind == MSG_READING && (rc = store_readings(col, m)))
+			return rc;
+	}
+	progress_add(prog, m->env.seq);
+	g_hash_table_add(touched, (gpointer)m->env.id);
+	return 0;
+}
+
+static void publish_ack(struct collector *col, const char *box, const struct progress *prog,
+			int64_t seq)
+{
+	struct seq_range missing[MESSAGE_MAX_RANGES];
+	struct ack_info a = {
+		.box = box,
+		.acked = prog->acked,
+		.max_seen = progress_max_seen(prog),
+		.missing = missing,
+		.n_missing = progress_missing(prog, missing, MESSAGE_MAX_RANGES),
+	};
+	struct envelope e;
+	char topic[TOPIC_MAX];
+	cJSON *msg;
+	char *text;
+
+	envelope_stamp(&e, col->cfg->id, seq);
+	msg = message_ack(&e, &a);
+	text = cJSON_PrintUnformatted(msg);
+	topic_format(topic, MSG_ACK, box);
+	if (mqtt_link_publish(col->link, topic, text, strlen(text), 1, false) == 0)
+		col->n.acks++;
+	cJSON_free(text);
+	cJSON_Delete(msg);
+}
+
+static void flush_batch(struct collector *col)
+{
+	GHashTable *touched = g_hash_table_new(g_str_hash, g_str_equal);
+	GHashTableIter it;
+	gpointer box;
+	int64_t first_seq = col->own_seq + 1;
+	int rc;
+
+	if (col->batch->len == 0)
+		goto out;
+	rc = archive_begin(col->archive);
+	for (guint i = 0; !rc && i < col->batch->len; i++)
+		rc = store_one(col, g_ptr_array_index(col->batch, i), touched);
+	g_hash_table_iter_init(&it, touched);
+	while (!rc && g_hash_table_iter_next(&it, &box, NULL)) {
+		struct progress *p = g_hash_table_lookup(col->progress, box);
+
+		rc = archive_set_progress(col->archive, box, p->acked, progress_max_seen(p));
+	}
+	/* reserve the seqs of the acks below in the same transaction */
+	if (!rc)
+		rc = archive_meta_set(col->archive, "own_seq",
+				      col->own_seq + g_hash_table_size(touched));
+	if (!rc)
+		rc = archive_commit(col->archive);
+	if (rc) {
+		/* Nothing is acked: the boxes resend. Forget the progress we
+		 * advanced in memory; it is reloaded from the archive. */
+		archive_rollback(col->archive);
+		g_hash_table_iter_init(&it, touched);
+		while (g_hash_table_iter_next(&it, &box, NULL))
+			g_hash_table_remove(col->progress, box);
+		log_error("dropped a batch of %u messages unacknowledged; boxes will resend",
+			  col->batch->len);
+		goto out;
+	}
+	col->n.batches++;
+	col->own_seq += g_hash_table_size(touched);
+	g_hash_table_iter_init(&it, touched);
+	while (g_hash_table_iter_next(&it, &box, NULL))
+		publish_ack(col, box, g_hash_table_lookup(col->progress, box), first_seq++);
+out:
+	g_hash_table_destroy(touched);
+	g_ptr_array_set_size(col->batch, 0);
+}
+
+static gboolean on_idle_flush(gpointer data)
+{
+	struct collector *col = data;
+
+	col->flush_source = 0;
+	flush_batch(col);
+	return G_SOURCE_REMOVE;
+}
+
+/* --- receiving ------------------------------------------------------- */
+
+static void reject(struct collector *col, struct pending *p, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void reject(struct collector *col, struct pending *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	p->reject_reason = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	cJSON_Delete(p->root);
+	p->root = NULL;
+	if (col->rejects_logged++ < REJECT_LOG_PER_PERIOD)
+		log_warn("rejected a message on '%.128s': %s", p->topic, p->reject_reason);
+	else if (col->rejects_logged == REJECT_LOG_PER_PERIOD + 1)
+		log_warn("more rejects this period; see 'bkctl rejects'");
+}
+
+static void ingest(struct collector *col, struct pending *p)
+{
+	struct topic t;
+	struct jcheck jc = { 0 };
+	char err[128];
+	const char *end = NULL;
+
+	if (!topic_parse(p->topic, &t, err, sizeof err)) {
+		reject(col, p, "%s", err);
+		return;
+	}
+	if ((int64_t)p->len > col->cfg->max_payload) {
+		reject(col, p, "payload of %zu bytes exceeds max_payload (%lld)", p->len,
+		       (long long)col->cfg->max_payload);
+		return;
+	}
+	if (t.kind == MSG_CHUNK) {
+		reject(col, p, "clip chunks are not accepted yet");
+		return;
+	}
+	if (strlen(p->payload) != p->len) {
+		reject(col, p, "payload contains a NUL byte at offset %zu", strlen(p->payload));
+		return;
+	}
+	p->root = cJSON_ParseWithLengthOpts(p->payload, p->len + 1, &end, 1);
+	if (!p->root) {
+		reject(col, p, "malformed JSON at byte %ld",
+		       end ? (long)(end - p->payload) : -1L);
+		return;
+	}
+	if (!message_validate(&t, p->root, &p->msg, &jc))
+		reject(col, p, "%s", jc.error);
+}
+
+static void on_mqtt_event(void *ctx, const struct mqtt_event *ev)
+{
+	struct collector *col = ctx;
+	struct pending *p;
+
+	if (ev->kind != MQTT_EVENT_MESSAGE)
+		return;
+	col->n.received++;
+	p = g_new0(struct pending, 1);
+	p->topic = g_strdup(ev->topic);
+	p->payload = g_memdup2(ev->payload, ev->len + 1);
+	p->len = ev->len;
+	ingest(col, p);
+	g_ptr_array_add(col->batch, p);
+	if ((int)col->batch->len >= col->cfg->batch_max)
+		flush_batch(col);
+	else if (!col->flush_source)
+		col->flush_source = g_idle_add(on_idle_flush, col);
+}
+
+static gboolean on_stats(gpointer data)
+{
+	struct collector *col = data;
+
+	log_info("received %llu, archived %llu, duplicates %llu, rejected %llu, acks %llu, batches %llu",
+		 (unsigned long long)col->n.received, (unsigned long long)col->n.archived,
+		 (unsigned long long)col->n.duplicates, (unsigned long long)col->n.rejected,
+		 (unsigned long long)col->n.acks, (unsigned long long)col->n.batches);
+	col->rejects_logged = 0;
+	return G_SOURCE_CONTINUE;
+}
+
+/* --- life cycle ------------------------------------------------------ */
+
+struct collector *collector_new(const struct collector_config *cfg)
+{
+	static const char *const kinds[] = { "status", "reading", "event", "clip", "clip/+/+" };
+	struct collector *col = g_new0(struct collector, 1);
+	char *subs[G_N_ELEMENTS(kinds) + 1] = { 0 };
+	struct mqtt_link_options opt = {
+		.uri = cfg->mqtt.uri,
+		.client_id = cfg->id,
+		.ca_file = cfg->mqtt.ca,
+		.cert_file = cfg->mqtt.cert,
+		.key_file = cfg->mqtt.key,
+		.keepalive_s = cfg->mqtt.keepalive_s,
+		.clean_session = false, /* the broker queues for us while we restart */
+		.subscriptions = (const char *const *)subs,
+		.reconnect_max_ms = cfg->mqtt.reconnect_max_ms,
+		.on_event = on_mqtt_event,
+		.ctx = col,
+	};
+
+	col->cfg = cfg;
+	col->batch = g_ptr_array_new_with_free_func(pending_free);
+	col->progress = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, progress_free);
+	col->archive = archive_open(cfg->archive_path, false);
+	if (!col->archive)
+		goto out_free;
+	if (archive_meta_get(col->archive, "own_seq", &col->own_seq))
+		goto out_free;
+	for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++)
+		subs[i] = g_strdup_printf("$share/%s/" TOPIC_PREFIX "box/+/%s", cfg->share_group,
+					  kinds[i]);
+	col->link = mqtt_link_new(&opt);
+	for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++)
+		g_free(subs[i]);
+	if (!col->link)
+		goto out_free;
+	return col;
+
+out_free:
+	collector_free(col);
+	return NULL;
+}
+
+int collector_start(struct collector *col)
+{
+	col->stats_source = g_timeout_add((guint)col->cfg->stats_period_ms, on_stats, col);
+	return mqtt_link_start(col->link);
+}
+
+void collector_free(struct collector *col)
+{
+	if (!col)
+		return;
+	if (col->archive && col->batch->len)
+		flush_batch(col);
+	if (col->flush_source)
+		g_source_remove(col->flush_source);
+	if (col->stats_source) {
+		g_source_remove(col->stats_source);
+		on_stats(col);
+	}
+	mqtt_link_free(col->link, 1000);
+	archive_close(col->archive);
+	g_ptr_array_free(col->batch, TRUE);
+	g_hash_table_destroy(col->progress);
+	g_free(col);
+}
+
+const struct collector_counters *collector_counters(const struct collector *col)
+{
+	return &col->n;
+}

@@ -1,0 +1,84 @@
+/*
+ * bk-collector — the centre's archivist: subscribes to every box's topics
+ * through a shared subscription, validates, archives, acknowledges.
+ *
+ *   bk-collector -c FILE        run
+ *   bk-collector -c FILE -t     check the configuration and exit
+ */
+#include <glib-unix.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "collector.h"
+#include "collector_config.h"
+#include "log.h"
+#include "version.h"
+
+static gboolean on_signal(gpointer loop)
+{
+	g_main_loop_quit(loop);
+	return G_SOURCE_CONTINUE;
+}
+
+int main(int argc, char **argv)
+{
+	char *config_path = NULL;
+	gboolean test_only = FALSE, show_version = FALSE;
+	GOptionEntry entries[] = {
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "configuration file", "FILE" },
+		{ "test-config", 't', 0, G_OPTION_ARG_NONE, &test_only,
+		  "check the configuration and exit", NULL },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &show_version, "print the version", NULL },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL },
+	};
+	GOptionContext *octx = g_option_context_new("- brightkitchen central collector");
+	GError *err = NULL;
+	struct collector_config cfg;
+	struct collector *col;
+	GMainLoop *loop;
+	int status = EXIT_FAILURE;
+
+	g_option_context_add_main_entries(octx, entries, NULL);
+	if (!g_option_context_parse(octx, &argc, &argv, &err)) {
+		fprintf(stderr, "bk-collector: %s\n", err->message);
+		return 2;
+	}
+	g_option_context_free(octx);
+	if (show_version) {
+		printf("bk-collector %s\n", BK_VERSION);
+		return 0;
+	}
+	if (!config_path) {
+		fprintf(stderr, "bk-collector: no configuration file given (-c FILE)\n");
+		return 2;
+	}
+	log_init("bk-collector", LOG_INFO);
+	if (!collector_config_load(config_path, &cfg))
+		goto out;
+	if (test_only) {
+		printf("configuration OK\n");
+		status = EXIT_SUCCESS;
+		goto out_release;
+	}
+	log_init("bk-collector", cfg.log_level);
+	col = collector_new(&cfg);
+	if (!col)
+		goto out_release;
+	loop = g_main_loop_new(NULL, FALSE);
+	g_unix_signal_add(SIGINT, on_signal, loop);
+	g_unix_signal_add(SIGTERM, on_signal, loop);
+	if (collector_start(col) == 0) {
+		log_info("archiving to '%s'", cfg.archive_path);
+		g_main_loop_run(loop);
+		status = EXIT_SUCCESS;
+	}
+	log_info("stopping");
+	collector_free(col);
+	g_main_loop_unref(loop);
+out_release:
+	collector_config_release(&cfg);
+out:
+	g_free(config_path);
+	return status;
+}

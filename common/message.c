@@ -1,0 +1,259 @@
+/*
+ * message.c — see message.h. Each validator mirrors its schema in
+ * schemas/; tests check the builders' output with both this code and an
+ * independent JSON Schema validator, so the two cannot drift silently.
+ */
+#include "message.h"
+
+#include <string.h>
+
+const char *const message_sensor_kinds[] = {
+	"fridge", "freezer", "cleanroom", "disinfection", "uv_lamp", "rinse", "gas", "generic", NULL,
+};
+
+static cJSON *new_message(const struct envelope *e)
+{
+	cJSON *obj = cJSON_CreateObject();
+
+	envelope_add(obj, e);
+	return obj;
+}
+
+static void add_ts(cJSON *obj, const char *key, int64_t unix_ms)
+{
+	char ts[CLOCK_TS_LEN];
+
+	clock_format_ms(unix_ms, ts);
+	cJSON_AddStringToObject(obj, key, ts);
+}
+
+cJSON *message_reading(const struct envelope *e, const struct reading_sample *s, size_t n)
+{
+	cJSON *obj = new_message(e);
+	cJSON *items = cJSON_AddArrayToObject(obj, "readings");
+
+	for (size_t i = 0; i < n; i++) {
+		cJSON *r = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(r, "sensor", s[i].sensor);
+		cJSON_AddStringToObject(r, "kind", s[i].kind);
+		add_ts(r, "t", s[i].t_ms);
+		cJSON_AddNumberToObject(r, "value", s[i].value);
+		cJSON_AddStringToObject(r, "unit", s[i].unit);
+		cJSON_AddItemToArray(items, r);
+	}
+	return obj;
+}
+
+cJSON *message_status(const struct envelope *e, const struct status_info *st)
+{
+	cJSON *obj = new_message(e);
+
+	cJSON_AddStringToObject(obj, "state", st->online ? "online" : "offline");
+	if (st->version)
+		cJSON_AddStringToObject(obj, "version", st->version);
+	if (st->started_ms)
+		add_ts(obj, "started", st->started_ms);
+	if (st->health) {
+		const struct status_health *h = st->health;
+		cJSON *ho = cJSON_AddObjectToObject(obj, "health");
+
+		cJSON_AddNumberToObject(ho, "outbox_depth", (double)h->outbox_depth);
+		cJSON_AddNumberToObject(ho, "oldest_unacked_s", h->oldest_unacked_s);
+		cJSON_AddNumberToObject(ho, "resends", (double)h->resends);
+		cJSON_AddNumberToObject(ho, "evictions", (double)h->evictions);
+		cJSON_AddNumberToObject(ho, "disk_used_bytes", (double)h->disk_used_bytes);
+		cJSON_AddNumberToObject(ho, "disk_budget_bytes", (double)h->disk_budget_bytes);
+	}
+	if (st->sensors) {
+		cJSON *arr = cJSON_AddArrayToObject(obj, "sensors");
+
+		for (size_t i = 0; i < st->n_sensors; i++) {
+			cJSON *so = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(so, "id", st->sensors[i].id);
+			cJSON_AddStringToObject(so, "kind", st->sensors[i].kind);
+			cJSON_AddStringToObject(so, "state", st->sensors[i].fault ? "fault" : "ok");
+			cJSON_AddItemToArray(arr, so);
+		}
+	}
+	return obj;
+}
+
+cJSON *message_ack(const struct envelope *e, const struct ack_info *a)
+{
+	cJSON *obj = new_message(e);
+	cJSON *missing;
+
+	cJSON_AddStringToObject(obj, "box", a->box);
+	cJSON_AddNumberToObject(obj, "acked", (double)a->acked);
+	cJSON_AddNumberToObject(obj, "max_seen", (double)a->max_seen);
+	missing = cJSON_AddArrayToObject(obj, "missing");
+	for (size_t i = 0; i < a->n_missing; i++) {
+		cJSON *pair = cJSON_CreateArray();
+
+		cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)a->missing[i].first));
+		cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)a->missing[i].last));
+		cJSON_AddItemToArray(missing, pair);
+	}
+	return obj;
+}
+
+/* --- validators ------------------------------------------------------- */
+
+#define SEQ_MAX INT64_C(9007199254740991)
+
+static const char *const status_states[] = { "offline", "online", NULL };
+static const char *const sensor_states[] = { "ok", "fault", NULL };
+
+static bool validate_health(struct jcheck *jc, const cJSON *h)
+{
+	static const char *const keys[] = { "outbox_depth", "oldest_unacked_s", "resends",
+					    "evictions", "disk_used_bytes", "disk_budget_bytes",
+					    NULL };
+	double age;
+
+	jc_prefix(jc, "health.");
+	jc_only_keys(jc, h, keys);
+	jc_int(jc, h, "outbox_depth", false, 0, SEQ_MAX, NULL);
+	if (jc_number(jc, h, "oldest_unacked_s", false, &age) && age < 0)
+		jc_fail(jc, "field 'health.oldest_unacked_s': negative");
+	jc_int(jc, h, "resends", false, 0, SEQ_MAX, NULL);
+	jc_int(jc, h, "evictions", false, 0, SEQ_MAX, NULL);
+	jc_int(jc, h, "disk_used_bytes", false, 0, SEQ_MAX, NULL);
+	jc_int(jc, h, "disk_budget_bytes", false, 0, SEQ_MAX, NULL);
+	jc_prefix(jc, "%s", "");
+	return jc_ok(jc);
+}
+
+static bool validate_status(struct jcheck *jc, const cJSON *root, struct message *m)
+{
+	static const char *const keys[] = { ENVELOPE_KEYS, "state", "version", "started",
+					    "health", "sensors", "cameras", NULL };
+	static const char *const sensor_keys[] = { "id", "kind", "state", NULL };
+	const cJSON *health, *sensors, *item;
+	int i = 0;
+
+	jc_only_keys(jc, root, keys);
+	m->u.status.online = jc_enum(jc, root, "state", true, status_states) == 1;
+	m->u.status.version = jc_string(jc, root, "version", false, 64);
+	jc_timestamp(jc, root, "started", false);
+	health = jc_object(jc, root, "health", false);
+	if (health)
+		validate_health(jc, health);
+	sensors = jc_array(jc, root, "sensors", false, 0, 256);
+	cJSON_ArrayForEach(item, sensors) {
+		jc_prefix(jc, "sensors[%d].", i++);
+		if (!cJSON_IsObject(item))
+			jc_fail(jc, "field '%s': expected an object", jc->prefix);
+		jc_only_keys(jc, item, sensor_keys);
+		jc_ident(jc, item, "id", true, NULL, 63);
+		jc_enum(jc, item, "kind", true, message_sensor_kinds);
+		jc_enum(jc, item, "state", true, sensor_states);
+	}
+	jc_prefix(jc, "%s", "");
+	/* cameras arrive with the video work; until then only an empty list */
+	jc_array(jc, root, "cameras", false, 0, 0);
+	return jc_ok(jc);
+}
+
+static bool validate_reading(struct jcheck *jc, const cJSON *root, struct message *m)
+{
+	static const char *const keys[] = { ENVELOPE_KEYS, "readings", NULL };
+	static const char *const sample_keys[] = { "sensor", "kind", "t", "value", "unit", NULL };
+	const cJSON *items, *item;
+	int i = 0;
+
+	jc_only_keys(jc, root, keys);
+	if (m->env.seq < 1)
+		jc_fail(jc, "field 'seq': stream messages start at 1");
+	items = jc_array(jc, root, "readings", true, 1, MESSAGE_MAX_READINGS);
+	cJSON_ArrayForEach(item, items) {
+		jc_prefix(jc, "readings[%d].", i++);
+		if (!cJSON_IsObject(item))
+			jc_fail(jc, "field '%s': expected an object", jc->prefix);
+		jc_only_keys(jc, item, sample_keys);
+		jc_ident(jc, item, "sensor", true, NULL, 63);
+		jc_enum(jc, item, "kind", true, message_sensor_kinds);
+		jc_timestamp(jc, item, "t", true);
+		jc_number(jc, item, "value", true, NULL);
+		jc_string(jc, item, "unit", true, 16);
+	}
+	jc_prefix(jc, "%s", "");
+	m->u.reading.items = items;
+	return jc_ok(jc);
+}
+
+static bool validate_ack(struct jcheck *jc, const cJSON *root, struct message *m)
+{
+	static const char *const keys[] = { ENVELOPE_KEYS, "box", "acked", "max_seen", "missing",
+					    "clips_verified", "clips_missing", NULL };
+	const cJSON *missing, *pair;
+	int i = 0;
+
+	jc_only_keys(jc, root, keys);
+	m->u.ack.box = jc_string(jc, root, "box", true, ENVELOPE_ID_MAX);
+	jc_int(jc, root, "acked", true, 0, SEQ_MAX, &m->u.ack.acked);
+	jc_int(jc, root, "max_seen", true, 0, SEQ_MAX, &m->u.ack.max_seen);
+	missing = jc_array(jc, root, "missing", true, 0, MESSAGE_MAX_RANGES);
+	cJSON_ArrayForEach(pair, missing) {
+		if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2 ||
+		    !cJSON_IsNumber(cJSON_GetArrayItem(pair, 0)) ||
+		    !cJSON_IsNumber(cJSON_GetArrayItem(pair, 1)) ||
+		    cJSON_GetArrayItem(pair, 0)->valuedouble < 1 ||
+		    cJSON_GetArrayItem(pair, 0)->valuedouble >
+			    cJSON_GetArrayItem(pair, 1)->valuedouble)
+			jc_fail(jc, "field 'missing[%d]': expected [first, last] with 1 <= first <= last",
+				i);
+		i++;
+	}
+	if (jc_ok(jc) && envelope_party(m->u.ack.box) != PARTY_BOX)
+		jc_fail(jc, "field 'box': not a box id");
+	return jc_ok(jc);
+}
+
+bool message_validate(const struct topic *t, const cJSON *root, struct message *m,
+		      struct jcheck *jc)
+{
+	static const enum party senders[MSG_KIND_COUNT] = {
+		[MSG_STATUS] = PARTY_BOX,     [MSG_READING] = PARTY_BOX, [MSG_EVENT] = PARTY_BOX,
+		[MSG_CLIP] = PARTY_BOX,	      [MSG_CHUNK] = PARTY_BOX,	 [MSG_ACK] = PARTY_SERVICE,
+		[MSG_CMD] = PARTY_SERVICE,    [MSG_ALERT] = PARTY_SERVICE,
+		[MSG_TASK] = PARTY_SERVICE,   [MSG_REPORT] = PARTY_HANDHELD,
+	};
+
+	memset(m, 0, sizeof *m);
+	m->kind = t->kind;
+	m->root = root;
+	if (!envelope_read(jc, root, &m->env))
+		return false;
+	if (envelope_party(m->env.id) != senders[t->kind]) {
+		jc_fail(jc, "field 'id': '%s' may not send %s messages", m->env.id,
+			topic_kind_name(t->kind));
+		return false;
+	}
+	/* A box or handheld speaks only in its own subtree; the broker's ACL
+	 * enforces it too, this catches a misconfigured broker. */
+	if ((senders[t->kind] == PARTY_BOX || t->kind == MSG_REPORT) &&
+	    strcmp(m->env.id, t->owner) != 0) {
+		jc_fail(jc, "field 'id': '%s' does not match the topic's '%s'", m->env.id, t->owner);
+		return false;
+	}
+	switch (t->kind) {
+	case MSG_STATUS:
+		return validate_status(jc, root, m);
+	case MSG_READING:
+		return validate_reading(jc, root, m);
+	case MSG_ACK:
+		if (!validate_ack(jc, root, m))
+			return false;
+		if (strcmp(m->u.ack.box, t->owner) != 0)
+			jc_fail(jc, "field 'box': '%s' does not match the topic's '%s'", m->u.ack.box,
+				t->owner);
+		return jc_ok(jc);
+	default:
+		jc_fail(jc, "message: %s messages are not handled by this build",
+			topic_kind_name(t->kind));
+		return false;
+	}
+}

@@ -1,0 +1,107 @@
+/*
+ * message.h — the messages of schemas/: builders that produce them and
+ * validators that check received ones against the same rules.
+ *
+ * Builders return a new cJSON object the caller owns (cJSON_Delete), with
+ * the envelope e in it. Validators never keep pointers into root beyond the
+ * call except where the out-struct says so. Pure, thread-safe.
+ */
+#ifndef BK_MESSAGE_H
+#define BK_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "envelope.h"
+#include "jcheck.h"
+#include "topic.h"
+
+#define MESSAGE_MAX_READINGS 1000
+#define MESSAGE_MAX_RANGES 256
+
+/* Sensor kinds (schemas/reading.json); NULL-terminated. */
+extern const char *const message_sensor_kinds[];
+
+struct reading_sample {
+	const char *sensor;
+	const char *kind;	/* one of message_sensor_kinds */
+	int64_t t_ms;		/* Unix ms */
+	double value;
+	const char *unit;
+};
+
+struct status_health {
+	int64_t outbox_depth;
+	double oldest_unacked_s;
+	int64_t resends;
+	int64_t evictions;
+	int64_t disk_used_bytes;
+	int64_t disk_budget_bytes;
+};
+
+struct status_sensor {
+	const char *id;
+	const char *kind;
+	bool fault;
+};
+
+struct status_info {
+	bool online;
+	const char *version;	/* NULL in the last will */
+	int64_t started_ms;	/* 0: leave out */
+	const struct status_health *health;	/* NULL: leave out */
+	const struct status_sensor *sensors;
+	size_t n_sensors;
+};
+
+/* An inclusive seq range [first, last]. */
+struct seq_range {
+	int64_t first;
+	int64_t last;
+};
+
+struct ack_info {
+	const char *box;
+	int64_t acked;		/* every seq <= acked is accounted for */
+	int64_t max_seen;
+	const struct seq_range *missing;	/* gaps in (acked, max_seen] */
+	size_t n_missing;
+};
+
+cJSON *message_reading(const struct envelope *e, const struct reading_sample *s, size_t n);
+cJSON *message_status(const struct envelope *e, const struct status_info *st);
+cJSON *message_ack(const struct envelope *e, const struct ack_info *a);
+
+/* A received message, checked. Pointers point into the cJSON root. */
+struct message {
+	struct envelope env;
+	enum msg_kind kind;
+	const cJSON *root;
+	union {
+		struct {
+			const cJSON *items;	/* array of checked samples */
+		} reading;
+		struct {
+			bool online;
+			const char *version;	/* may be NULL */
+		} status;
+		struct {
+			const char *box;
+			int64_t acked;
+			int64_t max_seen;
+		} ack;
+	} u;
+};
+
+/*
+ * Check root as a message of kind received on topic t: envelope, the
+ * kind's own fields, and that the sender id matches the topic's owner.
+ * false with jc->error naming the field when it does not conform.
+ */
+bool message_validate(const struct topic *t, const cJSON *root, struct message *m,
+		      struct jcheck *jc);
+
+#endif

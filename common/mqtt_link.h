@@ -1,0 +1,75 @@
+/*
+ * mqtt_link.h — the one module that touches Eclipse Paho (MQTTAsync):
+ * a mutual-TLS MQTT 3.1.1 connection that reconnects by itself with
+ * back-off and delivers its events on the GLib main loop.
+ *
+ * Threads: Paho runs its own threads. Its callbacks only copy what arrived
+ * into a queue and wake the main loop through an eventfd; the handler given
+ * to mqtt_link_new therefore always runs on the thread running the default
+ * GMainContext. Every function here must be called from that thread too.
+ *
+ * Delivery: publish is QoS 0/1 handed to Paho. Paho's acknowledgements are
+ * not a durability guarantee (DESIGN.md, pitfalls); callers that need one
+ * keep their own copy until an application-level ack arrives.
+ */
+#ifndef BK_MQTT_LINK_H
+#define BK_MQTT_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum mqtt_event_kind {
+	MQTT_EVENT_CONNECTED,	 /* subscriptions have been requested */
+	MQTT_EVENT_DISCONNECTED, /* lost, or a connect attempt failed; a retry is scheduled */
+	MQTT_EVENT_MESSAGE,
+};
+
+struct mqtt_event {
+	enum mqtt_event_kind kind;
+	char *topic;		/* MESSAGE: NUL-terminated */
+	void *payload;		/* MESSAGE: len bytes plus a NUL (so text can be parsed in place) */
+	size_t len;
+	char *reason;		/* DISCONNECTED: why, for the log */
+};
+
+/* Called on the main thread; ev and everything in it is freed after return. */
+typedef void (*mqtt_event_fn)(void *ctx, const struct mqtt_event *ev);
+
+struct mqtt_link_options {
+	const char *uri;	/* "ssl://127.0.0.1:8883" */
+	const char *client_id;	/* also the certificate's CN */
+	const char *ca_file;
+	const char *cert_file;
+	const char *key_file;
+	int keepalive_s;
+	bool clean_session;
+	const char *const *subscriptions;	/* NULL-terminated filters, QoS 1 */
+	int reconnect_min_ms;
+	int reconnect_max_ms;
+	mqtt_event_fn on_event;
+	void *ctx;
+};
+
+struct mqtt_link;
+
+/* Create (does not connect yet). Strings are copied. NULL with a log line on error. */
+struct mqtt_link *mqtt_link_new(const struct mqtt_link_options *opt);
+
+/* Set the last will used by the next connect attempt (payload copied). */
+void mqtt_link_set_will(struct mqtt_link *link, const char *topic, const char *payload,
+			bool retained);
+
+/* Start connecting; events follow on the main loop. 0 or -errno. */
+int mqtt_link_start(struct mqtt_link *link);
+
+bool mqtt_link_connected(const struct mqtt_link *link);
+
+/* Hand a message to Paho. 0, -ENOTCONN when not connected, -EAGAIN when Paho's
+ * buffer is full, -EIO otherwise. */
+int mqtt_link_publish(struct mqtt_link *link, const char *topic, const void *payload,
+		      size_t len, int qos, bool retained);
+
+/* Disconnect (waiting up to timeout_ms for in-flight messages), then free. NULL is fine. */
+void mqtt_link_free(struct mqtt_link *link, int timeout_ms);
+
+#endif

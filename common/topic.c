@@ -1,0 +1,111 @@
+/*
+ * topic.c — see topic.h.
+ */
+#include "topic.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[MSG_KIND_COUNT] = {
+	[MSG_STATUS] = "status", [MSG_READING] = "reading", [MSG_EVENT] = "event",
+	[MSG_CLIP] = "clip",	 [MSG_CHUNK] = "chunk",	    [MSG_ACK] = "ack",
+	[MSG_CMD] = "cmd",	 [MSG_ALERT] = "alert",	    [MSG_TASK] = "task",
+	[MSG_REPORT] = "report",
+};
+
+const char *topic_kind_name(enum msg_kind kind)
+{
+	return kind < MSG_KIND_COUNT ? kind_names[kind] : "unknown";
+}
+
+void topic_format(char *buf, enum msg_kind kind, const char *owner)
+{
+	const char *area = kind == MSG_ALERT ? "alert" :
+			   (kind == MSG_TASK || kind == MSG_REPORT) ? "hh" : "box";
+
+	if (kind == MSG_ALERT)
+		snprintf(buf, TOPIC_MAX, TOPIC_PREFIX "alert/%s", owner);
+	else
+		snprintf(buf, TOPIC_MAX, TOPIC_PREFIX "%s/%s/%s", area, owner, kind_names[kind]);
+}
+
+/* Split text on '/' into at most max parts (in place in copy); returns the count. */
+static int split(char *copy, char **parts, int max)
+{
+	int n = 0;
+	char *save = NULL;
+
+	for (char *p = copy;; p = NULL) {
+		char *tok = strtok_r(p, "/", &save);
+
+		if (!tok)
+			break;
+		if (n == max)
+			return max + 1;
+		parts[n++] = tok;
+	}
+	return n;
+}
+
+bool topic_parse(const char *text, struct topic *t, char *err, size_t errlen)
+{
+	char copy[TOPIC_MAX];
+	char *parts[8];
+	int n;
+	size_t len = strlen(text);
+
+	memset(t, 0, sizeof *t);
+	if (len >= TOPIC_MAX || strncmp(text, TOPIC_PREFIX, strlen(TOPIC_PREFIX)) != 0 ||
+	    strstr(text, "//") || text[len - 1] == '/') {
+		snprintf(err, errlen, "topic is not under " TOPIC_PREFIX);
+		return false;
+	}
+	memcpy(copy, text + strlen(TOPIC_PREFIX), len - strlen(TOPIC_PREFIX) + 1);
+	n = split(copy, parts, 6);
+	if (n == 2 && strcmp(parts[0], "alert") == 0) {
+		t->kind = MSG_ALERT;
+	} else if (n == 3 && strcmp(parts[0], "hh") == 0) {
+		if (strcmp(parts[2], "task") == 0)
+			t->kind = MSG_TASK;
+		else if (strcmp(parts[2], "report") == 0)
+			t->kind = MSG_REPORT;
+		else
+			goto unknown;
+	} else if (n == 3 && strcmp(parts[0], "box") == 0) {
+		int k;
+
+		for (k = MSG_STATUS; k <= MSG_CMD; k++) {
+			if (k != MSG_CHUNK && strcmp(parts[2], kind_names[k]) == 0)
+				break;
+		}
+		if (k > MSG_CMD)
+			goto unknown;
+		t->kind = (enum msg_kind)k;
+	} else if (n == 5 && strcmp(parts[0], "box") == 0 && strcmp(parts[2], "clip") == 0) {
+		char *end;
+
+		if (!jc_is_ident(parts[3], ":", sizeof t->clip_id - 1)) {
+			snprintf(err, errlen, "topic has an invalid clip id");
+			return false;
+		}
+		t->chunk = strtol(parts[4], &end, 10);
+		if (*end || parts[4][0] == '-' || parts[4][0] == '+' || t->chunk > 1000000) {
+			snprintf(err, errlen, "topic has an invalid chunk number");
+			return false;
+		}
+		t->kind = MSG_CHUNK;
+		strcpy(t->clip_id, parts[3]);
+	} else {
+		goto unknown;
+	}
+	if (strlen(parts[1]) > ENVELOPE_ID_MAX) {
+		snprintf(err, errlen, "topic names an id longer than %d bytes", ENVELOPE_ID_MAX);
+		return false;
+	}
+	strcpy(t->owner, parts[1]);
+	return true;
+unknown:
+	snprintf(err, errlen, "topic is not a known message kind");
+	return false;
+}

@@ -1,0 +1,47 @@
+/*
+ * topic.h — the MQTT topic tree of DESIGN.md ("Topics", prefix bk/v1):
+ * building a topic for a message kind and parsing one back, strictly.
+ * Pure functions, thread-safe.
+ */
+#ifndef BK_TOPIC_H
+#define BK_TOPIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "envelope.h"
+
+#define TOPIC_PREFIX "bk/v1/"
+#define TOPIC_MAX 256
+
+enum msg_kind {
+	MSG_STATUS,	/* box/{box}/status */
+	MSG_READING,	/* box/{box}/reading */
+	MSG_EVENT,	/* box/{box}/event */
+	MSG_CLIP,	/* box/{box}/clip */
+	MSG_CHUNK,	/* box/{box}/clip/{clip}/{n} (binary) */
+	MSG_ACK,	/* box/{box}/ack */
+	MSG_CMD,	/* box/{box}/cmd */
+	MSG_ALERT,	/* alert/{district} */
+	MSG_TASK,	/* hh/{inspector}/task */
+	MSG_REPORT,	/* hh/{inspector}/report */
+	MSG_KIND_COUNT
+};
+
+struct topic {
+	enum msg_kind kind;
+	char owner[ENVELOPE_ID_MAX + 1];	/* box id, inspector id or district */
+	char clip_id[129];			/* MSG_CHUNK only */
+	long chunk;				/* MSG_CHUNK only */
+};
+
+/* Name of a kind as in schemas/ ("reading"). */
+const char *topic_kind_name(enum msg_kind kind);
+
+/* Write the topic of a message of kind for owner into buf[TOPIC_MAX]. */
+void topic_format(char *buf, enum msg_kind kind, const char *owner);
+
+/* Parse a received topic; false with a reason in err[errlen] if it is not one of ours. */
+bool topic_parse(const char *text, struct topic *t, char *err, size_t errlen);
+
+#endif

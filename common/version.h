@@ -1,0 +1,1 @@
+#define BK_VERSION "0.1.0"

@@ -1,0 +1,456 @@
+/*
+ * edge.c — see edge.h.
+ *
+ * In-flight bookkeeping: `inflight` maps seq → time sent, `sent_order`
+ * holds the same seqs oldest send first, so the ack time-out check looks
+ * only at the head. Both are bounded by the window.
+ */
+#include "edge.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "clock.h"
+#include "log.h"
+#include "message.h"
+#include "mqtt_link.h"
+#include "outbox.h"
+#include "sensor.h"
+#include "topic.h"
+#include "version.h"
+
+G_STATIC_ASSERT(sizeof(gpointer) >= sizeof(int64_t));
+#define SEQ_KEY(seq) ((gpointer)(intptr_t)(seq))
+#define KEY_SEQ(p) ((int64_t)(intptr_t)(p))
+
+struct sample {
+	guint sensor;		/* index into cfg->sensors */
+	int64_t t_ms;
+	double value;
+};
+
+struct sensor_timer {
+	struct edge *e;
+	guint index;
+};
+
+struct edge {
+	const struct edge_config *cfg;
+	struct outbox *outbox;
+	struct mqtt_link *link;
+	GArray *samples;		/* of struct sample, not yet in the outbox */
+	GArray *sensor_timers;		/* of guint source ids */
+	struct sensor_timer *timer_ctx;
+	guint batch_source, status_source, resend_source;
+	int64_t cursor[OUTBOX_CLASSES];	/* last seq sent per class since (re)connect */
+	GHashTable *inflight;		/* seq → mono ms sent */
+	GQueue sent_order;		/* seqs, oldest send first */
+	int64_t acked;			/* the collector's last high-water mark */
+	int64_t started_ms;
+	struct edge_counters n;
+};
+
+static void topic_for(const struct edge *e, enum msg_kind kind, char *buf)
+{
+	topic_format(buf, kind, e->cfg->id);
+}
+
+/* --- status ---------------------------------------------------------- */
+
+static char *status_payload(struct edge *e, bool online)
+{
+	const struct edge_config *cfg = e->cfg;
+	struct status_sensor sensors[256];
+	struct status_health health = { 0 };
+	struct status_info st = { .online = online };
+	int64_t oldest;
+	struct envelope env;
+	cJSON *msg;
+	char *text;
+
+	envelope_stamp(&env, cfg->id, outbox_last_seq(e->outbox));
+	if (online) {
+		oldest = outbox_oldest_ms(e->outbox);
+		health.outbox_depth = outbox_depth(e->outbox);
+		health.oldest_unacked_s = oldest ? MAX(0, clock_wall_ms() - oldest) / 1000.0 : 0;
+		health.resends = (int64_t)e->n.resends;
+		health.evictions = (int64_t)e->n.evictions;
+		health.disk_used_bytes = outbox_disk_bytes(e->outbox);
+		st.version = BK_VERSION;
+		st.started_ms = e->started_ms;
+		st.health = &health;
+		st.n_sensors = MIN(cfg->sensors->len, G_N_ELEMENTS(sensors));
+		for (size_t i = 0; i < st.n_sensors; i++) {
+			const struct sensor *s = g_ptr_array_index(cfg->sensors, i);
+
+			sensors[i] = (struct status_sensor){ s->id, s->kind, s->fault };
+		}
+		st.sensors = sensors;
+	}
+	msg = message_status(&env, &st);
+	text = cJSON_PrintUnformatted(msg);
+	cJSON_Delete(msg);
+	return text;
+}
+
+static void publish_status(struct edge *e, bool online)
+{
+	char topic[TOPIC_MAX];
+	char *text = status_payload(e, online);
+
+	topic_for(e, MSG_STATUS, topic);
+	mqtt_link_publish(e->link, topic, text, strlen(text), 1, true);
+	cJSON_free(text);
+}
+
+/* The last will carries the seq issued when it was set: refreshed before each connect. */
+static void refresh_will(struct edge *e)
+{
+	char topic[TOPIC_MAX];
+	char *text = status_payload(e, false);
+
+	topic_for(e, MSG_STATUS, topic);
+	mqtt_link_set_will(e->link, topic, text, true);
+	cJSON_free(text);
+}
+
+static gboolean on_status_timer(gpointer data)
+{
+	struct edge *e = data;
+
+	if (mqtt_link_connected(e->link))
+		publish_status(e, true);
+	return G_SOURCE_CONTINUE;
+}
+
+/* --- sending --------------------------------------------------------- */
+
+static int send_row(struct edge *e, const struct outbox_row *row)
+{
+	return mqtt_link_publish(e->link, row->topic, row->payload, row->len, 1, false);
+}
+
+static void track_sent(struct edge *e, int64_t seq)
+{
+	g_hash_table_insert(e->inflight, SEQ_KEY(seq), SEQ_KEY(clock_mono_ms()));
+	g_queue_push_tail(&e->sent_order, SEQ_KEY(seq));
+}
+
+/* Send from the outbox, lowest class first, while the window has room. */
+static void pump(struct edge *e)
+{
+	while (mqtt_link_connected(e->link) &&
+	       (int)g_hash_table_size(e->inflight) < e->cfg->window) {
+		struct outbox_row row;
+		int rc = -ENOENT;
+
+		for (int cls = 0; cls < OUTBOX_CLASSES && rc == -ENOENT; cls++)
+			rc = outbox_next(e->outbox, (enum outbox_class)cls, e->cursor[cls], &row);
+		if (rc)
+			return;
+		if (row.seq <= e->acked) {
+			/* acked while we were away: no need to send it */
+			e->cursor[row.cls] = row.seq;
+			outbox_row_clear(&row);
+			continue;
+		}
+		rc = send_row(e, &row);
+		if (rc == 0) {
+			e->cursor[row.cls] = row.seq;
+			if (!g_hash_table_contains(e->inflight, SEQ_KEY(row.seq)))
+				track_sent(e, row.seq);
+			e->n.sent++;
+		}
+		outbox_row_clear(&row);
+		if (rc)
+			return;
+	}
+}
+
+/* Send again what has waited longer than ack_timeout for its ack. */
+static gboolean on_resend_timer(gpointer data)
+{
+	struct edge *e = data;
+	int64_t now = clock_mono_ms();
+	int budget = e->cfg->window;
+
+	while (mqtt_link_connected(e->link) && budget-- > 0 && !g_queue_is_empty(&e->sent_order)) {
+		int64_t seq = KEY_SEQ(g_queue_peek_head(&e->sent_order));
+		gpointer sent;
+		struct outbox_row row;
+
+		if (!g_hash_table_lookup_extended(e->inflight, SEQ_KEY(seq), NULL, &sent)) {
+			g_queue_pop_head(&e->sent_order); /* acked meanwhile */
+			continue;
+		}
+		if (now - KEY_SEQ(sent) < e->cfg->ack_timeout_ms)
+			break;
+		g_queue_pop_head(&e->sent_order);
+		g_hash_table_remove(e->inflight, SEQ_KEY(seq));
+		if (outbox_get(e->outbox, seq, &row) != 0)
+			continue;
+		if (send_row(e, &row) == 0) {
+			track_sent(e, seq);
+			e->n.resends++;
+			log_debug("resent seq %lld after %lld ms without an ack", (long long)seq,
+				  (long long)(now - KEY_SEQ(sent)));
+		} else {
+			/* not sent: give it back to the window so it is tried again */
+			track_sent(e, seq);
+		}
+		outbox_row_clear(&row);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+/* --- acks ------------------------------------------------------------ */
+
+static bool in_ranges(int64_t seq, const cJSON *missing)
+{
+	const cJSON *pair;
+
+	cJSON_ArrayForEach(pair, missing) {
+		if (seq >= cJSON_GetArrayItem(pair, 0)->valuedouble &&
+		    seq <= cJSON_GetArrayItem(pair, 1)->valuedouble)
+			return true;
+	}
+	return false;
+}
+
+static void handle_ack(struct edge *e, const struct message *m)
+{
+	const cJSON *missing = cJSON_GetObjectItem(m->root, "missing");
+	int64_t acked = m->u.ack.acked, max_seen = m->u.ack.max_seen;
+	GHashTableIter it;
+	gpointer key;
+	int deleted;
+
+	e->n.acks++;
+	if (acked > outbox_last_seq(e->outbox)) {
+		log_warn("ack for seq %lld beyond the last issued %lld (outbox replaced?); ignored",
+			 (long long)acked, (long long)outbox_last_seq(e->outbox));
+		return;
+	}
+	if (acked > e->acked) {
+		deleted = outbox_ack(e->outbox, acked);
+		if (deleted < 0)
+			return; /* rows stay; the next ack retries */
+		e->acked = acked;
+	}
+	/* Above the high-water mark, what the collector saw is archived: stop
+	 * timing it. The rows stay until the mark passes them. */
+	g_hash_table_iter_init(&it, e->inflight);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		int64_t seq = KEY_SEQ(key);
+
+		if (seq <= e->acked || (seq <= max_seen && !in_ranges(seq, missing)))
+			g_hash_table_iter_remove(&it);
+	}
+	pump(e);
+}
+
+static void on_message(struct edge *e, const struct mqtt_event *ev)
+{
+	struct topic t;
+	struct message m;
+	struct jcheck jc = { 0 };
+	char err[128];
+	cJSON *root;
+
+	if (!topic_parse(ev->topic, &t, err, sizeof err) || strcmp(t.owner, e->cfg->id) != 0) {
+		log_warn("ignored a message on '%.128s': not for this box", ev->topic);
+		return;
+	}
+	root = cJSON_ParseWithLength(ev->payload, ev->len);
+	if (!root) {
+		log_warn("ignored a malformed message on '%.128s'", ev->topic);
+		return;
+	}
+	if (!message_validate(&t, root, &m, &jc))
+		log_warn("ignored a message on '%.128s': %s", ev->topic, jc.error);
+	else if (t.kind == MSG_ACK)
+		handle_ack(e, &m);
+	cJSON_Delete(root);
+}
+
+static void on_mqtt_event(void *ctx, const struct mqtt_event *ev)
+{
+	struct edge *e = ctx;
+
+	switch (ev->kind) {
+	case MQTT_EVENT_CONNECTED:
+		/* A new connection: everything unacknowledged goes again, alerts first. */
+		memset(e->cursor, 0, sizeof e->cursor);
+		g_hash_table_remove_all(e->inflight);
+		g_queue_clear(&e->sent_order);
+		publish_status(e, true);
+		pump(e);
+		break;
+	case MQTT_EVENT_DISCONNECTED:
+		refresh_will(e);
+		break;
+	case MQTT_EVENT_MESSAGE:
+		on_message(e, ev);
+		break;
+	}
+}
+
+/* --- readings -------------------------------------------------------- */
+
+static void commit_readings(struct edge *e)
+{
+	struct reading_sample rs[MESSAGE_MAX_READINGS];
+	size_t n = MIN(e->samples->len, MESSAGE_MAX_READINGS);
+	char topic[TOPIC_MAX];
+	struct envelope env;
+	int64_t seq = outbox_last_seq(e->outbox) + 1;
+	cJSON *msg;
+	char *text;
+
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const struct sample *s = &g_array_index(e->samples, struct sample, i);
+		const struct sensor *sn = g_ptr_array_index(e->cfg->sensors, s->sensor);
+
+		rs[i] = (struct reading_sample){ sn->id, sn->kind, s->t_ms, s->value, sn->unit };
+	}
+	envelope_stamp(&env, e->cfg->id, seq);
+	msg = message_reading(&env, rs, n);
+	text = cJSON_PrintUnformatted(msg);
+	topic_for(e, MSG_READING, topic);
+	if (outbox_put(e->outbox, seq, OUTBOX_READING, topic, text, strlen(text)) == 0) {
+		e->n.accepted++;
+		g_array_remove_range(e->samples, 0, (guint)n);
+		pump(e);
+	}
+	/* on failure the samples stay and are retried with the next batch */
+	cJSON_free(text);
+	cJSON_Delete(msg);
+}
+
+static gboolean on_batch_timer(gpointer data)
+{
+	commit_readings(data);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_sensor_timer(gpointer data)
+{
+	struct sensor_timer *st = data;
+	struct edge *e = st->e;
+	struct sample s = { .sensor = st->index, .t_ms = clock_wall_ms() };
+
+	if (sensor_read(g_ptr_array_index(e->cfg->sensors, st->index), &s.value) != 0) {
+		e->n.read_errors++;
+		return G_SOURCE_CONTINUE;
+	}
+	g_array_append_val(e->samples, s);
+	if (e->samples->len >= MESSAGE_MAX_READINGS)
+		commit_readings(e);
+	return G_SOURCE_CONTINUE;
+}
+
+/* --- life cycle ------------------------------------------------------ */
+
+struct edge *edge_new(const struct edge_config *cfg)
+{
+	struct edge *e = g_new0(struct edge, 1);
+	char ack_topic[TOPIC_MAX], cmd_topic[TOPIC_MAX];
+	const char *subs[] = { ack_topic, cmd_topic, NULL };
+	struct mqtt_link_options opt = {
+		.uri = cfg->mqtt.uri,
+		.client_id = cfg->id,
+		.ca_file = cfg->mqtt.ca,
+		.cert_file = cfg->mqtt.cert,
+		.key_file = cfg->mqtt.key,
+		.keepalive_s = cfg->mqtt.keepalive_s,
+		.clean_session = false, /* commands sent while we are away wait for us */
+		.subscriptions = subs,
+		.reconnect_max_ms = cfg->mqtt.reconnect_max_ms,
+		.on_event = on_mqtt_event,
+		.ctx = e,
+	};
+
+	e->cfg = cfg;
+	e->samples = g_array_new(FALSE, FALSE, sizeof(struct sample));
+	e->sensor_timers = g_array_new(FALSE, TRUE, sizeof(guint));
+	e->inflight = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_queue_init(&e->sent_order);
+	if (g_mkdir_with_parents(cfg->state_dir, 0700) != 0) {
+		log_error("cannot create the state directory '%s': %s", cfg->state_dir,
+			  g_strerror(errno));
+		goto out_free;
+	}
+	e->outbox = outbox_open(cfg->outbox_path, cfg->outbox_sync_full);
+	if (!e->outbox)
+		goto out_free;
+	topic_for(e, MSG_ACK, ack_topic);
+	topic_for(e, MSG_CMD, cmd_topic);
+	e->link = mqtt_link_new(&opt);
+	if (!e->link)
+		goto out_free;
+	return e;
+
+out_free:
+	edge_free(e);
+	return NULL;
+}
+
+int edge_start(struct edge *e)
+{
+	const struct edge_config *cfg = e->cfg;
+	guint tick = (guint)MIN(1000, cfg->ack_timeout_ms / 4);
+
+	e->started_ms = clock_wall_ms();
+	e->timer_ctx = g_new0(struct sensor_timer, cfg->sensors->len);
+	for (guint i = 0; i < cfg->sensors->len; i++) {
+		const struct sensor *s = g_ptr_array_index(cfg->sensors, i);
+		guint id;
+
+		e->timer_ctx[i] = (struct sensor_timer){ e, i };
+		id = g_timeout_add((guint)s->period_ms, on_sensor_timer, &e->timer_ctx[i]);
+		g_array_append_val(e->sensor_timers, id);
+	}
+	e->batch_source = g_timeout_add((guint)cfg->reading_batch_ms, on_batch_timer, e);
+	e->status_source = g_timeout_add((guint)cfg->status_period_ms, on_status_timer, e);
+	e->resend_source = g_timeout_add(tick, on_resend_timer, e);
+	log_info("box '%s' starting: %u sensors, outbox '%s' at seq %lld with %lld waiting",
+		 cfg->id, cfg->sensors->len, cfg->outbox_path,
+		 (long long)outbox_last_seq(e->outbox), (long long)outbox_depth(e->outbox));
+	refresh_will(e);
+	return mqtt_link_start(e->link);
+}
+
+void edge_free(struct edge *e)
+{
+	if (!e)
+		return;
+	for (guint i = 0; i < e->sensor_timers->len; i++)
+		g_source_remove(g_array_index(e->sensor_timers, guint, i));
+	if (e->batch_source)
+		g_source_remove(e->batch_source);
+	if (e->status_source)
+		g_source_remove(e->status_source);
+	if (e->resend_source)
+		g_source_remove(e->resend_source);
+	if (e->outbox)
+		commit_readings(e);
+	if (e->link && mqtt_link_connected(e->link))
+		publish_status(e, false); /* a clean goodbye: the will is not sent */
+	mqtt_link_free(e->link, 2000);
+	outbox_close(e->outbox);
+	g_array_free(e->samples, TRUE);
+	g_array_free(e->sensor_timers, TRUE);
+	g_free(e->timer_ctx);
+	g_hash_table_destroy(e->inflight);
+	g_queue_clear(&e->sent_order);
+	g_free(e);
+}
+
+const struct edge_counters *edge_counters(const struct edge *e)
+{
+	return &e->n;
+}

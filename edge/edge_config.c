@@ -1,0 +1,105 @@
+/*
+ * edge_config.c — see edge_config.h.
+ */
+#include "edge_config.h"
+
+#include <string.h>
+
+#include "envelope.h"
+#include "sensor.h"
+
+static void load_box(struct config *c, struct edge_config *cfg)
+{
+	static const char *const keys[] = { "id", "state_dir", "log_level", "status_period",
+					    "reading_batch", NULL };
+	char *level;
+
+	config_check_keys(c, "box", keys);
+	cfg->id = config_string(c, "box", "id", NULL);
+	if (cfg->id && envelope_party(cfg->id) != PARTY_BOX)
+		config_problem(c, "box", "id", "'%s' is not a box id (box-…)", cfg->id);
+	cfg->state_dir = config_string(c, "box", "state_dir", "/var/lib/brightkitchen/edge");
+	level = config_string(c, "box", "log_level", "info");
+	if (level && !log_level_parse(level, &cfg->log_level))
+		config_problem(c, "box", "log_level", "'%s' is not debug, info, warn or error",
+			       level);
+	g_free(level);
+	cfg->status_period_ms =
+		config_duration_ms(c, "box", "status_period", 30000, 1000, 3600000);
+	cfg->reading_batch_ms =
+		config_duration_ms(c, "box", "reading_batch", 10000, 100, 3600000);
+}
+
+static void load_outbox(struct config *c, struct edge_config *cfg)
+{
+	static const char *const keys[] = { "path", "sync", "window", "ack_timeout", NULL };
+	char *dflt = g_build_filename(cfg->state_dir ? cfg->state_dir : ".", "outbox.db", NULL);
+	char *sync;
+
+	config_check_keys(c, "outbox", keys);
+	cfg->outbox_path = config_string(c, "outbox", "path", dflt);
+	g_free(dflt);
+	sync = config_string(c, "outbox", "sync", "full");
+	cfg->outbox_sync_full = !sync || strcmp(sync, "normal") != 0;
+	if (sync && strcmp(sync, "full") && strcmp(sync, "normal"))
+		config_problem(c, "outbox", "sync", "'%s' is not full or normal", sync);
+	g_free(sync);
+	cfg->window = (int)config_int(c, "outbox", "window", 256, 1, 10000);
+	cfg->ack_timeout_ms = config_duration_ms(c, "outbox", "ack_timeout", 15000, 500, 600000);
+}
+
+static void load_sensors(struct config *c, struct edge_config *cfg)
+{
+	gsize n = 0;
+	char **groups = g_key_file_get_groups(c->kf, &n);
+
+	for (gsize i = 0; i < n; i++) {
+		struct sensor *s;
+
+		if (!g_str_has_prefix(groups[i], "sensor "))
+			continue;
+		for (guint j = 0; j < cfg->sensors->len; j++) {
+			struct sensor *other = g_ptr_array_index(cfg->sensors, j);
+
+			if (!strcmp(other->id, groups[i] + strlen("sensor ")))
+				config_problem(c, groups[i], NULL, "duplicate sensor id");
+		}
+		s = sensor_new(c, groups[i]);
+		if (s)
+			g_ptr_array_add(cfg->sensors, s);
+	}
+	g_strfreev(groups);
+}
+
+bool edge_config_load(const char *path, struct edge_config *cfg)
+{
+	static const char *const groups[] = { "box", "mqtt", "outbox", NULL };
+	static const char *const prefixes[] = { "sensor ", NULL };
+	struct config c = { 0 };
+	bool ok;
+
+	memset(cfg, 0, sizeof *cfg);
+	cfg->sensors = g_ptr_array_new_with_free_func((GDestroyNotify)sensor_free);
+	if (config_load(&c, path)) {
+		config_check_groups(&c, groups, prefixes);
+		load_box(&c, cfg);
+		mqtt_settings_load(&c, &cfg->mqtt, NULL);
+		load_outbox(&c, cfg);
+		load_sensors(&c, cfg);
+	}
+	ok = config_ok(&c);
+	config_print_problems(&c, stderr);
+	config_release(&c);
+	return ok;
+}
+
+void edge_config_release(struct edge_config *cfg)
+{
+	g_free(cfg->id);
+	g_free(cfg->state_dir);
+	g_free(cfg->outbox_path);
+	mqtt_settings_release(&cfg->mqtt);
+	if (cfg->sensors)
+		g_ptr_array_free(cfg->sensors, TRUE);
+	memset(cfg, 0, sizeof *cfg);
+}

@@ -1,0 +1,235 @@
+/*
+ * outbox.c — see outbox.h.
+ *
+ * Cost: one transaction (one fsync with FULL) per accepted message; the
+ * readings of a period are batched into one message, so a box commits a
+ * few times a minute in normal operation.
+ */
+#include "outbox.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib.h>
+#include <sqlite3.h>
+
+#include "clock.h"
+#include "log.h"
+
+enum stmt { ST_PUT, ST_SET_LAST, ST_ACK, ST_NEXT, ST_GET, ST_DEPTH, ST_OLDEST, ST_COUNT };
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_PUT] = "INSERT INTO outbox(seq, class, topic, payload, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_SET_LAST] = "UPDATE meta SET last_seq = ?1",
+	[ST_ACK] = "DELETE FROM outbox WHERE seq <= ?1",
+	[ST_NEXT] = "SELECT seq, class, topic, payload, created_ms FROM outbox"
+		    " WHERE class = ?1 AND seq > ?2 ORDER BY seq LIMIT 1",
+	[ST_GET] = "SELECT seq, class, topic, payload, created_ms FROM outbox WHERE seq = ?1",
+	[ST_DEPTH] = "SELECT count(*) FROM outbox",
+	[ST_OLDEST] = "SELECT min(created_ms) FROM outbox",
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS meta(last_seq INTEGER NOT NULL);"
+	"INSERT INTO meta(last_seq) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM meta);"
+	"CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY, class INTEGER NOT NULL,"
+	" topic TEXT NOT NULL, payload BLOB NOT NULL, created_ms INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS outbox_by_class ON outbox(class, seq);";
+
+struct outbox {
+	sqlite3 *db;
+	char *path;
+	int64_t last_seq;
+	sqlite3_stmt *stmt[ST_COUNT];
+};
+
+static int fail(const struct outbox *o, const char *what)
+{
+	log_error("outbox '%s': cannot %s: %s", o->path, what, sqlite3_errmsg(o->db));
+	return -EIO;
+}
+
+static int exec(struct outbox *o, const char *sql, const char *what)
+{
+	return sqlite3_exec(o->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(o, what);
+}
+
+struct outbox *outbox_open(const char *path, bool sync_full)
+{
+	struct outbox *o = g_new0(struct outbox, 1);
+	sqlite3_stmt *st;
+
+	o->path = g_strdup(path);
+	if (sqlite3_open_v2(path, &o->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				  SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		fail(o, "open");
+		goto out_close;
+	}
+	sqlite3_busy_timeout(o->db, 5000);
+	if (exec(o, "PRAGMA journal_mode = WAL", "switch to WAL") ||
+	    exec(o, sync_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+		 "set synchronous") ||
+	    exec(o, schema, "create the schema"))
+		goto out_close;
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(o->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &o->stmt[i],
+				       NULL) != SQLITE_OK) {
+			fail(o, "prepare a statement");
+			goto out_close;
+		}
+	}
+	/* the larger of meta and the rows: meta may lag if an older build wrote rows */
+	if (sqlite3_prepare_v2(o->db,
+			       "SELECT max((SELECT last_seq FROM meta),"
+			       " coalesce((SELECT max(seq) FROM outbox), 0))",
+			       -1, &st, NULL) != SQLITE_OK) {
+		fail(o, "read the last seq");
+		goto out_close;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o->last_seq = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return o;
+
+out_close:
+	outbox_close(o);
+	return NULL;
+}
+
+void outbox_close(struct outbox *o)
+{
+	if (!o)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(o->stmt[i]);
+	sqlite3_close(o->db);
+	g_free(o->path);
+	g_free(o);
+}
+
+int64_t outbox_last_seq(const struct outbox *o)
+{
+	return o->last_seq;
+}
+
+static int step_done(struct outbox *o, enum stmt s, const char *what)
+{
+	int rc = sqlite3_step(o->stmt[s]);
+
+	sqlite3_reset(o->stmt[s]);
+	return rc == SQLITE_DONE ? 0 : fail(o, what);
+}
+
+int outbox_put(struct outbox *o, int64_t seq, enum outbox_class cls, const char *topic,
+	       const char *payload, size_t len)
+{
+	sqlite3_stmt *st = o->stmt[ST_PUT];
+
+	if (seq != o->last_seq + 1) {
+		log_error("outbox '%s': seq %lld out of order (last %lld)", o->path, (long long)seq,
+			  (long long)o->last_seq);
+		return -EINVAL;
+	}
+	if (exec(o, "BEGIN IMMEDIATE", "begin"))
+		return -EIO;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int(st, 2, cls);
+	sqlite3_bind_text(st, 3, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, payload, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, clock_wall_ms());
+	sqlite3_bind_int64(o->stmt[ST_SET_LAST], 1, seq);
+	if (step_done(o, ST_PUT, "store a message") ||
+	    step_done(o, ST_SET_LAST, "store the last seq") || exec(o, "COMMIT", "commit")) {
+		sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+		return -EIO;
+	}
+	o->last_seq = seq;
+	return 0;
+}
+
+int outbox_ack(struct outbox *o, int64_t acked)
+{
+	sqlite3_bind_int64(o->stmt[ST_ACK], 1, acked);
+	if (step_done(o, ST_ACK, "delete acknowledged rows"))
+		return -EIO;
+	return sqlite3_changes(o->db);
+}
+
+static int read_row(struct outbox *o, enum stmt s, struct outbox_row *row)
+{
+	sqlite3_stmt *st = o->stmt[s];
+	int rc = sqlite3_step(st);
+
+	memset(row, 0, sizeof *row);
+	if (rc == SQLITE_ROW) {
+		row->seq = sqlite3_column_int64(st, 0);
+		row->cls = (enum outbox_class)sqlite3_column_int(st, 1);
+		row->topic = g_strdup((const char *)sqlite3_column_text(st, 2));
+		row->len = (size_t)sqlite3_column_bytes(st, 3);
+		row->payload = g_memdup2(sqlite3_column_blob(st, 3), row->len + 1);
+		row->payload[row->len] = '\0';
+		row->created_ms = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? -ENOENT : fail(o, "read a row");
+}
+
+int outbox_next(struct outbox *o, enum outbox_class cls, int64_t after, struct outbox_row *row)
+{
+	sqlite3_bind_int(o->stmt[ST_NEXT], 1, cls);
+	sqlite3_bind_int64(o->stmt[ST_NEXT], 2, after);
+	return read_row(o, ST_NEXT, row);
+}
+
+int outbox_get(struct outbox *o, int64_t seq, struct outbox_row *row)
+{
+	sqlite3_bind_int64(o->stmt[ST_GET], 1, seq);
+	return read_row(o, ST_GET, row);
+}
+
+void outbox_row_clear(struct outbox_row *row)
+{
+	g_free(row->topic);
+	g_free(row->payload);
+	memset(row, 0, sizeof *row);
+}
+
+static int64_t scalar(struct outbox *o, enum stmt s)
+{
+	int64_t v = 0;
+
+	if (sqlite3_step(o->stmt[s]) == SQLITE_ROW)
+		v = sqlite3_column_int64(o->stmt[s], 0);
+	sqlite3_reset(o->stmt[s]);
+	return v;
+}
+
+int64_t outbox_depth(struct outbox *o)
+{
+	return scalar(o, ST_DEPTH);
+}
+
+int64_t outbox_oldest_ms(struct outbox *o)
+{
+	return scalar(o, ST_OLDEST);
+}
+
+int64_t outbox_disk_bytes(const struct outbox *o)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	int64_t total = 0;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+		char *p = g_strconcat(o->path, suffixes[i], NULL);
+		struct stat sb;
+
+		if (stat(p, &sb) == 0)
+			total += (int64_t)sb.st_blocks * 512;
+		g_free(p);
+	}
+	return total;
+}

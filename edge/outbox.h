@@ -1,0 +1,64 @@
+/*
+ * outbox.h — the box's durable queue, the one module that touches SQLite
+ * on the edge.
+ *
+ * A message is *accepted* when outbox_put returns 0: its row is committed
+ * (synchronous FULL by default, WAL). It stays until the collector's ack
+ * covers its seq. seq is strictly +1 per message and survives restarts,
+ * also when the outbox has been emptied (the last seq is kept in meta).
+ * Main thread only.
+ */
+#ifndef BK_OUTBOX_H
+#define BK_OUTBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Replay order after an outage: lower classes first. */
+enum outbox_class {
+	OUTBOX_ALERT = 0,	/* events: legal evidence, sent first */
+	OUTBOX_READING = 1,
+	OUTBOX_BULK = 2,	/* clip manifests and other bulk */
+	OUTBOX_CLASSES
+};
+
+struct outbox_row {
+	int64_t seq;
+	enum outbox_class cls;
+	char *topic;
+	char *payload;
+	size_t len;
+	int64_t created_ms;	/* wall clock at put */
+};
+
+struct outbox;
+
+/* Open or create. sync_full false means synchronous=NORMAL (faster, may lose
+ * the last commits on power loss). NULL with a log line on error. */
+struct outbox *outbox_open(const char *path, bool sync_full);
+void outbox_close(struct outbox *o);
+
+/* The last seq issued (0 before the first message). */
+int64_t outbox_last_seq(const struct outbox *o);
+
+/* Append the message with seq == outbox_last_seq() + 1. 0 or -errno. */
+int outbox_put(struct outbox *o, int64_t seq, enum outbox_class cls, const char *topic,
+	       const char *payload, size_t len);
+
+/* Delete every row with seq <= acked; returns how many, or -errno. */
+int outbox_ack(struct outbox *o, int64_t acked);
+
+/* The row of class cls with the smallest seq > after: 0, -ENOENT, -EIO.
+ * The row's strings are newly allocated; release with outbox_row_clear. */
+int outbox_next(struct outbox *o, enum outbox_class cls, int64_t after, struct outbox_row *row);
+int outbox_get(struct outbox *o, int64_t seq, struct outbox_row *row);
+void outbox_row_clear(struct outbox_row *row);
+
+/* Rows waiting, and the creation time of the oldest (0 when empty). */
+int64_t outbox_depth(struct outbox *o);
+int64_t outbox_oldest_ms(struct outbox *o);
+/* Bytes the database files take on disk. */
+int64_t outbox_disk_bytes(const struct outbox *o);
+
+#endif

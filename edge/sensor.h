@@ -1,0 +1,47 @@
+/*
+ * sensor.h — a sensor is a driver (an ops table) plus its configuration.
+ * Drivers: "sim" (simulated, for demos and tests). Real drivers (file,
+ * modbus) are further entries in the same table, never `if (testing)`.
+ * A sensor is used from the main thread only.
+ */
+#ifndef BK_SENSOR_H
+#define BK_SENSOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct sensor;
+
+struct sensor_ops {
+	const char *name;
+	/* NULL-terminated keys the driver reads from the sensor's group. */
+	const char *const *keys;
+	/* Read the driver's keys from [group] of c (problems go to c) and set up. */
+	int (*open)(struct sensor *s, struct config *c, const char *group);
+	/* One sample; 0 or -errno (the reading is then skipped and counted). */
+	int (*read)(struct sensor *s, double *value);
+	void (*close)(struct sensor *s);
+};
+
+struct sensor {
+	char *id;		/* from the group name "sensor <id>" */
+	char *kind;		/* one of message_sensor_kinds */
+	char *unit;
+	int64_t period_ms;
+	const struct sensor_ops *ops;
+	void *driver;		/* the driver's own state */
+	uint64_t read_errors;
+	bool fault;
+};
+
+/* Create the sensor described by [group] ("sensor <id>"); NULL when the
+ * configuration is unusable (problems recorded in c). */
+struct sensor *sensor_new(struct config *c, const char *group);
+int sensor_read(struct sensor *s, double *value);
+void sensor_free(struct sensor *s);
+
+extern const struct sensor_ops sensor_sim_ops;
+
+#endif
