@@ -215,6 +215,15 @@ bool jc_only_keys(struct jcheck *jc, const cJSON *obj, const char *const *allowe
 				item->string ? item->string : "?");
 			return false;
 		}
+		/* cJSON keeps both copies of a repeated key and other parsers take
+		 * the last: refuse, so no two readers see different messages */
+		for (const cJSON *other = item->next; other; other = other->next) {
+			if (strcmp(item->string, other->string) == 0) {
+				jc_fail(jc, "field '%s%.40s': duplicate key", jc->prefix,
+					item->string);
+				return false;
+			}
+		}
 	}
 	return true;
 }

@@ -46,7 +46,8 @@ int jc_enum(struct jcheck *jc, const cJSON *obj, const char *key, bool required,
 const cJSON *jc_array(struct jcheck *jc, const cJSON *obj, const char *key, bool required,
 		      int min_items, int max_items);
 const cJSON *jc_object(struct jcheck *jc, const cJSON *obj, const char *key, bool required);
-/* Fail on any member of obj not named in allowed[] (NULL-terminated). */
+/* Fail on any member of obj not named in allowed[] (NULL-terminated), and
+ * on any key that appears twice. */
 bool jc_only_keys(struct jcheck *jc, const cJSON *obj, const char *const *allowed);
 
 /* True when text is an identifier in the sense of jc_ident. */

@@ -71,12 +71,17 @@ wait_until() {
 	done
 }
 
-# ok DESC CMD...: one TAP line for whether CMD succeeds.
+# ok DESC CMD...: one TAP line for whether CMD succeeds. What CMD prints is
+# shown as TAP comments, so a nested TAP producer is not counted twice.
 ok() {
-	local desc=$1
+	local desc=$1 rc
 	shift
 	BK_N=$((BK_N + 1))
-	if "$@"; then
+	# a file, not a pipe: daemons started by CMD must not hold it open
+	"$@" >"${T:-/tmp}/.ok-output" 2>&1
+	rc=$?
+	sed 's/^/# /' "${T:-/tmp}/.ok-output"
+	if [ "$rc" -eq 0 ]; then
 		echo "ok $BK_N - $desc"
 	else
 		echo "not ok $BK_N - $desc"

@@ -1,0 +1,190 @@
+# tests/lib/broker.sh — a real, TLS-only Mosquitto for integration scripts
+# (bash, sourced after tests/lib/common.sh; uses $T, bk_bg, bk_stop, free_port).
+#
+#   bk_tmpdir
+#   bk_pki_setup box-a svc-collector      # $T/pki: CA, broker cert, client certs
+#   bk_broker_start [--regulator reg-1]   # extra args go to tools/bk-acl
+#   bk_pub box-a -t bk/v1/box/box-a/reading -q 1 -m '{...}'
+#   bk_sub svc-collector -t '$share/collectors/bk/v1/box/+/reading' -C 1 -W 5
+#   bk_sub_bg sub svc-collector -v -t 'bk/v1/#'   # output in $T/sub.log
+#   bk_broker_kill9; bk_broker_restart    # same port, same persistence
+#
+# The broker runs broker-conf/mosquitto.conf itself, rendered into
+# $T/broker/mosquitto.conf with only the site-specific lines rewritten, so
+# the tests exercise the production TLS, ACL and queue settings.
+# Exported: BK_PORT (chosen on the first start, kept across restarts) and
+# BK_PKI ($T/pki).
+#
+# Mind use_username_as_clientid: the client id is the certificate CN, so two
+# clients with the same ID at once kick each other off (the broker keeps the
+# newer). Use a different ID for each concurrent client.
+
+# svc-probe: an identity only bk_broker_start uses, to check that the broker
+# completes a mutual-TLS handshake and an MQTT CONNECT without borrowing (and
+# so disconnecting) a test's own client.
+BK_PROBE_ID=svc-probe
+BK_BROKER_ARGS=()
+
+# bk_pki_setup ID...: make $T/pki (CA, empty CRL, broker cert) unless it exists,
+# then issue a client certificate for each ID that has none yet.
+bk_pki_setup() {
+	export BK_PKI="$T/pki"
+	local id
+	if [ ! -f "$BK_PKI/ca.crt" ]; then
+		"$BK_ROOT/tools/bk-pki" init "$BK_PKI" >/dev/null || {
+			echo "bk_pki_setup: cannot create CA in '$BK_PKI'" >&2
+			return 1
+		}
+	fi
+	for id in "$BK_PROBE_ID" "$@"; do
+		[ -f "$BK_PKI/$id.crt" ] && continue
+		"$BK_ROOT/tools/bk-pki" issue "$BK_PKI" "$id" >/dev/null || {
+			echo "bk_pki_setup: cannot issue certificate for '$id'" >&2
+			return 1
+		}
+	done
+}
+
+# _bk_client_args ID: set BK_CLIENT_ARGS, the connection options for ID.
+_bk_client_args() {
+	local id=$1 pki=${BK_PKI:-$T/pki}
+	if [ ! -f "$pki/$id.crt" ] || [ ! -f "$pki/$id.key" ]; then
+		echo "bk_pub/bk_sub: cannot use identity '$id': no $pki/$id.crt (bk_pki_setup $id)" >&2
+		return 1
+	fi
+	if [ -z "${BK_PORT:-}" ]; then
+		echo "bk_pub/bk_sub: cannot connect as '$id': no broker started (BK_PORT unset)" >&2
+		return 1
+	fi
+	BK_CLIENT_ARGS=(-h 127.0.0.1 -p "$BK_PORT" --cafile "$pki/ca.crt"
+		--cert "$pki/$id.crt" --key "$pki/$id.key")
+}
+
+# bk_pub ID ARGS...: mosquitto_pub as ID. Bounded by BK_PUB_TIMEOUT seconds
+# (default 10; 0 = none) so that a stuck publish fails a test instead of
+# hanging it.
+bk_pub() {
+	local id=$1
+	shift
+	_bk_client_args "$id" || return 1
+	timeout "${BK_PUB_TIMEOUT:-10}" mosquitto_pub "${BK_CLIENT_ARGS[@]}" "$@"
+}
+
+# bk_sub ID ARGS...: mosquitto_sub as ID. Not bounded here, since a subscriber
+# may be meant to run for a whole test: pass -W/-C or wrap it in timeout.
+# Line-buffered: mosquitto_sub does not flush its -d output (nor always its
+# messages), so into a pipe or file they would only appear when it exits.
+bk_sub() {
+	local id=$1
+	shift
+	_bk_client_args "$id" || return 1
+	stdbuf -oL mosquitto_sub "${BK_CLIENT_ARGS[@]}" "$@"
+}
+
+# bk_sub_bg NAME ID ARGS...: mosquitto_sub as ID in the background, output in
+# $T/NAME.log (line by line, so wait_until can grep it), stopped with
+# bk_stop NAME [SIGNAL] and on exit. Use this rather than `bk_bg NAME bk_sub`:
+# that would track the subshell running the function, and killing it would
+# leave mosquitto_sub running. (stdbuf execs, so the pid is mosquitto_sub's.)
+bk_sub_bg() {
+	local name=$1 id=$2
+	shift 2
+	_bk_client_args "$id" || return 1
+	bk_bg "$name" stdbuf -oL mosquitto_sub "${BK_CLIENT_ARGS[@]}" "$@"
+}
+
+# _bk_broker_ready: true once a client completes TLS and MQTT CONNECT/SUBSCRIBE.
+# Without the probe certificate, fall back to "the port accepts TCP".
+_bk_broker_ready() {
+	if [ -f "${BK_PKI:-$T/pki}/$BK_PROBE_ID.crt" ]; then
+		_bk_client_args "$BK_PROBE_ID" 2>/dev/null &&
+			timeout 3 mosquitto_sub "${BK_CLIENT_ARGS[@]}" -E -t bk/v1/probe >/dev/null 2>&1
+	else
+		(exec 3<>"/dev/tcp/127.0.0.1/$BK_PORT") 2>/dev/null
+	fi
+}
+
+# _bk_broker_fail WHY: report a failed start with the end of the broker log.
+_bk_broker_fail() {
+	echo "bk_broker_start: $1" >&2
+	if [ -f "$T/broker.log" ]; then
+		echo "# last lines of $T/broker.log:" >&2
+		tail -n 15 "$T/broker.log" | sed 's/^/#   /' >&2
+	fi
+	return 1
+}
+
+# bk_broker_start [BK-ACL ARGS...]: render the config and the ACL into
+# $T/broker/, start Mosquitto as "broker" (log in $T/broker.log) and wait
+# until it accepts mutual-TLS clients.
+bk_broker_start() {
+	local conf="$BK_ROOT/broker-conf/mosquitto.conf" dir="$T/broker" pki=${BK_PKI:-$T/pki}
+	local out="$T/broker/mosquitto.conf" pid deadline
+
+	[ -z "$(bk_pid broker)" ] || _bk_broker_fail "cannot start: already running" || return 1
+	[ -f "$pki/broker.crt" ] || _bk_broker_fail "cannot start: no $pki/broker.crt (call bk_pki_setup first)" || return 1
+	export BK_PKI="$pki"
+	BK_BROKER_ARGS=("$@")
+	# First start only: a restart must come back where the clients expect it.
+	[ -n "${BK_PORT:-}" ] || BK_PORT=$(free_port)
+	export BK_PORT
+	mkdir -p "$dir/data"
+
+	"$BK_ROOT/tools/bk-acl" --service svc-collector "$@" >"$dir/acl" ||
+		_bk_broker_fail "cannot render ACL with bk-acl $*" || return 1
+
+	# Rewrite only the site-specific lines; everything else is production.
+	# `user`: started as root, Mosquitto would switch to "mosquitto", which
+	# cannot read our 0600 keys (DESIGN.md, pitfalls).
+	sed -e "s|^listener 8883\$|listener $BK_PORT 127.0.0.1|" \
+		-e "s|/etc/brightkitchen/pki/|$pki/|" \
+		-e "s|^acl_file .*|acl_file $dir/acl|" \
+		-e "s|^persistence_location .*|persistence_location $dir/data/|" \
+		-e "s|^user .*|user $(id -un)|" \
+		"$conf" >"$out" || _bk_broker_fail "cannot render '$conf'" || return 1
+	grep -q "^user " "$out" || echo "user $(id -un)" >>"$out"
+	# If broker-conf/mosquitto.conf changes shape, fail loudly here rather than
+	# test a broker listening on 8883 or reading /etc.
+	if ! grep -q "^listener $BK_PORT 127.0.0.1\$" "$out" ||
+		! grep -q "^acl_file $dir/acl\$" "$out" ||
+		! grep -q "^persistence_location $dir/data/\$" "$out" ||
+		grep -v '^[[:space:]]*#' "$out" | grep -q /etc/brightkitchen; then
+		_bk_broker_fail "cannot render '$conf': a line broker.sh rewrites has changed shape (see $out)"
+		return 1
+	fi
+
+	bk_bg broker mosquitto -c "$out"
+	pid=$(bk_pid broker)
+	deadline=$((SECONDS + 10))
+	until _bk_broker_ready; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null
+			unset "BK_PIDS[broker]"
+			_bk_broker_fail "mosquitto exited during start-up (port $BK_PORT)"
+			return 1
+		fi
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			_bk_broker_fail "mosquitto does not accept TLS clients on 127.0.0.1:$BK_PORT after 10 s"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# bk_broker_kill9: SIGKILL the broker, as a crash would (no final save).
+bk_broker_kill9() {
+	bk_stop broker KILL
+}
+
+# bk_broker_restart [BK-ACL ARGS...]: stop the broker if it runs (SIGTERM, so it
+# saves its database), then start it again on the same port with the same
+# persistence directory, and the previous ACL arguments unless new ones are given.
+# A restart is also how a new CRL is loaded.
+bk_broker_restart() {
+	bk_stop broker TERM
+	if [ $# -gt 0 ]; then
+		bk_broker_start "$@"
+	else
+		bk_broker_start ${BK_BROKER_ARGS[@]+"${BK_BROKER_ARGS[@]}"}
+	fi
+}

@@ -1,0 +1,9 @@
+#!/bin/bash
+# Every message the C builders produce, checked by the independent JSON
+# Schema validator: test_message writes them as "topic<TAB>payload" lines.
+set -u
+build=${BK_BUILD:-build}
+capture=$(mktemp "${TMPDIR:-/tmp}/bk-built.XXXXXX")
+trap 'rm -f "$capture"' EXIT
+BK_CAPTURE=$capture "$build/tests/test_message" >/dev/null 2>&1 || { echo "not ok 1 - test_message failed"; exit 1; }
+exec /usr/bin/python3 "$(dirname "$0")/check.py" captured "$capture"

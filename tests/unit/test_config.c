@@ -1,0 +1,204 @@
+/* Unit tests: configuration loading and its error messages. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "collector_config.h"
+#include "config.h"
+#include "edge_config.h"
+#include "sensor.h"
+
+static char dir[] = "/tmp/bk-unit-config.XXXXXX";
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+/* Write text to a file in dir and return its path (static buffer). */
+static const char *write_file(const char *name, const char *text)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* All problems of loading text with config helpers, joined by newlines. */
+static char *problems_of(struct config *c)
+{
+	GString *s = g_string_new("");
+
+	for (guint i = 0; i < c->problems->len; i++)
+		g_string_append_printf(s, "%s\n", (char *)g_ptr_array_index(c->problems, i));
+	return g_string_free(s, FALSE);
+}
+
+static void assert_mentions(const char *all, const char *want)
+{
+	if (!strstr(all, want))
+		fail_msg("problems '%s' do not mention '%s'", all, want);
+}
+
+static void test_parsers(void **state)
+{
+	int64_t v;
+
+	(void)state;
+	assert_true(config_parse_bytes("512M", &v));
+	assert_int_equal(v, 512LL << 20);
+	assert_true(config_parse_bytes("4096", &v));
+	assert_int_equal(v, 4096);
+	assert_false(config_parse_bytes("12 M", &v));
+	assert_false(config_parse_bytes("-1G", &v));
+	assert_false(config_parse_bytes("G", &v));
+	assert_true(config_parse_duration_ms("250ms", &v));
+	assert_int_equal(v, 250);
+	assert_true(config_parse_duration_ms("7d", &v));
+	assert_int_equal(v, 7LL * 86400000);
+	assert_true(config_parse_duration_ms("1.5s", &v));
+	assert_int_equal(v, 1500);
+	assert_false(config_parse_duration_ms("30", &v));
+	assert_false(config_parse_duration_ms("5 minutes", &v));
+}
+
+static void test_getters_report_every_problem(void **state)
+{
+	struct config c = { 0 };
+	const char *path = write_file("a.conf", "[g]\nnum = 12x\nsize = big\nwhen = soon\n"
+						"flag = maybe\ntypo = 1\n");
+	char *all;
+
+	(void)state;
+	assert_true(config_load(&c, path));
+	assert_int_equal(config_int(&c, "g", "num", 5, 0, 100), 5);
+	assert_int_equal(config_bytes(&c, "g", "size", 7, 0), 7);
+	assert_int_equal(config_duration_ms(&c, "g", "when", 9, 0, 100000), 9);
+	assert_true(config_bool(&c, "g", "flag", true));
+	assert_null(config_string(&c, "g", "required", NULL));
+	config_check_keys(&c, "g", (const char *const[]){ "num", "size", "when", "flag", NULL });
+	assert_false(config_ok(&c));
+	all = problems_of(&c);
+	assert_mentions(all, "[g] num: '12x' is not a whole number");
+	assert_mentions(all, "[g] size: 'big' is not a size");
+	assert_mentions(all, "[g] when: 'soon' is not a duration");
+	assert_mentions(all, "[g] flag: 'maybe' is not true or false");
+	assert_mentions(all, "[g] required: missing (required)");
+	assert_mentions(all, "[g] typo: unknown key");
+	assert_mentions(all, path);
+	g_free(all);
+	config_release(&c);
+}
+
+static void test_unreadable_file(void **state)
+{
+	struct config c = { 0 };
+	char *all;
+
+	(void)state;
+	assert_false(config_load(&c, "/nonexistent/bk.conf"));
+	all = problems_of(&c);
+	assert_mentions(all, "/nonexistent/bk.conf: cannot load");
+	g_free(all);
+	config_release(&c);
+}
+
+static const char *mqtt_group(void)
+{
+	static char text[512];
+
+	snprintf(text, sizeof text, "[mqtt]\nuri = ssl://127.0.0.1:8883\nca = %s/ca\ncert = %s/ca\nkey = %s/ca\n",
+		 dir, dir, dir);
+	write_file("ca", "not really a certificate\n");
+	return text;
+}
+
+static void test_edge_config_good(void **state)
+{
+	struct edge_config cfg;
+	char *text = g_strdup_printf("[box]\nid = box-test\nstate_dir = %s/state\n%s"
+				     "[sensor fridge-1]\nkind = fridge\ndriver = sim\nperiod = 500ms\n"
+				     "[sensor uv-1]\nkind = uv_lamp\ndriver = sim\n",
+				     dir, mqtt_group());
+
+	(void)state;
+	assert_true(edge_config_load(write_file("edge.conf", text), &cfg));
+	assert_string_equal(cfg.id, "box-test");
+	assert_int_equal(cfg.sensors->len, 2);
+	assert_int_equal(((struct sensor *)g_ptr_array_index(cfg.sensors, 0))->period_ms, 500);
+	assert_string_equal(((struct sensor *)g_ptr_array_index(cfg.sensors, 1))->unit, "on");
+	assert_int_equal(cfg.window, 256);
+	assert_true(cfg.outbox_sync_full);
+	edge_config_release(&cfg);
+	g_free(text);
+}
+
+static void test_edge_config_bad(void **state)
+{
+	struct edge_config cfg;
+	char *text = g_strdup_printf("[box]\nid = svc-wrong\n%s"
+				     "[outbox]\nsync = sometimes\n"
+				     "[sensor fridge-1]\nkind = toaster\ndriver = sim\n"
+				     "[sensor x]\nkind = fridge\ndriver = telepathy\n"
+				     "[camera 1]\n",
+				     mqtt_group());
+
+	(void)state;
+	assert_false(edge_config_load(write_file("bad.conf", text), &cfg));
+	edge_config_release(&cfg);
+	g_free(text);
+}
+
+static void test_collector_config(void **state)
+{
+	struct collector_config cfg;
+	char *good = g_strdup_printf("[collector]\nid = svc-collector\narchive = %s/a.db\n%s", dir,
+				     mqtt_group());
+	char *bad = g_strdup_printf("[collector]\nid = box-1\nbatch_max = 0\n%s", mqtt_group());
+
+	(void)state;
+	assert_true(collector_config_load(write_file("c.conf", good), &cfg));
+	assert_string_equal(cfg.share_group, "collectors");
+	assert_int_equal(cfg.max_payload, 256 * 1024);
+	collector_config_release(&cfg);
+	assert_false(collector_config_load(write_file("c-bad.conf", bad), &cfg));
+	collector_config_release(&cfg);
+	g_free(good);
+	g_free(bad);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parsers),
+		cmocka_unit_test(test_getters_report_every_problem),
+		cmocka_unit_test(test_unreadable_file),
+		cmocka_unit_test(test_edge_config_good),
+		cmocka_unit_test(test_edge_config_bad),
+		cmocka_unit_test(test_collector_config),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
