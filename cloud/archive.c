@@ -64,6 +64,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE readings(sender TEXT NOT NULL, seq INTEGER NOT NULL, idx INTEGER NOT NULL,"
 	" sensor TEXT NOT NULL, kind TEXT NOT NULL, t TEXT NOT NULL, value REAL NOT NULL,"
 	" unit TEXT NOT NULL, PRIMARY KEY(sender, seq, idx)) WITHOUT ROWID;"
+	"CREATE INDEX messages_by_arrival ON messages(received_at);"
 	"CREATE INDEX readings_by_sensor ON readings(sender, sensor, t);"
 	"CREATE INDEX readings_by_time ON readings(t);"
 	"CREATE TABLE boxes(id TEXT PRIMARY KEY, state TEXT NOT NULL, version TEXT,"
@@ -369,6 +370,23 @@ static const char *const report_sql[] = {
 	[REPORT_REJECTS] =
 		"SELECT at, topic, sender, reason, CAST(head AS TEXT) AS head FROM rejects"
 		" WHERE ?1 IS NULL OR sender = ?1 ORDER BY id DESC LIMIT ?4",
+	[REPORT_ACTIVITY] =
+		"SELECT * FROM ("
+		" SELECT received_at AS at, sender AS source, kind || ' #' || seq AS what,"
+		"  (SELECT count(*) FROM readings r WHERE r.sender = m.sender AND r.seq = m.seq)"
+		"   || ' samples, last: ' ||"
+		"  (SELECT group_concat(sensor || ' ' || printf('%.1f', value) || ' ' || unit, ', ')"
+		"   FROM readings r WHERE r.sender = m.sender AND r.seq = m.seq AND r.idx ="
+		"    (SELECT max(idx) FROM readings l WHERE l.sender = r.sender AND l.seq = r.seq"
+		"     AND l.sensor = r.sensor)) AS detail"
+		"  FROM messages m WHERE received_at > ?3 AND (?1 IS NULL OR sender = ?1)"
+		" UNION ALL"
+		" SELECT received_at, box, 'status', state FROM status_log"
+		"  WHERE received_at > ?3 AND (?1 IS NULL OR box = ?1)"
+		" UNION ALL"
+		" SELECT at, coalesce(sender, '-'), 'reject', reason || ' on ' || topic FROM rejects"
+		"  WHERE at > ?3 AND (?1 IS NULL OR sender = ?1)"
+		") ORDER BY at LIMIT ?4",
 };
 
 int archive_report(struct archive *a, enum archive_report report,
@@ -381,13 +399,12 @@ int archive_report(struct archive *a, enum archive_report report,
 
 	if (sqlite3_prepare_v2(a->db, report_sql[report], -1, &st, NULL) != SQLITE_OK)
 		return fail(a, "prepare a report");
+	/* Reports share one parameter scheme: ?1 box, ?2 sensor, ?3 since,
+	 * ?4 limit. Binding a number a report does not use is harmless. */
 	bind_text(st, 1, f->box);
-	if (sqlite3_bind_parameter_count(st) >= 3) {
-		bind_text(st, 2, f->sensor);
-		bind_text(st, 3, f->since);
-	}
-	if (sqlite3_bind_parameter_count(st) >= 4)
-		sqlite3_bind_int(st, 4, f->limit > 0 ? f->limit : 100);
+	bind_text(st, 2, f->sensor);
+	bind_text(st, 3, f->since);
+	sqlite3_bind_int(st, 4, f->limit > 0 ? f->limit : 100);
 	ncols = MIN(sqlite3_column_count(st), 32);
 	for (int i = 0; i < ncols; i++)
 		names[i] = sqlite3_column_name(st, i);

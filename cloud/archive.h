@@ -54,6 +54,7 @@ enum archive_report {
 	REPORT_BOXES,		/* one row per box */
 	REPORT_READINGS,	/* newest first, filtered */
 	REPORT_REJECTS,		/* newest first */
+	REPORT_ACTIVITY,	/* everything archived after filter->since, oldest first */
 };
 
 struct archive_filter {

@@ -118,7 +118,7 @@ _bk_broker_fail() {
 # $T/broker/, start Mosquitto as "broker" (log in $T/broker.log) and wait
 # until it accepts mutual-TLS clients.
 bk_broker_start() {
-	local conf="$BK_ROOT/broker-conf/mosquitto.conf" dir="$T/broker" pki=${BK_PKI:-$T/pki}
+	local dir="$T/broker" pki=${BK_PKI:-$T/pki}
 	local out="$T/broker/mosquitto.conf" pid deadline
 
 	[ -z "$(bk_pid broker)" ] || _bk_broker_fail "cannot start: already running" || return 1
@@ -130,28 +130,8 @@ bk_broker_start() {
 	export BK_PORT
 	mkdir -p "$dir/data"
 
-	"$BK_ROOT/tools/bk-acl" --service svc-collector "$@" >"$dir/acl" ||
-		_bk_broker_fail "cannot render ACL with bk-acl $*" || return 1
-
-	# Rewrite only the site-specific lines; everything else is production.
-	# `user`: started as root, Mosquitto would switch to "mosquitto", which
-	# cannot read our 0600 keys (DESIGN.md, pitfalls).
-	sed -e "s|^listener 8883\$|listener $BK_PORT 127.0.0.1|" \
-		-e "s|/etc/brightkitchen/pki/|$pki/|" \
-		-e "s|^acl_file .*|acl_file $dir/acl|" \
-		-e "s|^persistence_location .*|persistence_location $dir/data/|" \
-		-e "s|^user .*|user $(id -un)|" \
-		"$conf" >"$out" || _bk_broker_fail "cannot render '$conf'" || return 1
-	grep -q "^user " "$out" || echo "user $(id -un)" >>"$out"
-	# If broker-conf/mosquitto.conf changes shape, fail loudly here rather than
-	# test a broker listening on 8883 or reading /etc.
-	if ! grep -q "^listener $BK_PORT 127.0.0.1\$" "$out" ||
-		! grep -q "^acl_file $dir/acl\$" "$out" ||
-		! grep -q "^persistence_location $dir/data/\$" "$out" ||
-		grep -v '^[[:space:]]*#' "$out" | grep -q /etc/brightkitchen; then
-		_bk_broker_fail "cannot render '$conf': a line broker.sh rewrites has changed shape (see $out)"
-		return 1
-	fi
+	"$BK_ROOT/tools/bk-broker-conf" "$dir" "$BK_PORT" "$pki" "$@" ||
+		_bk_broker_fail "cannot render the broker configuration" || return 1
 
 	bk_bg broker mosquitto -c "$out"
 	pid=$(bk_pid broker)
