@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "message.h"
 
 enum stmt {
 	ST_PUT_MESSAGE,
@@ -27,7 +28,9 @@ enum stmt {
 	ST_PUT_REJECT,
 	ST_GET_PROGRESS,
 	ST_SET_PROGRESS,
-	ST_SEQS_ABOVE,
+	ST_ACCOUNTED_ABOVE,
+	ST_PUT_EVENT,
+	ST_PUT_DROPPED,
 	ST_META_GET,
 	ST_META_SET,
 	ST_COUNT
@@ -49,7 +52,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_GET_PROGRESS] = "SELECT acked FROM progress WHERE box = ?1",
 	[ST_SET_PROGRESS] = "INSERT INTO progress(box, acked, max_seen) VALUES (?1, ?2, ?3)"
 			    " ON CONFLICT(box) DO UPDATE SET acked = ?2, max_seen = ?3",
-	[ST_SEQS_ABOVE] = "SELECT seq FROM messages WHERE sender = ?1 AND seq > ?2 ORDER BY seq",
+	[ST_ACCOUNTED_ABOVE] = "SELECT seq, seq FROM messages WHERE sender = ?1 AND seq > ?2"
+			       " UNION ALL SELECT first, last FROM dropped WHERE box = ?1 AND last > ?2",
+	[ST_PUT_EVENT] = "INSERT OR IGNORE INTO events(box, seq, event_id, phase, type, severity,"
+			 " start, end, source, zone, peak, unit, message)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	[ST_PUT_DROPPED] = "INSERT OR IGNORE INTO dropped(box, first, last, event_seq) VALUES (?1, ?2, ?3, ?4)",
 	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[ST_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2)"
 			" ON CONFLICT(key) DO UPDATE SET value = ?2",
@@ -76,7 +84,15 @@ static const char *const migrations[] = {
 	"CREATE TABLE rejects(id INTEGER PRIMARY KEY, at TEXT NOT NULL, topic TEXT NOT NULL,"
 	" sender TEXT, reason TEXT NOT NULL, head BLOB);"
 	"CREATE TABLE progress(box TEXT PRIMARY KEY, acked INTEGER NOT NULL,"
-	" max_seen INTEGER NOT NULL);",
+	" max_seen INTEGER NOT NULL);"
+	"CREATE TABLE events(box TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL,"
+	" phase TEXT NOT NULL, type TEXT NOT NULL, severity TEXT NOT NULL, start TEXT NOT NULL,"
+	" end TEXT, source TEXT, zone TEXT, peak REAL, unit TEXT, message TEXT,"
+	" PRIMARY KEY(box, seq)) WITHOUT ROWID;"
+	"CREATE INDEX events_by_id ON events(box, event_id);"
+	"CREATE INDEX events_by_start ON events(start);"
+	"CREATE TABLE dropped(box TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
+	" event_seq INTEGER NOT NULL, PRIMARY KEY(box, first)) WITHOUT ROWID;",
 };
 
 struct archive {
@@ -318,18 +334,51 @@ int archive_set_progress(struct archive *a, const char *box, int64_t acked, int6
 	return step_done(a, ST_SET_PROGRESS, "store progress");
 }
 
-int archive_seqs_above(struct archive *a, const char *box, int64_t after,
-		       void (*fn)(void *ctx, int64_t seq), void *ctx)
+int archive_accounted_above(struct archive *a, const char *box, int64_t after,
+			    void (*fn)(void *ctx, int64_t first, int64_t last), void *ctx)
 {
-	sqlite3_stmt *st = a->stmt[ST_SEQS_ABOVE];
+	sqlite3_stmt *st = a->stmt[ST_ACCOUNTED_ABOVE];
 	int rc;
 
 	bind_text(st, 1, box);
 	sqlite3_bind_int64(st, 2, after);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(ctx, sqlite3_column_int64(st, 0));
+		fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : fail(a, "list archived seqs");
+}
+
+int archive_put_event(struct archive *a, const struct message *m)
+{
+	sqlite3_stmt *st = a->stmt[ST_PUT_EVENT];
+
+	bind_text(st, 1, m->env.id);
+	sqlite3_bind_int64(st, 2, m->env.seq);
+	bind_text(st, 3, m->u.event.event_id);
+	bind_text(st, 4, m->u.event.phase);
+	bind_text(st, 5, m->u.event.type);
+	bind_text(st, 6, m->u.event.severity);
+	bind_text(st, 7, m->u.event.start);
+	bind_text(st, 8, m->u.event.end);
+	bind_text(st, 9, m->u.event.source);
+	bind_text(st, 10, m->u.event.zone);
+	if (m->u.event.has_peak)
+		sqlite3_bind_double(st, 11, m->u.event.peak);
+	bind_text(st, 12, m->u.event.unit);
+	bind_text(st, 13, m->u.event.message);
+	return step_done(a, ST_PUT_EVENT, "store an event");
+}
+
+int archive_put_dropped(struct archive *a, const char *box, int64_t first, int64_t last,
+			int64_t event_seq)
+{
+	sqlite3_stmt *st = a->stmt[ST_PUT_DROPPED];
+
+	bind_text(st, 1, box);
+	sqlite3_bind_int64(st, 2, first);
+	sqlite3_bind_int64(st, 3, last);
+	sqlite3_bind_int64(st, 4, event_seq);
+	return step_done(a, ST_PUT_DROPPED, "store a dropped range");
 }
 
 int archive_meta_get(struct archive *a, const char *key, int64_t *value)
@@ -370,6 +419,27 @@ static const char *const report_sql[] = {
 	[REPORT_REJECTS] =
 		"SELECT at, topic, sender, reason, CAST(head AS TEXT) AS head FROM rejects"
 		" WHERE ?1 IS NULL OR sender = ?1 ORDER BY id DESC LIMIT ?4",
+	[REPORT_EVENTS] =
+		"SELECT box, seq, event_id, phase, type, severity, start, end, source, peak, unit,"
+		" message FROM events WHERE (?1 IS NULL OR box = ?1) AND (?2 IS NULL OR source = ?2)"
+		" AND (?3 IS NULL OR start >= ?3) ORDER BY start DESC, box, seq DESC LIMIT ?4",
+	/* Seqs neither archived nor reported dropped, per box: the holes in the
+	 * union of archived seqs and dropped ranges, up to the last seq the box
+	 * said (in its status) it has issued. */
+	[REPORT_GAPS] =
+		"WITH r(box, first, last) AS ("
+		"  SELECT sender, seq, seq FROM messages WHERE ?1 IS NULL OR sender = ?1"
+		"  UNION ALL SELECT box, first, last FROM dropped WHERE ?1 IS NULL OR box = ?1"
+		"  UNION ALL SELECT id, 0, 0 FROM boxes WHERE ?1 IS NULL OR id = ?1),"
+		" o AS (SELECT box, first, max(last) OVER (PARTITION BY box ORDER BY first, last"
+		"  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before FROM r),"
+		" top AS (SELECT box, max(last) AS last FROM r GROUP BY box)"
+		" SELECT * FROM ("
+		"  SELECT box, before + 1 AS first, first - 1 AS last, first - before - 1 AS missing"
+		"  FROM o WHERE first > before + 1"
+		"  UNION ALL SELECT b.id, t.last + 1, b.last_seq, b.last_seq - t.last FROM boxes b"
+		"  JOIN top t ON t.box = b.id WHERE b.last_seq > t.last"
+		" ) ORDER BY box, first LIMIT ?4",
 	[REPORT_ACTIVITY] =
 		"SELECT * FROM ("
 		" SELECT received_at AS at, sender AS source, kind || ' #' || seq AS what,"
@@ -379,9 +449,15 @@ static const char *const report_sql[] = {
 		"   FROM readings r WHERE r.sender = m.sender AND r.seq = m.seq AND r.idx ="
 		"    (SELECT max(idx) FROM readings l WHERE l.sender = r.sender AND l.seq = r.seq"
 		"     AND l.sensor = r.sensor)) AS detail"
-		"  FROM messages m WHERE received_at > ?3 AND (?1 IS NULL OR sender = ?1)"
+		"  FROM messages m WHERE kind = 'reading' AND received_at > ?3"
+		"  AND (?1 IS NULL OR sender = ?1)"
 		" UNION ALL"
 		" SELECT received_at, box, 'status', state FROM status_log"
+		"  WHERE received_at > ?3 AND (?1 IS NULL OR box = ?1)"
+		" UNION ALL"
+		" SELECT received_at, box, 'event ' || phase, type || ' ' || severity"
+		"  || coalesce(' ' || source, '') || coalesce(': ' || message, '')"
+		"  FROM events e JOIN messages m ON m.sender = e.box AND m.seq = e.seq"
 		"  WHERE received_at > ?3 AND (?1 IS NULL OR box = ?1)"
 		" UNION ALL"
 		" SELECT at, coalesce(sender, '-'), 'reject', reason || ' on ' || topic FROM rejects"

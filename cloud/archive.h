@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "message.h"
+
 struct archive;
 
 /* Open (and create or migrate) the archive at path. NULL with a log line on error. */
@@ -40,9 +42,16 @@ int archive_put_reject(struct archive *a, const char *topic, const char *sender,
 /* Per-box delivery progress: acked = every seq up to it accounted for. */
 int archive_get_progress(struct archive *a, const char *box, int64_t *acked);
 int archive_set_progress(struct archive *a, const char *box, int64_t acked, int64_t max_seen);
-/* Call fn for each archived seq of box above after, ascending. */
-int archive_seqs_above(struct archive *a, const char *box, int64_t after,
-		       void (*fn)(void *ctx, int64_t seq), void *ctx);
+/* Call fn for each archived seq ([seq, seq]) and each dropped range of box
+ * that reaches above after, in no particular order. */
+int archive_accounted_above(struct archive *a, const char *box, int64_t after,
+			    void (*fn)(void *ctx, int64_t first, int64_t last), void *ctx);
+
+/* An event message's step (m->kind == MSG_EVENT, validated). */
+int archive_put_event(struct archive *a, const struct message *m);
+/* Seqs [first, last] the box reported evicted unsent, in its event event_seq. */
+int archive_put_dropped(struct archive *a, const char *box, int64_t first, int64_t last,
+			int64_t event_seq);
 
 /* Small persistent counters (e.g. the collector's own envelope seq). */
 int archive_meta_get(struct archive *a, const char *key, int64_t *value);
@@ -54,6 +63,8 @@ enum archive_report {
 	REPORT_BOXES,		/* one row per box */
 	REPORT_READINGS,	/* newest first, filtered */
 	REPORT_REJECTS,		/* newest first */
+	REPORT_EVENTS,		/* event steps, newest first */
+	REPORT_GAPS,		/* per box, seq ranges neither archived nor reported dropped */
 	REPORT_ACTIVITY,	/* everything archived after filter->since, oldest first */
 };
 

@@ -187,6 +187,10 @@ bool config_parse_bytes(const char *text, int64_t *out)
 
 bool config_parse_duration_ms(const char *text, int64_t *out)
 {
+	if (text && strcmp(text, "0") == 0) { /* nothing needs no unit */
+		*out = 0;
+		return true;
+	}
 	static const char *const units[] = { "ms", "s", "m", "h", "d", NULL };
 	static const int64_t scale[] = { 1, 1000, 60000, 3600000, 86400000 };
 

@@ -89,6 +89,21 @@ bool jc_is_ident(const char *text, const char *extra, size_t max_len)
 	return true;
 }
 
+bool jc_is_event_type(const char *text)
+{
+	size_t n = strlen(text);
+
+	if (n == 0 || n > 64 || text[0] < 'a' || text[0] > 'z')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = text[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
 const char *jc_ident(struct jcheck *jc, const cJSON *obj, const char *key, bool required,
 		     const char *extra, size_t max_len)
 {

@@ -50,6 +50,9 @@ const cJSON *jc_object(struct jcheck *jc, const cJSON *obj, const char *key, boo
  * on any key that appears twice. */
 bool jc_only_keys(struct jcheck *jc, const cJSON *obj, const char *const *allowed);
 
+/* True for an event type: 1..64 of [a-z0-9_], starting with a letter. */
+bool jc_is_event_type(const char *text);
+
 /* True when text is an identifier in the sense of jc_ident. */
 bool jc_is_ident(const char *text, const char *extra, size_t max_len);
 

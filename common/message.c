@@ -45,6 +45,48 @@ cJSON *message_reading(const struct envelope *e, const struct reading_sample *s,
 	return obj;
 }
 
+static void add_ranges(cJSON *obj, const char *key, const struct seq_range *r, size_t n)
+{
+	cJSON *arr = cJSON_AddArrayToObject(obj, key);
+
+	for (size_t i = 0; i < n; i++) {
+		cJSON *pair = cJSON_CreateArray();
+
+		cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)r[i].first));
+		cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)r[i].last));
+		cJSON_AddItemToArray(arr, pair);
+	}
+}
+
+cJSON *message_event(const struct envelope *e, const struct event_info *ev)
+{
+	cJSON *obj = new_message(e);
+
+	cJSON_AddStringToObject(obj, "event_id", ev->event_id);
+	cJSON_AddStringToObject(obj, "phase", ev->phase);
+	cJSON_AddStringToObject(obj, "type", ev->type);
+	cJSON_AddStringToObject(obj, "severity", ev->severity);
+	add_ts(obj, "start", ev->start_ms);
+	if (ev->end_ms)
+		add_ts(obj, "end", ev->end_ms);
+	if (ev->source)
+		cJSON_AddStringToObject(obj, "source", ev->source);
+	if (ev->zone)
+		cJSON_AddStringToObject(obj, "zone", ev->zone);
+	if (ev->has_peak)
+		cJSON_AddNumberToObject(obj, "peak", ev->peak);
+	if (ev->unit)
+		cJSON_AddStringToObject(obj, "unit", ev->unit);
+	if (ev->end_ms)
+		cJSON_AddNumberToObject(obj, "duration_s",
+					(ev->end_ms > ev->start_ms ? ev->end_ms - ev->start_ms : 0) / 1000.0);
+	if (ev->n_dropped)
+		add_ranges(obj, "dropped", ev->dropped, ev->n_dropped);
+	if (ev->message)
+		cJSON_AddStringToObject(obj, "message", ev->message);
+	return obj;
+}
+
 cJSON *message_status(const struct envelope *e, const struct status_info *st)
 {
 	cJSON *obj = new_message(e);
@@ -83,19 +125,11 @@ cJSON *message_status(const struct envelope *e, const struct status_info *st)
 cJSON *message_ack(const struct envelope *e, const struct ack_info *a)
 {
 	cJSON *obj = new_message(e);
-	cJSON *missing;
 
 	cJSON_AddStringToObject(obj, "box", a->box);
 	cJSON_AddNumberToObject(obj, "acked", (double)a->acked);
 	cJSON_AddNumberToObject(obj, "max_seen", (double)a->max_seen);
-	missing = cJSON_AddArrayToObject(obj, "missing");
-	for (size_t i = 0; i < a->n_missing; i++) {
-		cJSON *pair = cJSON_CreateArray();
-
-		cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)a->missing[i].first));
-		cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)a->missing[i].last));
-		cJSON_AddItemToArray(missing, pair);
-	}
+	add_ranges(obj, "missing", a->missing, a->n_missing);
 	return obj;
 }
 
@@ -184,29 +218,76 @@ static bool validate_reading(struct jcheck *jc, const cJSON *root, struct messag
 	return jc_ok(jc);
 }
 
+/* An array of [first, last] seq ranges with 1 <= first <= last. */
+static const cJSON *validate_ranges(struct jcheck *jc, const cJSON *root, const char *key,
+				    bool required)
+{
+	const cJSON *arr = jc_array(jc, root, key, required, 0, MESSAGE_MAX_RANGES);
+	const cJSON *pair;
+	int i = 0;
+
+	cJSON_ArrayForEach(pair, arr) {
+		const cJSON *a = cJSON_GetArrayItem(pair, 0), *b = cJSON_GetArrayItem(pair, 1);
+
+		if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2 || !cJSON_IsNumber(a) ||
+		    !cJSON_IsNumber(b) || a->valuedouble != (double)(int64_t)a->valuedouble ||
+		    b->valuedouble != (double)(int64_t)b->valuedouble || a->valuedouble < 1 ||
+		    a->valuedouble > b->valuedouble || b->valuedouble > (double)SEQ_MAX)
+			jc_fail(jc, "field '%s[%d]': expected [first, last] with 1 <= first <= last",
+				key, i);
+		i++;
+	}
+	return jc_ok(jc) ? arr : NULL;
+}
+
+static bool validate_event(struct jcheck *jc, const cJSON *root, struct message *m)
+{
+	static const char *const keys[] = { ENVELOPE_KEYS, "event_id", "phase", "type", "severity",
+					    "start", "end", "source", "zone", "peak", "unit",
+					    "duration_s", "dropped", "message", NULL };
+	static const char *const phases[] = { "open", "update", "close", NULL };
+	static const char *const severities[] = { "info", "warning", "critical", NULL };
+	static const char *const phase_names[] = { "open", "update", "close" };
+	static const char *const severity_names[] = { "info", "warning", "critical" };
+	double duration;
+	int phase, severity;
+
+	jc_only_keys(jc, root, keys);
+	if (m->env.seq < 1)
+		jc_fail(jc, "field 'seq': stream messages start at 1");
+	m->u.event.event_id = jc_ident(jc, root, "event_id", true, ":", 128);
+	phase = jc_enum(jc, root, "phase", true, phases);
+	m->u.event.type = jc_string(jc, root, "type", true, 64);
+	if (m->u.event.type && !jc_is_event_type(m->u.event.type))
+		jc_fail(jc, "field 'type': '%.40s' is not lowercase letters, digits and _",
+			m->u.event.type);
+	severity = jc_enum(jc, root, "severity", true, severities);
+	m->u.event.start = jc_timestamp(jc, root, "start", true);
+	m->u.event.end = jc_timestamp(jc, root, "end", phase == 2);
+	m->u.event.source = jc_ident(jc, root, "source", false, NULL, 63);
+	m->u.event.zone = jc_string(jc, root, "zone", false, 64);
+	m->u.event.has_peak = jc_number(jc, root, "peak", false, &m->u.event.peak);
+	m->u.event.unit = jc_string(jc, root, "unit", false, 16);
+	if (jc_number(jc, root, "duration_s", false, &duration) && duration < 0)
+		jc_fail(jc, "field 'duration_s': negative");
+	m->u.event.dropped = validate_ranges(jc, root, "dropped", false);
+	m->u.event.message = jc_string(jc, root, "message", false, 512);
+	if (!jc_ok(jc))
+		return false;
+	m->u.event.phase = phase_names[phase];
+	m->u.event.severity = severity_names[severity];
+	return true;
+}
+
 static bool validate_ack(struct jcheck *jc, const cJSON *root, struct message *m)
 {
 	static const char *const keys[] = { ENVELOPE_KEYS, "box", "acked", "max_seen", "missing",
 					    "clips_verified", "clips_missing", NULL };
-	const cJSON *missing, *pair;
-	int i = 0;
-
 	jc_only_keys(jc, root, keys);
 	m->u.ack.box = jc_string(jc, root, "box", true, ENVELOPE_ID_MAX);
 	jc_int(jc, root, "acked", true, 0, SEQ_MAX, &m->u.ack.acked);
 	jc_int(jc, root, "max_seen", true, 0, SEQ_MAX, &m->u.ack.max_seen);
-	missing = jc_array(jc, root, "missing", true, 0, MESSAGE_MAX_RANGES);
-	cJSON_ArrayForEach(pair, missing) {
-		if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2 ||
-		    !cJSON_IsNumber(cJSON_GetArrayItem(pair, 0)) ||
-		    !cJSON_IsNumber(cJSON_GetArrayItem(pair, 1)) ||
-		    cJSON_GetArrayItem(pair, 0)->valuedouble < 1 ||
-		    cJSON_GetArrayItem(pair, 0)->valuedouble >
-			    cJSON_GetArrayItem(pair, 1)->valuedouble)
-			jc_fail(jc, "field 'missing[%d]': expected [first, last] with 1 <= first <= last",
-				i);
-		i++;
-	}
+	validate_ranges(jc, root, "missing", true);
 	if (jc_ok(jc) && envelope_party(m->u.ack.box) != PARTY_BOX)
 		jc_fail(jc, "field 'box': not a box id");
 	return jc_ok(jc);
@@ -244,6 +325,8 @@ bool message_validate(const struct topic *t, const cJSON *root, struct message *
 		return validate_status(jc, root, m);
 	case MSG_READING:
 		return validate_reading(jc, root, m);
+	case MSG_EVENT:
+		return validate_event(jc, root, m);
 	case MSG_ACK:
 		if (!validate_ack(jc, root, m))
 			return false;

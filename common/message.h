@@ -22,6 +22,12 @@
 #define MESSAGE_MAX_READINGS 1000
 #define MESSAGE_MAX_RANGES 256
 
+/* An inclusive seq range [first, last]. */
+struct seq_range {
+	int64_t first;
+	int64_t last;
+};
+
 /* Sensor kinds (schemas/reading.json); NULL-terminated. */
 extern const char *const message_sensor_kinds[];
 
@@ -57,11 +63,6 @@ struct status_info {
 	size_t n_sensors;
 };
 
-/* An inclusive seq range [first, last]. */
-struct seq_range {
-	int64_t first;
-	int64_t last;
-};
 
 struct ack_info {
 	const char *box;
@@ -71,7 +72,27 @@ struct ack_info {
 	size_t n_missing;
 };
 
+/* One step of an event's life (schemas/event.json). Optional fields:
+ * NULL strings, end_ms 0, has_peak false, n_dropped 0 leave them out. */
+struct event_info {
+	const char *event_id;
+	const char *phase;	/* open, update, close */
+	const char *type;	/* temperature_high, sensor_fault, data_dropped, … */
+	const char *severity;	/* info, warning, critical */
+	int64_t start_ms;
+	int64_t end_ms;
+	const char *source;
+	const char *zone;
+	bool has_peak;
+	double peak;
+	const char *unit;
+	const struct seq_range *dropped;
+	size_t n_dropped;
+	const char *message;
+};
+
 cJSON *message_reading(const struct envelope *e, const struct reading_sample *s, size_t n);
+cJSON *message_event(const struct envelope *e, const struct event_info *ev);
 cJSON *message_status(const struct envelope *e, const struct status_info *st);
 cJSON *message_ack(const struct envelope *e, const struct ack_info *a);
 
@@ -93,6 +114,13 @@ struct message {
 			int64_t acked;
 			int64_t max_seen;
 		} ack;
+		struct {
+			const char *event_id, *phase, *type, *severity, *start, *end;
+			const char *source, *zone, *unit, *message;
+			bool has_peak;
+			double peak;
+			const cJSON *dropped;	/* array of checked [first, last], or NULL */
+		} event;
 	} u;
 };
 

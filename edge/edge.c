@@ -43,12 +43,15 @@ struct edge {
 	GArray *samples;		/* of struct sample, not yet in the outbox */
 	GArray *sensor_timers;		/* of guint source ids */
 	struct sensor_timer *timer_ctx;
-	guint batch_source, status_source, resend_source;
+	guint batch_source, status_source, resend_source, pump_source;
 	int64_t cursor[OUTBOX_CLASSES];	/* last seq sent per class since (re)connect */
 	GHashTable *inflight;		/* seq → mono ms sent */
 	GQueue sent_order;		/* seqs, oldest send first */
 	int64_t acked;			/* the collector's last high-water mark */
 	int64_t started_ms;
+	double msg_tokens, byte_tokens;	/* the send-rate cap, a token bucket */
+	int64_t tokens_ms;
+	uint64_t dropped_events;	/* data_dropped events issued, for their ids */
 	struct edge_counters n;
 };
 
@@ -78,6 +81,7 @@ static char *status_payload(struct edge *e, bool online)
 		health.resends = (int64_t)e->n.resends;
 		health.evictions = (int64_t)e->n.evictions;
 		health.disk_used_bytes = outbox_disk_bytes(e->outbox);
+		health.disk_budget_bytes = cfg->disk_budget;
 		st.version = BK_VERSION;
 		st.started_ms = e->started_ms;
 		st.health = &health;
@@ -127,9 +131,50 @@ static gboolean on_status_timer(gpointer data)
 
 /* --- sending --------------------------------------------------------- */
 
+static void pump(struct edge *e);
+
+static gboolean on_pump_timer(gpointer data)
+{
+	struct edge *e = data;
+
+	e->pump_source = 0;
+	pump(e);
+	return G_SOURCE_REMOVE;
+}
+
+/* Take one message of len bytes from the token bucket (a second's worth at
+ * most is saved up). When empty, schedule a pump for when it has refilled
+ * and say -EAGAIN: a box back from an outage replays at the cap, not at once. */
+static int take_tokens(struct edge *e, size_t len)
+{
+	const struct edge_config *cfg = e->cfg;
+	int64_t now = clock_mono_ms();
+	double elapsed = (double)(now - e->tokens_ms) / 1000.0;
+	double need_bytes = MIN((double)len, cfg->max_bytes_rate);
+	double wait_s;
+
+	e->tokens_ms = now;
+	e->msg_tokens = MIN(cfg->max_rate, e->msg_tokens + elapsed * cfg->max_rate);
+	e->byte_tokens = MIN(cfg->max_bytes_rate, e->byte_tokens + elapsed * cfg->max_bytes_rate);
+	if (e->msg_tokens >= 1 && e->byte_tokens >= need_bytes) {
+		e->msg_tokens -= 1;
+		e->byte_tokens -= need_bytes;
+		return 0;
+	}
+	wait_s = MAX((1 - e->msg_tokens) / cfg->max_rate,
+		     (need_bytes - e->byte_tokens) / cfg->max_bytes_rate);
+	if (!e->pump_source)
+		e->pump_source = g_timeout_add((guint)(wait_s * 1000) + 1, on_pump_timer, e);
+	return -EAGAIN;
+}
+
 static int send_row(struct edge *e, const struct outbox_row *row)
 {
-	return mqtt_link_publish(e->link, row->topic, row->payload, row->len, 1, false);
+	int rc = take_tokens(e, row->len);
+
+	if (rc == 0)
+		rc = mqtt_link_publish(e->link, row->topic, row->payload, row->len, 1, false);
+	return rc;
 }
 
 static void track_sent(struct edge *e, int64_t seq)
@@ -180,27 +225,28 @@ static gboolean on_resend_timer(gpointer data)
 		int64_t seq = KEY_SEQ(g_queue_peek_head(&e->sent_order));
 		gpointer sent;
 		struct outbox_row row;
+		int rc;
 
 		if (!g_hash_table_lookup_extended(e->inflight, SEQ_KEY(seq), NULL, &sent)) {
-			g_queue_pop_head(&e->sent_order); /* acked meanwhile */
+			g_queue_pop_head(&e->sent_order); /* acked or evicted meanwhile */
 			continue;
 		}
 		if (now - KEY_SEQ(sent) < e->cfg->ack_timeout_ms)
 			break;
-		g_queue_pop_head(&e->sent_order);
-		g_hash_table_remove(e->inflight, SEQ_KEY(seq));
-		if (outbox_get(e->outbox, seq, &row) != 0)
+		if (outbox_get(e->outbox, seq, &row) != 0) {
+			g_queue_pop_head(&e->sent_order);
+			g_hash_table_remove(e->inflight, SEQ_KEY(seq));
 			continue;
-		if (send_row(e, &row) == 0) {
-			track_sent(e, seq);
-			e->n.resends++;
-			log_debug("resent seq %lld after %lld ms without an ack", (long long)seq,
-				  (long long)(now - KEY_SEQ(sent)));
-		} else {
-			/* not sent: give it back to the window so it is tried again */
-			track_sent(e, seq);
 		}
+		rc = send_row(e, &row);
 		outbox_row_clear(&row);
+		if (rc)
+			break; /* stays at the head; tried again on the next tick */
+		g_queue_pop_head(&e->sent_order);
+		track_sent(e, seq);
+		e->n.resends++;
+		log_debug("resent seq %lld after %lld ms without an ack", (long long)seq,
+			  (long long)(now - KEY_SEQ(sent)));
 	}
 	return G_SOURCE_CONTINUE;
 }
@@ -297,17 +343,102 @@ static void on_mqtt_event(void *ctx, const struct mqtt_event *ev)
 	}
 }
 
+/* --- accepting messages and the disk budget -------------------------- */
+
+static int put_message(struct edge *e, enum msg_kind kind, enum outbox_class cls, cJSON *msg)
+{
+	char topic[TOPIC_MAX];
+	char *text = cJSON_PrintUnformatted(msg);
+	int rc;
+
+	topic_for(e, kind, topic);
+	rc = outbox_put(e->outbox, (int64_t)cJSON_GetObjectItem(msg, "seq")->valuedouble, cls,
+			topic, text, strlen(text));
+	cJSON_free(text);
+	if (rc == 0)
+		e->n.accepted++;
+	return rc;
+}
+
+/* Report evicted seqs as one data_dropped event (an alert: never evicted). */
+static void report_dropped(struct edge *e, const struct seq_range *r, size_t n, int rows)
+{
+	int64_t now = clock_wall_ms();
+	char event_id[64], text[160];
+	struct envelope env;
+	struct event_info ev = {
+		.event_id = event_id,
+		.phase = "close",
+		.type = "data_dropped",
+		.severity = "warning",
+		.start_ms = now,
+		.end_ms = now,
+		.dropped = r,
+		.n_dropped = n,
+		.message = text,
+	};
+	cJSON *msg;
+
+	snprintf(event_id, sizeof event_id, "dropped:%lld:%llu", (long long)now,
+		 (unsigned long long)++e->dropped_events);
+	snprintf(text, sizeof text, "disk budget reached: %d unsent readings evicted, seq %lld to %lld",
+		 rows, (long long)r[0].first, (long long)r[n - 1].last);
+	envelope_stamp(&env, e->cfg->id, outbox_last_seq(e->outbox) + 1);
+	msg = message_event(&env, &ev);
+	if (put_message(e, MSG_EVENT, OUTBOX_ALERT, msg) != 0)
+		log_error("cannot record that seq %lld to %lld were dropped", (long long)r[0].first,
+			  (long long)r[n - 1].last);
+	cJSON_Delete(msg);
+	log_warn("%s", text);
+}
+
+/* Keep the outbox within the disk budget: the oldest readings go first;
+ * alerts are never evicted. Every eviction is reported. */
+static void enforce_budget(struct edge *e)
+{
+	struct seq_range ranges[MESSAGE_MAX_RANGES];
+	size_t n;
+	int rows;
+
+	while (outbox_used_bytes(e->outbox) > e->cfg->disk_budget) {
+		rows = outbox_evict_oldest(e->outbox, OUTBOX_READING, 256, ranges,
+					   G_N_ELEMENTS(ranges), &n);
+		if (rows <= 0) {
+			log_error("outbox uses %lld bytes, over the disk budget of %lld, and holds only alerts; keeping them",
+				  (long long)outbox_used_bytes(e->outbox),
+				  (long long)e->cfg->disk_budget);
+			return;
+		}
+		e->n.evictions += (uint64_t)rows;
+		for (size_t i = 0; i < n; i++) {
+			for (int64_t seq = ranges[i].first; seq <= ranges[i].last; seq++)
+				g_hash_table_remove(e->inflight, SEQ_KEY(seq));
+		}
+		report_dropped(e, ranges, n, rows);
+	}
+}
+
+/* Commit msg (built with seq = last + 1) to the outbox and start sending it. */
+static int accept(struct edge *e, enum msg_kind kind, enum outbox_class cls, cJSON *msg)
+{
+	int rc = put_message(e, kind, cls, msg);
+
+	if (rc == 0) {
+		enforce_budget(e);
+		pump(e);
+	}
+	return rc;
+}
+
 /* --- readings -------------------------------------------------------- */
 
 static void commit_readings(struct edge *e)
 {
 	struct reading_sample rs[MESSAGE_MAX_READINGS];
 	size_t n = MIN(e->samples->len, MESSAGE_MAX_READINGS);
-	char topic[TOPIC_MAX];
 	struct envelope env;
 	int64_t seq = outbox_last_seq(e->outbox) + 1;
 	cJSON *msg;
-	char *text;
 
 	if (n == 0)
 		return;
@@ -319,15 +450,9 @@ static void commit_readings(struct edge *e)
 	}
 	envelope_stamp(&env, e->cfg->id, seq);
 	msg = message_reading(&env, rs, n);
-	text = cJSON_PrintUnformatted(msg);
-	topic_for(e, MSG_READING, topic);
-	if (outbox_put(e->outbox, seq, OUTBOX_READING, topic, text, strlen(text)) == 0) {
-		e->n.accepted++;
+	if (accept(e, MSG_READING, OUTBOX_READING, msg) == 0)
 		g_array_remove_range(e->samples, 0, (guint)n);
-		pump(e);
-	}
 	/* on failure the samples stay and are retried with the next batch */
-	cJSON_free(text);
 	cJSON_Delete(msg);
 }
 
@@ -343,12 +468,14 @@ static gboolean on_sensor_timer(gpointer data)
 	struct edge *e = st->e;
 	struct sample s = { .sensor = st->index, .t_ms = clock_wall_ms() };
 
-	if (sensor_read(g_ptr_array_index(e->cfg->sensors, st->index), &s.value) != 0) {
+	int rc = sensor_read(g_ptr_array_index(e->cfg->sensors, st->index), &s.value);
+
+	if (rc < 0)
 		e->n.read_errors++;
+	if (rc != 0)
 		return G_SOURCE_CONTINUE;
-	}
 	g_array_append_val(e->samples, s);
-	if (e->samples->len >= MESSAGE_MAX_READINGS)
+	if (e->cfg->reading_batch_ms == 0 || e->samples->len >= MESSAGE_MAX_READINGS)
 		commit_readings(e);
 	return G_SOURCE_CONTINUE;
 }
@@ -414,7 +541,11 @@ int edge_start(struct edge *e)
 		id = g_timeout_add((guint)s->period_ms, on_sensor_timer, &e->timer_ctx[i]);
 		g_array_append_val(e->sensor_timers, id);
 	}
-	e->batch_source = g_timeout_add((guint)cfg->reading_batch_ms, on_batch_timer, e);
+	if (cfg->reading_batch_ms > 0)
+		e->batch_source = g_timeout_add((guint)cfg->reading_batch_ms, on_batch_timer, e);
+	e->msg_tokens = cfg->max_rate;
+	e->byte_tokens = cfg->max_bytes_rate;
+	e->tokens_ms = clock_mono_ms();
 	e->status_source = g_timeout_add((guint)cfg->status_period_ms, on_status_timer, e);
 	e->resend_source = g_timeout_add(tick, on_resend_timer, e);
 	log_info("box '%s' starting: %u sensors, outbox '%s' at seq %lld with %lld waiting",
@@ -436,6 +567,8 @@ void edge_free(struct edge *e)
 		g_source_remove(e->status_source);
 	if (e->resend_source)
 		g_source_remove(e->resend_source);
+	if (e->pump_source)
+		g_source_remove(e->pump_source);
 	if (e->outbox)
 		commit_readings(e);
 	if (e->link && mqtt_link_connected(e->link))

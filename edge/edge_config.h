@@ -1,9 +1,9 @@
 /*
  * edge_config.h — bk-edge's configuration file (INI, GKeyFile):
  *
- *   [box]          id, state_dir, log_level, status_period, reading_batch
+ *   [box]          id, state_dir, log_level, status_period, reading_batch, disk_budget
  *   [mqtt]         uri, ca, cert, key, keepalive, reconnect_max
- *   [outbox]       path, sync, window, ack_timeout
+ *   [outbox]       path, sync, window, ack_timeout, max_rate, max_bytes_rate
  *   [sensor <id>]  kind, driver, period, unit, and the driver's own keys
  *
  * See README.md, "Configuration", for every key and its default.
@@ -24,12 +24,15 @@ struct edge_config {
 	char *state_dir;
 	enum log_level log_level;
 	int64_t status_period_ms;
-	int64_t reading_batch_ms;
+	int64_t reading_batch_ms;	/* 0: every sample is its own message */
+	int64_t disk_budget;		/* bytes for the outbox (and, later, video) */
 	struct mqtt_settings mqtt;
 	char *outbox_path;
 	bool outbox_sync_full;
 	int window;		/* messages sent and not yet acknowledged by the collector */
 	int64_t ack_timeout_ms;
+	double max_rate;	/* messages/s sent, resends included */
+	double max_bytes_rate;	/* payload bytes/s sent */
 	GPtrArray *sensors;	/* of struct sensor*, owned */
 };
 

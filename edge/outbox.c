@@ -18,7 +18,21 @@
 #include "clock.h"
 #include "log.h"
 
-enum stmt { ST_PUT, ST_SET_LAST, ST_ACK, ST_NEXT, ST_GET, ST_DEPTH, ST_OLDEST, ST_COUNT };
+enum stmt {
+	ST_PUT,
+	ST_SET_LAST,
+	ST_ACK,
+	ST_NEXT,
+	ST_GET,
+	ST_DEPTH,
+	ST_OLDEST,
+	ST_OLDEST_OF_CLASS,
+	ST_DELETE_ONE,
+	ST_PAGES,
+	ST_FREE_PAGES,
+	ST_PAGE_SIZE,
+	ST_COUNT
+};
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PUT] = "INSERT INTO outbox(seq, class, topic, payload, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -29,6 +43,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_GET] = "SELECT seq, class, topic, payload, created_ms FROM outbox WHERE seq = ?1",
 	[ST_DEPTH] = "SELECT count(*) FROM outbox",
 	[ST_OLDEST] = "SELECT min(created_ms) FROM outbox",
+	[ST_OLDEST_OF_CLASS] = "SELECT seq FROM outbox WHERE class = ?1 ORDER BY seq LIMIT ?2",
+	[ST_DELETE_ONE] = "DELETE FROM outbox WHERE seq = ?1",
+	[ST_PAGES] = "PRAGMA page_count",
+	[ST_FREE_PAGES] = "PRAGMA freelist_count",
+	[ST_PAGE_SIZE] = "PRAGMA page_size",
 };
 
 static const char schema[] =
@@ -208,6 +227,55 @@ static int64_t scalar(struct outbox *o, enum stmt s)
 	return v;
 }
 
+int outbox_evict_oldest(struct outbox *o, enum outbox_class cls, int max_rows,
+			struct seq_range *out, size_t max_ranges, size_t *n_ranges)
+{
+	sqlite3_stmt *st = o->stmt[ST_OLDEST_OF_CLASS];
+	GArray *seqs = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	size_t n = 0;
+	int deleted = 0, rc;
+
+	*n_ranges = 0;
+	sqlite3_bind_int(st, 1, cls);
+	sqlite3_bind_int(st, 2, max_rows);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(st, 0);
+
+		g_array_append_val(seqs, seq);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE || exec(o, "BEGIN IMMEDIATE", "begin an eviction")) {
+		g_array_free(seqs, TRUE);
+		return -EIO;
+	}
+	for (guint i = 0; i < seqs->len; i++) {
+		int64_t seq = g_array_index(seqs, int64_t, i);
+
+		if (n > 0 && out[n - 1].last + 1 == seq) {
+			out[n - 1].last = seq;
+		} else if (n < max_ranges) {
+			out[n].first = out[n].last = seq;
+			n++;
+		} else {
+			break;
+		}
+		sqlite3_bind_int64(o->stmt[ST_DELETE_ONE], 1, seq);
+		if (step_done(o, ST_DELETE_ONE, "evict a row")) {
+			sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+			g_array_free(seqs, TRUE);
+			return -EIO;
+		}
+		deleted++;
+	}
+	g_array_free(seqs, TRUE);
+	if (exec(o, "COMMIT", "commit an eviction")) {
+		sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+		return -EIO;
+	}
+	*n_ranges = n;
+	return deleted;
+}
+
 int64_t outbox_depth(struct outbox *o)
 {
 	return scalar(o, ST_DEPTH);
@@ -216,6 +284,11 @@ int64_t outbox_depth(struct outbox *o)
 int64_t outbox_oldest_ms(struct outbox *o)
 {
 	return scalar(o, ST_OLDEST);
+}
+
+int64_t outbox_used_bytes(struct outbox *o)
+{
+	return (scalar(o, ST_PAGES) - scalar(o, ST_FREE_PAGES)) * scalar(o, ST_PAGE_SIZE);
 }
 
 int64_t outbox_disk_bytes(const struct outbox *o)

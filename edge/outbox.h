@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "message.h"
+
 /* Replay order after an outage: lower classes first. */
 enum outbox_class {
 	OUTBOX_ALERT = 0,	/* events: legal evidence, sent first */
@@ -54,6 +56,16 @@ int outbox_ack(struct outbox *o, int64_t acked);
 int outbox_next(struct outbox *o, enum outbox_class cls, int64_t after, struct outbox_row *row);
 int outbox_get(struct outbox *o, int64_t seq, struct outbox_row *row);
 void outbox_row_clear(struct outbox_row *row);
+
+/* Delete up to max_rows of the oldest rows of class cls (one transaction).
+ * The deleted seqs are written as ascending ranges into out (at most
+ * max_ranges; eviction stops early rather than lose track of a seq).
+ * Returns the number of rows deleted, or -errno. */
+int outbox_evict_oldest(struct outbox *o, enum outbox_class cls, int max_rows,
+			struct seq_range *out, size_t max_ranges, size_t *n_ranges);
+
+/* Bytes of the database in use (pages not on the free list). */
+int64_t outbox_used_bytes(struct outbox *o);
 
 /* Rows waiting, and the creation time of the oldest (0 when empty). */
 int64_t outbox_depth(struct outbox *o);

@@ -46,7 +46,7 @@ struct sensor *sensor_new(struct config *c, const char *group)
 	if (s->kind && !known_kind(s->kind))
 		config_problem(c, group, "kind", "unknown kind '%s'", s->kind);
 	s->unit = config_string(c, group, "unit", s->kind ? default_unit(s->kind) : "C");
-	s->period_ms = config_duration_ms(c, group, "period", 1000, 100, 3600000);
+	s->period_ms = config_duration_ms(c, group, "period", 1000, 1, 3600000);
 	driver = config_string(c, group, "driver", NULL);
 	for (int i = 0; driver && drivers[i]; i++) {
 		if (!strcmp(driver, drivers[i]->name))
@@ -74,6 +74,8 @@ int sensor_read(struct sensor *s, double *value)
 {
 	int rc = s->ops->read(s, value);
 
+	if (rc > 0)
+		return rc;
 	if (rc) {
 		s->read_errors++;
 		if (!s->fault)

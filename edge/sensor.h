@@ -20,7 +20,8 @@ struct sensor_ops {
 	const char *const *keys;
 	/* Read the driver's keys from [group] of c (problems go to c) and set up. */
 	int (*open)(struct sensor *s, struct config *c, const char *group);
-	/* One sample; 0 or -errno (the reading is then skipped and counted). */
+	/* One sample: 0 with *value set, 1 when there is no sample this time
+	 * (not a fault), or -errno (the reading is skipped and counted). */
 	int (*read)(struct sensor *s, double *value);
 	void (*close)(struct sensor *s);
 };

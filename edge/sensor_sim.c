@@ -4,6 +4,8 @@
  *
  *   sim_base = 4        sim_amplitude = 1.5     sim_period = 10m
  *   sim_noise = 0.2     sim_seed = 1 (0: random)
+ *   sim_samples = 4000  stop after this many samples (0: never) — for
+ *                       load and fault tests that must know the total
  */
 #include <math.h>
 
@@ -13,6 +15,7 @@
 struct sim {
 	double base, amplitude, noise;
 	int64_t period_ms;
+	int64_t samples_left;	/* -1: unlimited */
 	GRand *rand;
 };
 
@@ -26,6 +29,9 @@ static int sim_open(struct sensor *s, struct config *c, const char *group)
 	sim->noise = config_double(c, group, "sim_noise", 0.1, 0, 100);
 	sim->period_ms = config_duration_ms(c, group, "sim_period", 600000, 1000, 86400000);
 	seed = config_int(c, group, "sim_seed", 0, 0, UINT32_MAX);
+	sim->samples_left = config_int(c, group, "sim_samples", 0, 0, INT64_MAX);
+	if (sim->samples_left == 0)
+		sim->samples_left = -1;
 	sim->rand = seed ? g_rand_new_with_seed((guint32)seed) : g_rand_new();
 	s->driver = sim;
 	return 0;
@@ -35,6 +41,11 @@ static int sim_read(struct sensor *s, double *value)
 {
 	struct sim *sim = s->driver;
 	double phase = (double)(clock_mono_ms() % sim->period_ms) / (double)sim->period_ms;
+
+	if (sim->samples_left == 0)
+		return 1;
+	if (sim->samples_left > 0)
+		sim->samples_left--;
 
 	*value = sim->base + sim->amplitude * sin(2 * M_PI * phase) +
 		 g_rand_double_range(sim->rand, -sim->noise, sim->noise);
@@ -53,7 +64,7 @@ static void sim_close(struct sensor *s)
 const struct sensor_ops sensor_sim_ops = {
 	.name = "sim",
 	.keys = (const char *const[]){ "sim_base", "sim_amplitude", "sim_noise", "sim_period",
-				       "sim_seed", NULL },
+				       "sim_seed", "sim_samples", NULL },
 	.open = sim_open,
 	.read = sim_read,
 	.close = sim_close,

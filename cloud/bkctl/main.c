@@ -4,6 +4,8 @@
  *   bkctl --db FILE boxes    [--box ID] [--json]
  *   bkctl --db FILE readings [--box ID] [--sensor ID] [--since TS] [--limit N] [--json]
  *   bkctl --db FILE rejects  [--box ID] [--limit N] [--json]
+ *   bkctl --db FILE events   [--box ID] [--sensor ID] [--since TS] [--limit N] [--json]
+ *   bkctl --db FILE gaps     [--box ID] [--json]
  *   bkctl --db FILE watch    [--box ID] [--since TS]    (until Ctrl-C)
  *
  * It opens the archive read-only, so it is safe beside a running collector.
@@ -29,6 +31,8 @@ static const struct {
 	{ "boxes", REPORT_BOXES, "boxes seen, their state and delivery progress" },
 	{ "readings", REPORT_READINGS, "sensor readings, newest first" },
 	{ "rejects", REPORT_REJECTS, "messages refused by the collector, newest first" },
+	{ "events", REPORT_EVENTS, "event steps (open, update, close), newest first" },
+	{ "gaps", REPORT_GAPS, "per box, seqs neither archived nor reported dropped" },
 	{ "watch", REPORT_ACTIVITY, "follow what is archived, as it arrives" },
 };
 
@@ -152,7 +156,7 @@ int main(int argc, char **argv)
 		filter = (struct archive_filter){ box, sensor, since, limit };
 		out = output_new(json);
 		status = archive_report(a, commands[i].report, &filter, output_row, out) ? 1 : 0;
-		output_finish(out, stdout);
+		output_finish(out, status ? NULL : stdout);
 		archive_close(a);
 		goto out;
 	}

@@ -100,7 +100,9 @@ static void print_cell(FILE *out, const char *text, int width, bool last)
 
 void output_finish(struct output *o, FILE *out)
 {
-	if (o->json) {
+	if (!out) {
+		/* nothing to print: just free */
+	} else if (o->json) {
 		char *text = cJSON_Print(o->array);
 
 		fprintf(out, "%s\n", text);

@@ -17,7 +17,7 @@ struct output *output_new(bool json);
 /* An archive_row_fn: pass output as ctx. */
 void output_row(void *output, int ncols, const char *const *names,
 		const struct archive_value *values);
-/* Print everything to out and free. */
+/* Print everything to out (NULL: print nothing, e.g. after an error) and free. */
 void output_finish(struct output *o, FILE *out);
 
 /* Display width of UTF-8 text in terminal columns. */

@@ -20,6 +20,7 @@
 
 struct pending {
 	char *topic;
+	char *sender;		/* from the topic, when it parsed: the broker's ACL vouches for it */
 	char *payload;		/* NUL-terminated copy */
 	size_t len;
 	cJSON *root;		/* NULL for a reject */
@@ -45,6 +46,7 @@ static void pending_free(gpointer data)
 	struct pending *p = data;
 
 	g_free(p->topic);
+	g_free(p->sender);
 	g_free(p->payload);
 	cJSON_Delete(p->root);
 	g_free(p->reject_reason);
@@ -59,9 +61,9 @@ static void progress_free(gpointer data)
 	g_free(p);
 }
 
-static void add_seq(void *ctx, int64_t seq)
+static void add_range(void *ctx, int64_t first, int64_t last)
 {
-	progress_add(ctx, seq);
+	progress_add_range(ctx, first, last);
 }
 
 /* The box's progress, loaded from the archive on first sight. */
@@ -76,7 +78,7 @@ static struct progress *box_progress(struct collector *col, const char *box)
 		return NULL;
 	p = g_new0(struct progress, 1);
 	progress_init(p, acked);
-	if (archive_seqs_above(col->archive, box, acked, add_seq, p)) {
+	if (archive_accounted_above(col->archive, box, acked, add_range, p)) {
 		progress_free(p);
 		return NULL;
 	}
@@ -105,6 +107,24 @@ static int store_readings(struct collector *col, const struct message *m)
 	return 0;
 }
 
+/* An event step; a data_dropped event also accounts for the seqs it names. */
+static int store_event(struct collector *col, const struct message *m, struct progress *prog)
+{
+	const cJSON *pair;
+	int rc = archive_put_event(col->archive, m);
+
+	cJSON_ArrayForEach(pair, m->u.event.dropped) {
+		int64_t first = (int64_t)cJSON_GetArrayItem(pair, 0)->valuedouble;
+		int64_t last = (int64_t)cJSON_GetArrayItem(pair, 1)->valuedouble;
+
+		if (rc)
+			break;
+		rc = archive_put_dropped(col->archive, m->env.id, first, last, m->env.seq);
+		progress_add_range(prog, first, last);
+	}
+	return rc;
+}
+
 static int store_status(struct collector *col, const struct message *m)
 {
 	const cJSON *health = cJSON_GetObjectItem(m->root, "health");
@@ -124,7 +144,7 @@ static int store_one(struct collector *col, struct pending *p, GHashTable *touch
 
 	if (!p->root) {
 		col->n.rejected++;
-		return archive_put_reject(col->archive, p->topic, NULL, p->reject_reason, p->payload,
+		return archive_put_reject(col->archive, p->topic, p->sender, p->reject_reason, p->payload,
 					  MIN(p->len, REJECT_HEAD_BYTES));
 	}
 	if (m->kind == MSG_STATUS)
@@ -140,7 +160,11 @@ static int store_one(struct collector *col, struct pending *p, GHashTable *touch
 		col->n.duplicates++;
 	} else {
 		col->n.archived++;
-		if (m->kind == MSG_READING && (rc = store_readings(col, m)))
+		if (m->kind == MSG_READING)
+			rc = store_readings(col, m);
+		else if (m->kind == MSG_EVENT)
+			rc = store_event(col, m, prog);
+		if (rc < 0)
 			return rc;
 	}
 	progress_add(prog, m->env.seq);
@@ -260,6 +284,7 @@ static void ingest(struct collector *col, struct pending *p)
 		reject(col, p, "%s", err);
 		return;
 	}
+	p->sender = g_strdup(t.owner);
 	if ((int64_t)p->len > col->cfg->max_payload) {
 		reject(col, p, "payload of %zu bytes exceeds max_payload (%lld)", p->len,
 		       (long long)col->cfg->max_payload);

@@ -8,7 +8,7 @@
 set -u
 
 BK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BK_BIN="$BK_ROOT/build/bin"
+BK_BIN=${BK_BIN:-$BK_ROOT/build/bin}
 BK_PY=/usr/bin/python3  # Debian's python: the one that has python3-jsonschema
 declare -A BK_PIDS=()
 BK_N=0
@@ -16,6 +16,7 @@ BK_FAILED=0
 
 bk_cleanup() {
 	local name
+	exec 2>/dev/null # no "Killed" notices for the processes we stop here
 	for name in "${!BK_PIDS[@]}"; do
 		kill -9 "${BK_PIDS[$name]}" 2>/dev/null
 	done

@@ -31,6 +31,7 @@ bk_collector_start() {
 	local name=${1:-collector} id=${2:-svc-collector} extra=${3:-}
 	local conf
 	conf=$(bk_collector_conf "$name" "$id" "$extra")
+	"$BK_BIN/bk-collector" -t -c "$conf" >/dev/null || return 1
 	bk_bg "$name" "$BK_BIN/bk-collector" -c "$conf"
 	# ready when the archive exists and the link is up
 	wait_until 10 grep -q "connected to" "$T/$name.log"
@@ -79,6 +80,7 @@ bk_edge_start() {
 	local id=$1 extra=${2:-}
 	local conf
 	conf=$(bk_edge_conf "$id" "$extra")
+	"$BK_BIN/bk-edge" -t -c "$conf" >/dev/null || return 1
 	bk_bg "$id" "$BK_BIN/bk-edge" -c "$conf"
 }
 
@@ -97,4 +99,61 @@ bk_at_least() {
 	shift
 	got=$("$@" 2>/dev/null) || return 1
 	[ -n "$got" ] && [ "$got" -ge "$n" ]
+}
+
+# bk_burst_conf ID SAMPLES [EXTRA]: a box that sends SAMPLES readings as fast
+# as its outbox commits them (one message each), then only delivers.
+bk_burst_conf() {
+	local id=$1 samples=$2 extra=${3:-}
+	mkdir -p "$T/$id"
+	cat >"$T/$id.conf" <<CONF
+[box]
+id = $id
+state_dir = $T/$id
+status_period = 2s
+reading_batch = 0
+
+[mqtt]
+uri = ssl://127.0.0.1:$BK_PORT
+ca = $BK_PKI/ca.crt
+cert = $BK_PKI/$id.crt
+key = $BK_PKI/$id.key
+keepalive = 5s
+reconnect_max = 1s
+
+[outbox]
+ack_timeout = 3s
+max_rate = 20000
+max_bytes_rate = 20M
+
+[sensor burst-1]
+kind = fridge
+driver = sim
+period = 1ms
+sim_samples = $samples
+$extra
+CONF
+	echo "$T/$id.conf"
+}
+
+bk_burst_start() {
+	local conf
+	conf=$(bk_burst_conf "$@")
+	"$BK_BIN/bk-edge" -t -c "$conf" >/dev/null || return 1
+	bk_bg "$1" "$BK_BIN/bk-edge" -c "$conf"
+}
+
+# bk_issued ID: the last seq the box's outbox has issued.
+bk_issued() {
+	bk_sql "$T/$1/outbox.db" "SELECT last_seq FROM meta" 2>/dev/null || echo 0
+}
+
+# bk_stream_check DB BOX EXPECTED: the archive holds seqs 1..EXPECTED of BOX,
+# each exactly once (the primary key forbids two rows; this also proves no
+# gap and nothing beyond). Prints the counts.
+bk_stream_check() {
+	local row
+	row=$(bk_sql "$1" "SELECT count(*), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM messages WHERE sender = '$2'")
+	echo "# $2: archived count|min|max = $row, expected $3"
+	[ "$row" = "$3|1|$3" ]
 }

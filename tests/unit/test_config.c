@@ -81,6 +81,8 @@ static void test_parsers(void **state)
 	assert_true(config_parse_duration_ms("1.5s", &v));
 	assert_int_equal(v, 1500);
 	assert_false(config_parse_duration_ms("30", &v));
+	assert_true(config_parse_duration_ms("0", &v));
+	assert_int_equal(v, 0);
 	assert_false(config_parse_duration_ms("5 minutes", &v));
 }
 
