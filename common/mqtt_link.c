@@ -342,14 +342,14 @@ bool mqtt_link_connected(const struct mqtt_link *link)
 }
 
 int mqtt_link_publish(struct mqtt_link *link, const char *topic, const void *payload,
-		      size_t len, int qos, bool retained)
+		      size_t len, bool retained)
 {
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
 	int rc;
 
 	if (!atomic_load(&link->connected))
 		return -ENOTCONN;
-	rc = MQTTAsync_send(link->client, topic, (int)len, payload, qos, retained, &ro);
+	rc = MQTTAsync_send(link->client, topic, (int)len, payload, 0, retained, &ro);
 	switch (rc) {
 	case MQTTASYNC_SUCCESS:
 		return 0;

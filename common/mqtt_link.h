@@ -8,9 +8,17 @@
  * to mqtt_link_new therefore always runs on the thread running the default
  * GMainContext. Every function here must be called from that thread too.
  *
- * Delivery: publish is QoS 0/1 handed to Paho. Paho's acknowledgements are
- * not a durability guarantee (DESIGN.md, pitfalls); callers that need one
- * keep their own copy until an application-level ack arrives.
+ * Delivery: every publish is QoS 0. Paho's acknowledgements were never a
+ * durability guarantee (DESIGN.md, pitfalls): the box keeps each message in
+ * its outbox until the collector's application ack. And Paho C 1.3.12 (the
+ * Debian 12 package) has a use-after-free on QoS 1 publishes: when the socket
+ * fails mid-write, the send thread frees the topic that the stored in-flight
+ * publication still points at, and the next reconnect's retry reads it
+ * (seen under AddressSanitizer in tests 40 and 41; upstream issues 1621/1622
+ * describe the same family). At QoS 0 Paho stores no publication, so the
+ * path does not exist. The broker queues QoS 0 for absent persistent
+ * sessions (queue_qos0_messages in broker-conf/mosquitto.conf).
+ * Subscriptions are QoS 1, so what others publish at QoS 1 reaches us so.
  */
 #ifndef BK_MQTT_LINK_H
 #define BK_MQTT_LINK_H
@@ -64,10 +72,10 @@ int mqtt_link_start(struct mqtt_link *link);
 
 bool mqtt_link_connected(const struct mqtt_link *link);
 
-/* Hand a message to Paho. 0, -ENOTCONN when not connected, -EAGAIN when Paho's
- * buffer is full, -EIO otherwise. */
+/* Hand a message to Paho (QoS 0, see above). 0, -ENOTCONN when not
+ * connected, -EAGAIN when Paho's buffer is full, -EIO otherwise. */
 int mqtt_link_publish(struct mqtt_link *link, const char *topic, const void *payload,
-		      size_t len, int qos, bool retained);
+		      size_t len, bool retained);
 
 /* Disconnect (waiting up to timeout_ms for in-flight messages), then free. NULL is fine. */
 void mqtt_link_free(struct mqtt_link *link, int timeout_ms);

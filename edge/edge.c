@@ -105,7 +105,7 @@ static void publish_status(struct edge *e, bool online)
 	char *text = status_payload(e, online);
 
 	topic_for(e, MSG_STATUS, topic);
-	mqtt_link_publish(e->link, topic, text, strlen(text), 1, true);
+	mqtt_link_publish(e->link, topic, text, strlen(text), true);
 	cJSON_free(text);
 }
 
@@ -173,7 +173,7 @@ static int send_row(struct edge *e, const struct outbox_row *row)
 	int rc = take_tokens(e, row->len);
 
 	if (rc == 0)
-		rc = mqtt_link_publish(e->link, row->topic, row->payload, row->len, 1, false);
+		rc = mqtt_link_publish(e->link, row->topic, row->payload, row->len, false);
 	return rc;
 }
 

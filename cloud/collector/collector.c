@@ -192,7 +192,7 @@ static void publish_ack(struct collector *col, const char *box, const struct pro
 	msg = message_ack(&e, &a);
 	text = cJSON_PrintUnformatted(msg);
 	topic_format(topic, MSG_ACK, box);
-	if (mqtt_link_publish(col->link, topic, text, strlen(text), 1, false) == 0)
+	if (mqtt_link_publish(col->link, topic, text, strlen(text), false) == 0)
 		col->n.acks++;
 	cJSON_free(text);
 	cJSON_Delete(msg);

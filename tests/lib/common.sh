@@ -23,7 +23,7 @@ bk_cleanup() {
 	wait 2>/dev/null
 	if [ -n "${T:-}" ] && [ -d "$T" ]; then
 		if [ "${BK_KEEP:-0}" = 1 ]; then
-			echo "# kept $T" >&2
+			echo "# kept $T"
 		else
 			rm -rf "$T"
 		fi
@@ -102,7 +102,11 @@ is() {
 }
 
 # bk_done: close the TAP plan; the exit status says whether all passed.
+# A sanitizer report in any process's log is a failure too (make asan).
 bk_done() {
+	local reports
+	reports=$(grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/*.log 2>/dev/null)
+	ok "no sanitizer reports in the logs${reports:+: $reports}" test -z "$reports"
 	echo "1..$BK_N"
 	[ "$BK_FAILED" -eq 0 ]
 }
