@@ -31,6 +31,7 @@ enum stmt {
 	ST_ACCOUNTED_ABOVE,
 	ST_PUT_EVENT,
 	ST_PUT_DROPPED,
+	ST_PUT_EVENT_STATE,
 	ST_META_GET,
 	ST_META_SET,
 	ST_COUNT
@@ -57,6 +58,19 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PUT_EVENT] = "INSERT OR IGNORE INTO events(box, seq, event_id, phase, type, severity,"
 			 " start, end, source, zone, peak, unit, message)"
 			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	/* The current state of an event: a later step (higher seq) wins, so
+	 * steps arriving out of order (a replay sends alerts first) cannot
+	 * reopen a closed event; an earlier step only adds to the count. */
+	[ST_PUT_EVENT_STATE] =
+		"INSERT INTO event_state(box, event_id, type, severity, source, zone, state, start,"
+		" end, peak, unit, duration_s, message, steps, last_seq, first_seen, updated)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, ?14, ?15, ?15)"
+		" ON CONFLICT(box, event_id) DO UPDATE SET steps = steps + 1, updated = ?15,"
+		" state = iif(?14 > last_seq, ?7, state), end = iif(?14 > last_seq, ?9, end),"
+		" peak = iif(?14 > last_seq, coalesce(?10, peak), peak),"
+		" duration_s = iif(?14 > last_seq, ?12, duration_s),"
+		" message = iif(?14 > last_seq, coalesce(?13, message), message),"
+		" severity = iif(?14 > last_seq, ?4, severity), last_seq = max(last_seq, ?14)",
 	[ST_PUT_DROPPED] = "INSERT OR IGNORE INTO dropped(box, first, last, event_seq) VALUES (?1, ?2, ?3, ?4)",
 	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[ST_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2)"
@@ -91,6 +105,12 @@ static const char *const migrations[] = {
 	" PRIMARY KEY(box, seq)) WITHOUT ROWID;"
 	"CREATE INDEX events_by_id ON events(box, event_id);"
 	"CREATE INDEX events_by_start ON events(start);"
+	"CREATE TABLE event_state(box TEXT NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL,"
+	" severity TEXT NOT NULL, source TEXT, zone TEXT, state TEXT NOT NULL, start TEXT NOT NULL,"
+	" end TEXT, peak REAL, unit TEXT, duration_s REAL, message TEXT, steps INTEGER NOT NULL,"
+	" last_seq INTEGER NOT NULL, first_seen TEXT NOT NULL, updated TEXT NOT NULL,"
+	" PRIMARY KEY(box, event_id)) WITHOUT ROWID;"
+	"CREATE INDEX event_state_by_start ON event_state(start);"
 	"CREATE TABLE dropped(box TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
 	" event_seq INTEGER NOT NULL, PRIMARY KEY(box, first)) WITHOUT ROWID;",
 };
@@ -348,6 +368,35 @@ int archive_accounted_above(struct archive *a, const char *box, int64_t after,
 	return rc == SQLITE_DONE ? 0 : fail(a, "list archived seqs");
 }
 
+static int put_event_state(struct archive *a, const struct message *m)
+{
+	sqlite3_stmt *st = a->stmt[ST_PUT_EVENT_STATE];
+	const char *state = strcmp(m->u.event.phase, "close") == 0 ? "closed" : "open";
+	char now[CLOCK_TS_LEN];
+	int64_t start_ms, end_ms;
+
+	now_ts(now);
+	bind_text(st, 1, m->env.id);
+	bind_text(st, 2, m->u.event.event_id);
+	bind_text(st, 3, m->u.event.type);
+	bind_text(st, 4, m->u.event.severity);
+	bind_text(st, 5, m->u.event.source);
+	bind_text(st, 6, m->u.event.zone);
+	bind_text(st, 7, state);
+	bind_text(st, 8, m->u.event.start);
+	bind_text(st, 9, m->u.event.end);
+	if (m->u.event.has_peak)
+		sqlite3_bind_double(st, 10, m->u.event.peak);
+	bind_text(st, 11, m->u.event.unit);
+	if (m->u.event.end && clock_parse_ts(m->u.event.start, &start_ms) &&
+	    clock_parse_ts(m->u.event.end, &end_ms))
+		sqlite3_bind_double(st, 12, (double)(end_ms - start_ms) / 1000.0);
+	bind_text(st, 13, m->u.event.message);
+	sqlite3_bind_int64(st, 14, m->env.seq);
+	bind_text(st, 15, now);
+	return step_done(a, ST_PUT_EVENT_STATE, "store an event's state");
+}
+
 int archive_put_event(struct archive *a, const struct message *m)
 {
 	sqlite3_stmt *st = a->stmt[ST_PUT_EVENT];
@@ -366,7 +415,11 @@ int archive_put_event(struct archive *a, const struct message *m)
 		sqlite3_bind_double(st, 11, m->u.event.peak);
 	bind_text(st, 12, m->u.event.unit);
 	bind_text(st, 13, m->u.event.message);
-	return step_done(a, ST_PUT_EVENT, "store an event");
+	if (step_done(a, ST_PUT_EVENT, "store an event"))
+		return -EIO;
+	if (sqlite3_changes(a->db) == 0)
+		return 0; /* the same step again */
+	return put_event_state(a, m);
 }
 
 int archive_put_dropped(struct archive *a, const char *box, int64_t first, int64_t last,
@@ -420,9 +473,14 @@ static const char *const report_sql[] = {
 		"SELECT at, topic, sender, reason, CAST(head AS TEXT) AS head FROM rejects"
 		" WHERE ?1 IS NULL OR sender = ?1 ORDER BY id DESC LIMIT ?4",
 	[REPORT_EVENTS] =
+		"SELECT box, event_id, type, severity, state, source, zone, start, end, duration_s,"
+		" peak, unit, steps, message FROM event_state"
+		" WHERE (?1 IS NULL OR box = ?1) AND (?2 IS NULL OR source = ?2)"
+		" AND (?3 IS NULL OR start >= ?3) ORDER BY start DESC, box LIMIT ?4",
+	[REPORT_EVENT_STEPS] =
 		"SELECT box, seq, event_id, phase, type, severity, start, end, source, peak, unit,"
 		" message FROM events WHERE (?1 IS NULL OR box = ?1) AND (?2 IS NULL OR source = ?2)"
-		" AND (?3 IS NULL OR start >= ?3) ORDER BY start DESC, box, seq DESC LIMIT ?4",
+		" AND (?3 IS NULL OR start >= ?3) ORDER BY box, seq DESC LIMIT ?4",
 	/* Seqs neither archived nor reported dropped, per box: the holes in the
 	 * union of archived seqs and dropped ranges, up to the last seq the box
 	 * said (in its status) it has issued. */

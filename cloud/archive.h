@@ -47,7 +47,8 @@ int archive_set_progress(struct archive *a, const char *box, int64_t acked, int6
 int archive_accounted_above(struct archive *a, const char *box, int64_t after,
 			    void (*fn)(void *ctx, int64_t first, int64_t last), void *ctx);
 
-/* An event message's step (m->kind == MSG_EVENT, validated). */
+/* An event message's step (m->kind == MSG_EVENT, validated): kept in the
+ * history and folded into the event's current state. */
 int archive_put_event(struct archive *a, const struct message *m);
 /* Seqs [first, last] the box reported evicted unsent, in its event event_seq. */
 int archive_put_dropped(struct archive *a, const char *box, int64_t first, int64_t last,
@@ -63,7 +64,8 @@ enum archive_report {
 	REPORT_BOXES,		/* one row per box */
 	REPORT_READINGS,	/* newest first, filtered */
 	REPORT_REJECTS,		/* newest first */
-	REPORT_EVENTS,		/* event steps, newest first */
+	REPORT_EVENTS,		/* each event's current state, newest first */
+	REPORT_EVENT_STEPS,	/* every step of every event (the history), newest first */
 	REPORT_GAPS,		/* per box, seq ranges neither archived nor reported dropped */
 	REPORT_ACTIVITY,	/* everything archived after filter->since, oldest first */
 };

@@ -43,6 +43,7 @@ struct edge {
 	GArray *samples;		/* of struct sample, not yet in the outbox */
 	GArray *sensor_timers;		/* of guint source ids */
 	struct sensor_timer *timer_ctx;
+	struct rules *rules;		/* one per sensor, same index */
 	guint batch_source, status_source, resend_source, pump_source;
 	int64_t cursor[OUTBOX_CLASSES];	/* last seq sent per class since (re)connect */
 	GHashTable *inflight;		/* seq → mono ms sent */
@@ -462,18 +463,64 @@ static gboolean on_batch_timer(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* --- events ---------------------------------------------------------- */
+
+static const char *const phase_names[] = { [RULE_OPEN] = "open", [RULE_UPDATE] = "update",
+					   [RULE_CLOSE] = "close" };
+
+/* Commit what the rule engine said about sensor sn as event messages. */
+static void commit_events(struct edge *e, const struct sensor *sn, const struct rule_event *evs,
+			  int n)
+{
+	for (int i = 0; i < n; i++) {
+		const struct rule_event *re = &evs[i];
+		struct event_info ev = {
+			.event_id = re->event_id,
+			.phase = phase_names[re->phase],
+			.type = re->type,
+			.severity = re->severity,
+			.start_ms = re->start_ms,
+			.end_ms = re->end_ms,
+			.source = sn->id,
+			.zone = sn->zone,
+			.has_peak = re->has_peak,
+			.peak = re->peak,
+			.unit = re->has_peak ? sn->unit : NULL,
+			.message = re->message[0] ? re->message : NULL,
+		};
+		struct envelope env;
+		cJSON *msg;
+
+		envelope_stamp(&env, e->cfg->id, outbox_last_seq(e->outbox) + 1);
+		msg = message_event(&env, &ev);
+		if (accept(e, MSG_EVENT, OUTBOX_ALERT, msg) != 0)
+			log_error("cannot commit event '%s' (%s %s) to the outbox", re->event_id,
+				  re->type, ev.phase);
+		else
+			log_info("event %s %s: %s%s%s", ev.phase, re->event_id, re->type,
+				 ev.message ? ": " : "", ev.message ? ev.message : "");
+		cJSON_Delete(msg);
+	}
+}
+
 static gboolean on_sensor_timer(gpointer data)
 {
 	struct sensor_timer *st = data;
 	struct edge *e = st->e;
+	struct sensor *sn = g_ptr_array_index(e->cfg->sensors, st->index);
+	struct rules *rules = &e->rules[st->index];
+	struct rule_event evs[RULES_MAX_EVENTS];
+	int64_t mono = clock_mono_ms();
 	struct sample s = { .sensor = st->index, .t_ms = clock_wall_ms() };
+	int rc = sensor_read(sn, &s.value);
 
-	int rc = sensor_read(g_ptr_array_index(e->cfg->sensors, st->index), &s.value);
-
-	if (rc < 0)
+	if (rc < 0) {
 		e->n.read_errors++;
+		commit_events(e, sn, evs, rules_feed_error(rules, mono, s.t_ms, rc, evs));
+	}
 	if (rc != 0)
 		return G_SOURCE_CONTINUE;
+	commit_events(e, sn, evs, rules_feed(rules, mono, s.t_ms, s.value, evs));
 	g_array_append_val(e->samples, s);
 	if (e->cfg->reading_batch_ms == 0 || e->samples->len >= MESSAGE_MAX_READINGS)
 		commit_readings(e);
@@ -533,10 +580,12 @@ int edge_start(struct edge *e)
 
 	e->started_ms = clock_wall_ms();
 	e->timer_ctx = g_new0(struct sensor_timer, cfg->sensors->len);
+	e->rules = g_new0(struct rules, cfg->sensors->len);
 	for (guint i = 0; i < cfg->sensors->len; i++) {
 		const struct sensor *s = g_ptr_array_index(cfg->sensors, i);
 		guint id;
 
+		rules_init(&e->rules[i], &s->rules, s->id);
 		e->timer_ctx[i] = (struct sensor_timer){ e, i };
 		id = g_timeout_add((guint)s->period_ms, on_sensor_timer, &e->timer_ctx[i]);
 		g_array_append_val(e->sensor_timers, id);
@@ -578,6 +627,7 @@ void edge_free(struct edge *e)
 	g_array_free(e->samples, TRUE);
 	g_array_free(e->sensor_timers, TRUE);
 	g_free(e->timer_ctx);
+	g_free(e->rules);
 	g_hash_table_destroy(e->inflight);
 	g_queue_clear(&e->sent_order);
 	g_free(e);

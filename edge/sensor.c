@@ -33,7 +33,7 @@ static bool known_kind(const char *kind)
 
 struct sensor *sensor_new(struct config *c, const char *group)
 {
-	static const char *const common_keys[] = { "kind", "driver", "period", "unit" };
+	static const char *const common_keys[] = { "kind", "driver", "period", "unit", "zone" };
 	struct sensor *s = g_new0(struct sensor, 1);
 	const char *allowed[64];
 	size_t n = 0;
@@ -46,7 +46,10 @@ struct sensor *sensor_new(struct config *c, const char *group)
 	if (s->kind && !known_kind(s->kind))
 		config_problem(c, group, "kind", "unknown kind '%s'", s->kind);
 	s->unit = config_string(c, group, "unit", s->kind ? default_unit(s->kind) : "C");
+	s->zone = g_key_file_has_key(c->kf, group, "zone", NULL) ?
+			  config_string(c, group, "zone", NULL) : NULL;
 	s->period_ms = config_duration_ms(c, group, "period", 1000, 1, 3600000);
+	rules_config_load(&s->rules, c, group, s->kind);
 	driver = config_string(c, group, "driver", NULL);
 	for (int i = 0; driver && drivers[i]; i++) {
 		if (!strcmp(driver, drivers[i]->name))
@@ -58,6 +61,8 @@ struct sensor *sensor_new(struct config *c, const char *group)
 
 	for (size_t i = 0; i < G_N_ELEMENTS(common_keys); i++)
 		allowed[n++] = common_keys[i];
+	for (size_t i = 0; rules_config_keys[i] && n < 63; i++)
+		allowed[n++] = rules_config_keys[i];
 	for (size_t i = 0; s->ops && s->ops->keys[i] && n < 63; i++)
 		allowed[n++] = s->ops->keys[i];
 	allowed[n] = NULL;
@@ -94,5 +99,6 @@ void sensor_free(struct sensor *s)
 	g_free(s->id);
 	g_free(s->kind);
 	g_free(s->unit);
+	g_free(s->zone);
 	g_free(s);
 }

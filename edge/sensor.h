@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "rules.h"
 
 struct sensor;
 
@@ -30,7 +31,9 @@ struct sensor {
 	char *id;		/* from the group name "sensor <id>" */
 	char *kind;		/* one of message_sensor_kinds */
 	char *unit;
+	char *zone;		/* kitchen area, e.g. 冷藏间; may be NULL */
 	int64_t period_ms;
+	struct rule_config rules;	/* thresholds and checks for its events */
 	const struct sensor_ops *ops;
 	void *driver;		/* the driver's own state */
 	uint64_t read_errors;

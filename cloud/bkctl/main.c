@@ -5,6 +5,7 @@
  *   bkctl --db FILE readings [--box ID] [--sensor ID] [--since TS] [--limit N] [--json]
  *   bkctl --db FILE rejects  [--box ID] [--limit N] [--json]
  *   bkctl --db FILE events   [--box ID] [--sensor ID] [--since TS] [--limit N] [--json]
+ *   bkctl --db FILE event-steps [same filters]
  *   bkctl --db FILE gaps     [--box ID] [--json]
  *   bkctl --db FILE watch    [--box ID] [--since TS]    (until Ctrl-C)
  *
@@ -31,7 +32,8 @@ static const struct {
 	{ "boxes", REPORT_BOXES, "boxes seen, their state and delivery progress" },
 	{ "readings", REPORT_READINGS, "sensor readings, newest first" },
 	{ "rejects", REPORT_REJECTS, "messages refused by the collector, newest first" },
-	{ "events", REPORT_EVENTS, "event steps (open, update, close), newest first" },
+	{ "events", REPORT_EVENTS, "events with their current state, newest first" },
+	{ "event-steps", REPORT_EVENT_STEPS, "every step (open, update, close) of every event" },
 	{ "gaps", REPORT_GAPS, "per box, seqs neither archived nor reported dropped" },
 	{ "watch", REPORT_ACTIVITY, "follow what is archived, as it arrives" },
 };
