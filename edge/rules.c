@@ -148,7 +148,7 @@ static void watch_threshold(struct rules *r, struct threshold_state *t, int sign
 			ev->peak = t->peak;
 			ev->has_peak = true;
 			snprintf(ev->message, sizeof ev->message,
-				 "back within %g by %g after %.0f s, peak %g", limit, cfg->hysteresis,
+				 "back within %g by %g after %.0f s, peak %.1f", limit, cfg->hysteresis,
 				 (double)(mono - t->since_mono) / 1000.0, t->peak);
 		}
 		memset(t, 0, sizeof *t);
@@ -168,7 +168,7 @@ static void watch_threshold(struct rules *r, struct threshold_state *t, int sign
 			 limit, (double)(mono - t->since_mono) / 1000.0);
 	} else if (sign * (t->peak - t->last_reported) >= cfg->update_step && cfg->update_step > 0) {
 		ev = emit(out, n, RULE_UPDATE, type, cfg->severity, t->event_id);
-		snprintf(ev->message, sizeof ev->message, "new peak %g", t->peak);
+		snprintf(ev->message, sizeof ev->message, "new peak %.1f", t->peak);
 	} else {
 		return;
 	}
