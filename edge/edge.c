@@ -493,14 +493,85 @@ static void commit_events(struct edge *e, const struct sensor *sn, const struct 
 
 		envelope_stamp(&env, e->cfg->id, outbox_last_seq(e->outbox) + 1);
 		msg = message_event(&env, &ev);
-		if (accept(e, MSG_EVENT, OUTBOX_ALERT, msg) != 0)
+		if (accept(e, MSG_EVENT, OUTBOX_ALERT, msg) != 0) {
 			log_error("cannot commit event '%s' (%s %s) to the outbox", re->event_id,
 				  re->type, ev.phase);
-		else
+		} else {
 			log_info("event %s %s: %s%s%s", ev.phase, re->event_id, re->type,
 				 ev.message ? ": " : "", ev.message ? ev.message : "");
+			if (re->phase == RULE_CLOSE)
+				outbox_event_clear(e->outbox, re->event_id);
+			else
+				outbox_event_set(e->outbox, re->event_id, sn->id, re->type,
+						 re->start_ms, re->peak);
+		}
 		cJSON_Delete(msg);
 	}
+}
+
+struct open_event {
+	char *event_id, *sensor, *type;
+	int64_t start_ms;
+	double peak;
+};
+
+static void collect_open_event(void *ctx, const char *event_id, const char *sensor,
+			       const char *type, int64_t start_ms, double peak)
+{
+	struct open_event *oe = g_new0(struct open_event, 1);
+
+	oe->event_id = g_strdup(event_id);
+	oe->sensor = g_strdup(sensor);
+	oe->type = g_strdup(type);
+	oe->start_ms = start_ms;
+	oe->peak = peak;
+	g_ptr_array_add(ctx, oe);
+}
+
+static void open_event_free(gpointer data)
+{
+	struct open_event *oe = data;
+
+	g_free(oe->event_id);
+	g_free(oe->sensor);
+	g_free(oe->type);
+	g_free(oe);
+}
+
+/* Events the previous run left open: resume each in its sensor's rules, or
+ * close it now if no sensor of ours opens that kind of event any more. */
+static void resume_open_events(struct edge *e)
+{
+	GPtrArray *list = g_ptr_array_new_with_free_func(open_event_free);
+
+	outbox_events(e->outbox, collect_open_event, list);
+	for (guint k = 0; k < list->len; k++) {
+		const struct open_event *oe = g_ptr_array_index(list, k);
+		int64_t now = clock_wall_ms();
+		struct rule_event re = { .phase = RULE_CLOSE, .type = oe->type,
+					 .severity = "warning", .start_ms = oe->start_ms,
+					 .end_ms = MAX(now, oe->start_ms) };
+		struct sensor orphan = { .id = oe->sensor };
+		bool resumed = false;
+
+		for (guint i = 0; i < e->cfg->sensors->len && !resumed; i++) {
+			const struct sensor *sn = g_ptr_array_index(e->cfg->sensors, i);
+
+			resumed = strcmp(sn->id, oe->sensor) == 0 &&
+				  rules_restore(&e->rules[i], oe->event_id, oe->type, oe->start_ms,
+						oe->peak, clock_mono_ms(), now);
+		}
+		if (resumed) {
+			log_info("resumed event %s, open since before the restart", oe->event_id);
+			continue;
+		}
+		snprintf(re.event_id, sizeof re.event_id, "%s", oe->event_id);
+		snprintf(re.message, sizeof re.message,
+			 "closed at restart: sensor '%s' no longer watches for %s", oe->sensor,
+			 oe->type);
+		commit_events(e, &orphan, &re, 1);
+	}
+	g_ptr_array_free(list, TRUE);
 }
 
 static gboolean on_sensor_timer(gpointer data)
@@ -590,6 +661,7 @@ int edge_start(struct edge *e)
 		id = g_timeout_add((guint)s->period_ms, on_sensor_timer, &e->timer_ctx[i]);
 		g_array_append_val(e->sensor_timers, id);
 	}
+	resume_open_events(e);
 	if (cfg->reading_batch_ms > 0)
 		e->batch_source = g_timeout_add((guint)cfg->reading_batch_ms, on_batch_timer, e);
 	e->msg_tokens = cfg->max_rate;

@@ -31,6 +31,9 @@ enum stmt {
 	ST_PAGES,
 	ST_FREE_PAGES,
 	ST_PAGE_SIZE,
+	ST_EVENT_SET,
+	ST_EVENT_DEL,
+	ST_EVENT_LIST,
 	ST_COUNT
 };
 
@@ -48,6 +51,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PAGES] = "PRAGMA page_count",
 	[ST_FREE_PAGES] = "PRAGMA freelist_count",
 	[ST_PAGE_SIZE] = "PRAGMA page_size",
+	[ST_EVENT_SET] = "INSERT INTO open_events(event_id, sensor, type, start_ms, peak)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(event_id) DO UPDATE SET peak = ?5",
+	[ST_EVENT_DEL] = "DELETE FROM open_events WHERE event_id = ?1",
+	[ST_EVENT_LIST] = "SELECT event_id, sensor, type, start_ms, peak FROM open_events",
 };
 
 static const char schema[] =
@@ -55,7 +62,9 @@ static const char schema[] =
 	"INSERT INTO meta(last_seq) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM meta);"
 	"CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY, class INTEGER NOT NULL,"
 	" topic TEXT NOT NULL, payload BLOB NOT NULL, created_ms INTEGER NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS outbox_by_class ON outbox(class, seq);";
+	"CREATE INDEX IF NOT EXISTS outbox_by_class ON outbox(class, seq);"
+	"CREATE TABLE IF NOT EXISTS open_events(event_id TEXT PRIMARY KEY, sensor TEXT NOT NULL,"
+	" type TEXT NOT NULL, start_ms INTEGER NOT NULL, peak REAL);";
 
 struct outbox {
 	sqlite3 *db;
@@ -284,6 +293,38 @@ int64_t outbox_depth(struct outbox *o)
 int64_t outbox_oldest_ms(struct outbox *o)
 {
 	return scalar(o, ST_OLDEST);
+}
+
+int outbox_event_set(struct outbox *o, const char *event_id, const char *sensor, const char *type,
+		     int64_t start_ms, double peak)
+{
+	sqlite3_stmt *st = o->stmt[ST_EVENT_SET];
+
+	sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sensor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, start_ms);
+	sqlite3_bind_double(st, 5, peak);
+	return step_done(o, ST_EVENT_SET, "remember an open event");
+}
+
+int outbox_event_clear(struct outbox *o, const char *event_id)
+{
+	sqlite3_bind_text(o->stmt[ST_EVENT_DEL], 1, event_id, -1, SQLITE_STATIC);
+	return step_done(o, ST_EVENT_DEL, "forget a closed event");
+}
+
+int outbox_events(struct outbox *o, outbox_event_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = o->stmt[ST_EVENT_LIST];
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(ctx, (const char *)sqlite3_column_text(st, 0),
+		   (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
+		   sqlite3_column_int64(st, 3), sqlite3_column_double(st, 4));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(o, "list open events");
 }
 
 int64_t outbox_used_bytes(struct outbox *o)

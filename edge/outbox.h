@@ -64,6 +64,16 @@ void outbox_row_clear(struct outbox_row *row);
 int outbox_evict_oldest(struct outbox *o, enum outbox_class cls, int max_rows,
 			struct seq_range *out, size_t max_ranges, size_t *n_ranges);
 
+/* Events still open, so that a restarted box closes what it opened
+ * (rule state otherwise lives only in memory). set inserts or updates the
+ * peak; clear forgets; events lists them. Strings are valid during fn only. */
+typedef void (*outbox_event_fn)(void *ctx, const char *event_id, const char *sensor,
+				const char *type, int64_t start_ms, double peak);
+int outbox_event_set(struct outbox *o, const char *event_id, const char *sensor, const char *type,
+		     int64_t start_ms, double peak);
+int outbox_event_clear(struct outbox *o, const char *event_id);
+int outbox_events(struct outbox *o, outbox_event_fn fn, void *ctx);
+
 /* Bytes of the database in use (pages not on the free list). */
 int64_t outbox_used_bytes(struct outbox *o);
 

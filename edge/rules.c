@@ -250,6 +250,34 @@ static void fault_close(struct rules *r, int64_t wall, struct rule_event *out, i
 	snprintf(ev->message, sizeof ev->message, "recovered");
 }
 
+bool rules_restore(struct rules *r, const char *event_id, const char *type, int64_t start_wall,
+		   double peak, int64_t mono_ms, int64_t wall_ms)
+{
+	const struct rule_config *cfg = r->cfg;
+	struct threshold_state *t = NULL;
+	/* the time away is known only from the wall clock; never negative */
+	int64_t elapsed = MAX(0, wall_ms - start_wall);
+
+	if (!strcmp(type, "sensor_fault")) {
+		r->fault_open = true;
+		r->fault_start_wall = start_wall;
+		snprintf(r->fault_id, sizeof r->fault_id, "%s", event_id);
+		return true;
+	}
+	if (cfg->has_max && !strcmp(type, cfg->high_type))
+		t = &r->high;
+	else if (cfg->has_min && !strcmp(type, cfg->low_type))
+		t = &r->low;
+	if (!t)
+		return false;
+	t->breached = t->open = true;
+	t->since_mono = mono_ms - elapsed;
+	t->start_wall = start_wall;
+	t->peak = t->last_reported = peak;
+	snprintf(t->event_id, sizeof t->event_id, "%s", event_id);
+	return true;
+}
+
 int rules_feed(struct rules *r, int64_t mono_ms, int64_t wall_ms, double value,
 	       struct rule_event *out)
 {

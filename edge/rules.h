@@ -98,6 +98,13 @@ struct rules {
 /* cfg and sensor (its id) must outlive r. */
 void rules_init(struct rules *r, const struct rule_config *cfg, const char *sensor);
 
+/* Resume an event that was open when the box stopped (from the outbox):
+ * its breach is taken to have lasted since start_wall, so it closes with
+ * its whole duration once the value recovers. false when type is not one
+ * this sensor's rules open (the caller should then close it). */
+bool rules_restore(struct rules *r, const char *event_id, const char *type, int64_t start_wall,
+		   double peak, int64_t mono_ms, int64_t wall_ms);
+
 /* Feed one sample taken at (mono_ms, wall_ms); returns the number of events
  * written to out[RULES_MAX_EVENTS]. */
 int rules_feed(struct rules *r, int64_t mono_ms, int64_t wall_ms, double value,

@@ -289,12 +289,41 @@ static void test_gas_alarm_is_immediate(void **state)
 	g_free(got);
 }
 
+static void test_restore_after_restart(void **state)
+{
+	struct rule_config rc;
+	struct rules r;
+	struct rule_event evs[RULES_MAX_EVENTS];
+	int64_t mono = 5000, wall = 1764000000000LL;
+
+	(void)state;
+	load_config(&rc, "fridge", FRIDGE);
+	rules_init(&r, &rc, "s");
+	/* opened 5 minutes before this (new) run started */
+	assert_true(rules_restore(&r, "s:temperature_high:1", "temperature_high", wall - 300000, 9.5,
+				  mono, wall));
+	assert_false(rules_restore(&r, "s:gas_alarm:1", "gas_alarm", wall, 1, mono, wall));
+	/* still too warm: no second open */
+	assert_int_equal(rules_feed(&r, mono + 10000, wall + 10000, 9.0, evs), 0);
+	/* recovered: it closes, with the whole duration and its id */
+	assert_int_equal(rules_feed(&r, mono + 20000, wall + 20000, 4.0, evs), 1);
+	assert_int_equal(evs[0].phase, RULE_CLOSE);
+	assert_string_equal(evs[0].event_id, "s:temperature_high:1");
+	assert_int_equal(evs[0].end_ms - evs[0].start_ms, 320000);
+	assert_true(evs[0].peak > 9.4);
+	/* a restored fault closes on the next good reading */
+	assert_true(rules_restore(&r, "s:sensor_fault:1", "sensor_fault", wall, 0, mono, wall));
+	assert_int_equal(rules_feed(&r, mono + 30000, wall + 30000, 4.0, evs), 1);
+	assert_string_equal(evs[0].event_id, "s:sensor_fault:1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_threshold_cases), cmocka_unit_test(test_alert_details),
 		cmocka_unit_test(test_clock_jump),	cmocka_unit_test(test_cycles),
 		cmocka_unit_test(test_sensor_faults),	cmocka_unit_test(test_gas_alarm_is_immediate),
+		cmocka_unit_test(test_restore_after_restart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
