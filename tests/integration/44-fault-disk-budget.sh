@@ -11,9 +11,9 @@ SAMPLES=3000
 bk_pki_setup box-tiny svc-collector || exit 1
 BK_PORT=$(free_port) # chosen now: the box starts before the broker exists
 export BK_PORT
-ok "an offline box starts with a 256 KiB budget" \
-	bk_burst_start box-tiny "$SAMPLES" "$(printf '[box]\ndisk_budget = 256K')"
-# (the [box] group is given twice: GKeyFile merges them, the later key wins)
+ok "an offline box starts with a 256 KiB budget and a 200 msg/s send cap" \
+	bk_burst_start box-tiny "$SAMPLES" "$(printf '[box]\ndisk_budget = 256K\n[outbox]\nmax_rate = 200')"
+# (groups given twice are merged by GKeyFile; the later key wins)
 done_producing() { [ "$(bk_issued box-tiny)" -ge "$SAMPLES" ]; }
 ok "it accepts all $SAMPLES readings while offline" wait_until 60 done_producing
 issued=$(bk_issued box-tiny)
@@ -42,4 +42,12 @@ overlap=$(bk_sql "$DB" "SELECT count(*) FROM messages m JOIN dropped d ON d.box 
 is "no archived seq is also reported dropped" "$overlap" 0
 last=$(bk_sql "$DB" "SELECT max(seq) FROM messages WHERE sender = 'box-tiny' AND kind = 'reading'")
 is "the newest reading survived and was delivered (oldest go first)" "$last" "$newest"
+# the replay after the outage: alerts first, and no faster than the cap
+first=$(bk_sql "$DB" "SELECT kind FROM messages WHERE sender = 'box-tiny' ORDER BY received_at, seq LIMIT 1")
+is "the replay sent the alerts first" "$first" event
+row=$(bk_sql "$DB" "SELECT count(*), (julianday(max(received_at)) - julianday(min(received_at))) * 86400 FROM messages WHERE sender = 'box-tiny'")
+n=${row%%|*} secs=${row##*|}
+echo "# replayed $n messages in $secs s"
+ok "the replay kept to max_rate = 200/s (a second's burst allowed)" \
+	/usr/bin/python3 -c "import sys; n, s = $n, float('$secs'); sys.exit(0 if n - 200 <= 200 * s * 1.1 else 1)"
 bk_done
