@@ -289,6 +289,51 @@ static void test_gas_alarm_is_immediate(void **state)
 	g_free(got);
 }
 
+/* The problems rules_config_load records for overrides, joined by newlines. */
+static char *config_problems(const char *kind, const char *overrides)
+{
+	struct rule_config rc;
+	struct config c = { 0 };
+	GString *all = g_string_new("");
+	char *text = g_strdup_printf("[sensor s]\n%s\n", overrides);
+
+	c.kf = g_key_file_new();
+	c.path = g_strdup("edge.conf");
+	c.problems = g_ptr_array_new_with_free_func(g_free);
+	assert_true(g_key_file_load_from_data(c.kf, text, (gsize)-1, G_KEY_FILE_NONE, NULL));
+	rules_config_load(&rc, &c, "sensor s", kind);
+	for (guint i = 0; i < c.problems->len; i++)
+		g_string_append_printf(all, "%s\n", (char *)g_ptr_array_index(c.problems, i));
+	config_release(&c);
+	g_free(text);
+	return g_string_free(all, FALSE);
+}
+
+static void test_bad_rule_config(void **state)
+{
+	static const struct {
+		const char *kind, *overrides, *want;
+	} cases[] = {
+		{ "fridge", "min = 9\nmax = 3", "edge.conf: [sensor s] min: 9 is above max 3" },
+		{ "fridge", "max = -1", "edge.conf: [sensor s] min: 0 is above max -1" },
+		{ "fridge", "duration = soon", "[sensor s] duration: 'soon' is not a duration" },
+		{ "fridge", "severity = apocalyptic", "[sensor s] severity: 'apocalyptic' is not" },
+		{ "disinfection", "cycle_start = 130", "[sensor s] cycle_start: 130 is above cycle_level 120" },
+		{ "generic", "valid_min = 5\nvalid_max = 1", "[sensor s] valid_min: 5 is above valid_max 1" },
+		{ "fridge", "hysteresis = -1", "[sensor s] hysteresis: -1 is out of range" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = config_problems(cases[i].kind, cases[i].overrides);
+
+		if (!strstr(got, cases[i].want))
+			fail_msg("'%s': problems '%s' do not mention '%s'", cases[i].overrides, got,
+				 cases[i].want);
+		g_free(got);
+	}
+}
+
 static void test_restore_after_restart(void **state)
 {
 	struct rule_config rc;
@@ -324,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_clock_jump),	cmocka_unit_test(test_cycles),
 		cmocka_unit_test(test_sensor_faults),	cmocka_unit_test(test_gas_alarm_is_immediate),
 		cmocka_unit_test(test_restore_after_restart),
+		cmocka_unit_test(test_bad_rule_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
