@@ -5,11 +5,12 @@
 #   make test    deps + build + every test; ends with "N passed, N failed"
 #   make demo    deps + build + the whole system on this machine
 #   make asan    the same tests on an AddressSanitizer + UBSan build
+#   make bench   deps + build + delivery benchmarks (tests/bench/), a table
 #   make format  clang-format every C file
 
 BUILD   ?= build
 CC      ?= gcc
-PKGS    := glib-2.0 libcjson sqlite3
+PKGS    := glib-2.0 libcjson sqlite3 libmodbus
 SAN     ?=
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP $(SAN)
@@ -31,9 +32,10 @@ EDGE_LIB   := $(BUILD)/lib/libbkedge.a
 CLOUD_LIB  := $(BUILD)/lib/libbkcloud.a
 BINS  := $(BUILD)/bin/bk-edge $(BUILD)/bin/bk-collector $(BUILD)/bin/bkctl
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOLS := $(BUILD)/tests/tools/fake-modbus
 
 .PHONY: all deps test demo asan format clean
-all: $(BINS) $(UNITS)
+all: $(BINS) $(UNITS) $(TOOLS)
 
 deps:
 	@tools/install-deps
@@ -61,6 +63,11 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(EDGE_LIB) $(CLOUD_LIB) $(COMMON_L
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# Test tools (fake devices) stand alone: their own .c and the libraries.
+$(TOOLS): $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 test: deps
 	@$(MAKE) --no-print-directory all
 	@BK_BUILD=$(BUILD) tests/run.sh
@@ -79,6 +86,60 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan $(FUZZ_BUILD)
+
+# --- benchmarks: make bench (tests/bench/run.sh), never part of make test ---
+# Measures delivery on this machine, prints one table and writes it to
+# tests/bench/results/DATE-COMMIT.md. Bench programs link the libraries like
+# the unit tests do.
+BENCH_SRC := $(wildcard tests/bench/*.c)
+BENCHES   := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+.PHONY: bench
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCHES)
+	@BK_BUILD=$(BUILD) tests/bench/run.sh
+
+$(BENCHES): $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(EDGE_LIB) $(CLOUD_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# --- fuzzing: libFuzzer targets (tests/fuzz/fuzz_*.c), clang only ---------
+#   make fuzzers   build them into build-fuzz/bin/
+#   make fuzz      run each for FUZZ_SECONDS; corpus grows in build-fuzz/corpus/
+# The project's code is compiled again with clang, coverage and sanitizers
+# into build-fuzz/obj/ (never mixed with gcc objects); the daemons' main.c
+# are left out. No -Werror: clang warns differently from gcc, the gcc build
+# is the one that holds the warning line.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_CFLAGS  := -O1 -g -std=c11 -Wall -Wextra -D_GNU_SOURCE -MMD -MP -fno-omit-frame-pointer \
+		-fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS      := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/bin/%,$(FUZZ_SRC))
+fuzz_obj = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
+FUZZ_LIB     := $(FUZZ_BUILD)/lib/libbkfuzz.a
+
+.PHONY: fuzz fuzzers
+.SECONDARY: $(call fuzz_obj,$(FUZZ_SRC))
+fuzzers: $(FUZZERS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzzers
+	@FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run-long.sh $(FUZZ_SECONDS)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_LIB): $(call fuzz_obj,$(COMMON_SRC) $(EDGE_SRC) $(CLOUD_SRC))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/bin/%: $(call fuzz_obj,tests/fuzz/%.c) $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

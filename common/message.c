@@ -229,10 +229,14 @@ static const cJSON *validate_ranges(struct jcheck *jc, const cJSON *root, const 
 	cJSON_ArrayForEach(pair, arr) {
 		const cJSON *a = cJSON_GetArrayItem(pair, 0), *b = cJSON_GetArrayItem(pair, 1);
 
+		/* the range before the casts: converting a double outside int64_t's
+		 * range (1e300, inf) is undefined behaviour */
 		if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2 || !cJSON_IsNumber(a) ||
-		    !cJSON_IsNumber(b) || a->valuedouble != (double)(int64_t)a->valuedouble ||
-		    b->valuedouble != (double)(int64_t)b->valuedouble || a->valuedouble < 1 ||
-		    a->valuedouble > b->valuedouble || b->valuedouble > (double)SEQ_MAX)
+		    !cJSON_IsNumber(b) ||
+		    !(a->valuedouble >= 1 && a->valuedouble <= b->valuedouble &&
+		      b->valuedouble <= (double)SEQ_MAX) ||
+		    a->valuedouble != (double)(int64_t)a->valuedouble ||
+		    b->valuedouble != (double)(int64_t)b->valuedouble)
 			jc_fail(jc, "field '%s[%d]': expected [first, last] with 1 <= first <= last",
 				key, i);
 		i++;

@@ -10,7 +10,8 @@
 #include "log.h"
 #include "message.h"
 
-static const struct sensor_ops *const drivers[] = { &sensor_sim_ops, NULL };
+static const struct sensor_ops *const drivers[] = { &sensor_sim_ops, &sensor_file_ops,
+						     &sensor_modbus_ops, NULL };
 
 /* The unit a kind reports in unless configured otherwise. */
 static const char *default_unit(const char *kind)

@@ -1,7 +1,8 @@
 /*
  * sensor.h — a sensor is a driver (an ops table) plus its configuration.
- * Drivers: "sim" (simulated, for demos and tests). Real drivers (file,
- * modbus) are further entries in the same table, never `if (testing)`.
+ * Drivers: "sim" (simulated, for demos and tests; sensor_sim.c), "file"
+ * (sysfs hwmon, 1-Wire w1_slave; sensor_file.c) and "modbus" (TCP or RTU;
+ * sensor_modbus.c): entries in one table, never `if (testing)`.
  * A sensor is used from the main thread only.
  */
 #ifndef BK_SENSOR_H
@@ -47,5 +48,7 @@ int sensor_read(struct sensor *s, double *value);
 void sensor_free(struct sensor *s);
 
 extern const struct sensor_ops sensor_sim_ops;
+extern const struct sensor_ops sensor_file_ops;
+extern const struct sensor_ops sensor_modbus_ops;
 
 #endif
