@@ -5,80 +5,56 @@
  *   bk-collector -c FILE        run
  *   bk-collector -c FILE -t     check the configuration and exit
  */
-#include <glib-unix.h>
-#include <glib.h>
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "collector.h"
 #include "collector_config.h"
-#include "log.h"
-#include "version.h"
+#include "daemon.h"
 
-static gboolean on_signal(gpointer loop)
+/* Adapters from the generic daemon_ops to this daemon's typed functions. */
+static bool load(const char *path, void *cfg)
 {
-	g_main_loop_quit(loop);
-	return G_SOURCE_CONTINUE;
+	return collector_config_load(path, cfg);
+}
+
+static void release(void *cfg)
+{
+	collector_config_release(cfg);
+}
+
+static void stop(void *state)
+{
+	collector_free(state);
+}
+
+static enum log_level level(const void *cfg)
+{
+	return ((const struct collector_config *)cfg)->log_level;
+}
+
+static void *start(const void *cfg)
+{
+	struct collector *col = collector_new(cfg);
+
+	if (col && collector_start(col) != 0) {
+		collector_free(col);
+		return NULL;
+	}
+	if (col)
+		log_info("archiving to '%s'", ((const struct collector_config *)cfg)->archive_path);
+	return col;
 }
 
 int main(int argc, char **argv)
 {
-	char *config_path = NULL;
-	gboolean test_only = FALSE, show_version = FALSE;
-	GOptionEntry entries[] = {
-		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "configuration file", "FILE" },
-		{ "test-config", 't', 0, G_OPTION_ARG_NONE, &test_only,
-		  "check the configuration and exit", NULL },
-		{ "version", 0, 0, G_OPTION_ARG_NONE, &show_version, "print the version", NULL },
-		{ NULL, 0, 0, 0, NULL, NULL, NULL },
+	static const struct daemon_ops ops = {
+		.name = "bk-collector",
+		.summary = "- brightkitchen central collector",
+		.config_size = sizeof(struct collector_config),
+		.config_load = load,
+		.config_release = release,
+		.log_level = level,
+		.start = start,
+		.stop = stop,
 	};
-	GOptionContext *octx = g_option_context_new("- brightkitchen central collector");
-	GError *err = NULL;
-	struct collector_config cfg;
-	struct collector *col;
-	GMainLoop *loop;
-	int status = EXIT_FAILURE;
 
-	g_option_context_add_main_entries(octx, entries, NULL);
-	if (!g_option_context_parse(octx, &argc, &argv, &err)) {
-		fprintf(stderr, "bk-collector: %s\n", err->message);
-		return 2;
-	}
-	g_option_context_free(octx);
-	if (show_version) {
-		printf("bk-collector %s\n", BK_VERSION);
-		return 0;
-	}
-	if (!config_path) {
-		fprintf(stderr, "bk-collector: no configuration file given (-c FILE)\n");
-		return 2;
-	}
-	log_init("bk-collector", LOG_INFO);
-	if (!collector_config_load(config_path, &cfg))
-		goto out;
-	if (test_only) {
-		printf("configuration OK\n");
-		status = EXIT_SUCCESS;
-		goto out_release;
-	}
-	log_init("bk-collector", cfg.log_level);
-	col = collector_new(&cfg);
-	if (!col)
-		goto out_release;
-	loop = g_main_loop_new(NULL, FALSE);
-	g_unix_signal_add(SIGINT, on_signal, loop);
-	g_unix_signal_add(SIGTERM, on_signal, loop);
-	if (collector_start(col) == 0) {
-		log_info("archiving to '%s'", cfg.archive_path);
-		g_main_loop_run(loop);
-		status = EXIT_SUCCESS;
-	}
-	log_info("stopping");
-	collector_free(col);
-	g_main_loop_unref(loop);
-out_release:
-	collector_config_release(&cfg);
-out:
-	g_free(config_path);
-	return status;
+	return daemon_run(argc, argv, &ops);
 }
