@@ -230,17 +230,17 @@ struct mqtt_link *mqtt_link_new(const struct mqtt_link_options *opt)
 	struct mqtt_link *link = g_new0(struct mqtt_link, 1);
 	int rc;
 
-	link->uri = g_strdup(opt->uri);
+	link->uri = g_strdup(opt->settings->uri);
 	link->client_id = g_strdup(opt->client_id);
-	link->ca_file = g_strdup(opt->ca_file);
-	link->cert_file = g_strdup(opt->cert_file);
-	link->key_file = g_strdup(opt->key_file);
+	link->ca_file = g_strdup(opt->settings->ca);
+	link->cert_file = g_strdup(opt->settings->cert);
+	link->key_file = g_strdup(opt->settings->key);
 	link->subscriptions = g_strdupv((char **)(opt->subscriptions ? opt->subscriptions :
 					 (const char *const[]){ NULL }));
-	link->keepalive_s = opt->keepalive_s > 0 ? opt->keepalive_s : 30;
+	link->keepalive_s = opt->settings->keepalive_s > 0 ? opt->settings->keepalive_s : 30;
 	link->clean_session = opt->clean_session;
-	link->reconnect_min_ms = opt->reconnect_min_ms > 0 ? opt->reconnect_min_ms : 500;
-	link->reconnect_max_ms = MAX(opt->reconnect_max_ms, link->reconnect_min_ms);
+	link->reconnect_min_ms = 500;
+	link->reconnect_max_ms = MAX(opt->settings->reconnect_max_ms, link->reconnect_min_ms);
 	link->backoff_ms = link->reconnect_min_ms;
 	link->on_event = opt->on_event;
 	link->ctx = opt->ctx;

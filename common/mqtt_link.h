@@ -26,6 +26,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mqtt_settings.h"
+
 enum mqtt_event_kind {
 	MQTT_EVENT_CONNECTED,	 /* subscriptions have been requested */
 	MQTT_EVENT_DISCONNECTED, /* lost, or a connect attempt failed; a retry is scheduled */
@@ -44,16 +46,10 @@ struct mqtt_event {
 typedef void (*mqtt_event_fn)(void *ctx, const struct mqtt_event *ev);
 
 struct mqtt_link_options {
-	const char *uri;	/* "ssl://127.0.0.1:8883" */
+	const struct mqtt_settings *settings;	/* broker, certificates, timings */
 	const char *client_id;	/* also the certificate's CN */
-	const char *ca_file;
-	const char *cert_file;
-	const char *key_file;
-	int keepalive_s;
 	bool clean_session;
 	const char *const *subscriptions;	/* NULL-terminated filters, QoS 1 */
-	int reconnect_min_ms;
-	int reconnect_max_ms;
 	mqtt_event_fn on_event;
 	void *ctx;
 };

@@ -606,15 +606,10 @@ struct edge *edge_new(const struct edge_config *cfg)
 	char ack_topic[TOPIC_MAX], cmd_topic[TOPIC_MAX];
 	const char *subs[] = { ack_topic, cmd_topic, NULL };
 	struct mqtt_link_options opt = {
-		.uri = cfg->mqtt.uri,
+		.settings = &cfg->mqtt,
 		.client_id = cfg->id,
-		.ca_file = cfg->mqtt.ca,
-		.cert_file = cfg->mqtt.cert,
-		.key_file = cfg->mqtt.key,
-		.keepalive_s = cfg->mqtt.keepalive_s,
 		.clean_session = false, /* commands sent while we are away wait for us */
 		.subscriptions = subs,
-		.reconnect_max_ms = cfg->mqtt.reconnect_max_ms,
 		.on_event = on_mqtt_event,
 		.ctx = e,
 	};

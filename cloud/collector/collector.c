@@ -348,15 +348,10 @@ struct collector *collector_new(const struct collector_config *cfg)
 	struct collector *col = g_new0(struct collector, 1);
 	char *subs[G_N_ELEMENTS(kinds) + 1] = { 0 };
 	struct mqtt_link_options opt = {
-		.uri = cfg->mqtt.uri,
+		.settings = &cfg->mqtt,
 		.client_id = cfg->id,
-		.ca_file = cfg->mqtt.ca,
-		.cert_file = cfg->mqtt.cert,
-		.key_file = cfg->mqtt.key,
-		.keepalive_s = cfg->mqtt.keepalive_s,
 		.clean_session = false, /* the broker queues for us while we restart */
 		.subscriptions = (const char *const *)subs,
-		.reconnect_max_ms = cfg->mqtt.reconnect_max_ms,
 		.on_event = on_mqtt_event,
 		.ctx = col,
 	};
