@@ -53,6 +53,7 @@ struct edge {
 	double msg_tokens, byte_tokens;	/* the send-rate cap, a token bucket */
 	int64_t tokens_ms;
 	uint64_t dropped_events;	/* data_dropped events issued, for their ids */
+	bool over_budget_logged;	/* said once that only alerts are left */
 	struct edge_counters n;
 };
 
@@ -90,7 +91,10 @@ static char *status_payload(struct edge *e, bool online)
 		for (size_t i = 0; i < st.n_sensors; i++) {
 			const struct sensor *s = g_ptr_array_index(cfg->sensors, i);
 
-			sensors[i] = (struct status_sensor){ s->id, s->kind, s->fault };
+			/* faulty: failing reads now, or an open sensor_fault (stuck, impossible) */
+			bool fault = s->fault || (e->rules && e->rules[i].fault_open);
+
+			sensors[i] = (struct status_sensor){ s->id, s->kind, fault };
 		}
 		st.sensors = sensors;
 	}
@@ -222,17 +226,19 @@ static gboolean on_resend_timer(gpointer data)
 	int64_t now = clock_mono_ms();
 	int budget = e->cfg->window;
 
-	while (mqtt_link_connected(e->link) && budget-- > 0 && !g_queue_is_empty(&e->sent_order)) {
+	while (mqtt_link_connected(e->link) && !g_queue_is_empty(&e->sent_order)) {
 		int64_t seq = KEY_SEQ(g_queue_peek_head(&e->sent_order));
 		gpointer sent;
 		struct outbox_row row;
 		int rc;
 
+		/* acked or evicted meanwhile: dropped here, lazily, and free of the
+		 * budget, so the queue never outgrows the window for long */
 		if (!g_hash_table_lookup_extended(e->inflight, SEQ_KEY(seq), NULL, &sent)) {
-			g_queue_pop_head(&e->sent_order); /* acked or evicted meanwhile */
+			g_queue_pop_head(&e->sent_order);
 			continue;
 		}
-		if (now - KEY_SEQ(sent) < e->cfg->ack_timeout_ms)
+		if (now - KEY_SEQ(sent) < e->cfg->ack_timeout_ms || budget-- <= 0)
 			break;
 		if (outbox_get(e->outbox, seq, &row) != 0) {
 			g_queue_pop_head(&e->sent_order);
@@ -405,11 +411,14 @@ static void enforce_budget(struct edge *e)
 		rows = outbox_evict_oldest(e->outbox, OUTBOX_READING, 256, ranges,
 					   G_N_ELEMENTS(ranges), &n);
 		if (rows <= 0) {
-			log_error("outbox uses %lld bytes, over the disk budget of %lld, and holds only alerts; keeping them",
-				  (long long)outbox_used_bytes(e->outbox),
-				  (long long)e->cfg->disk_budget);
+			if (!e->over_budget_logged)
+				log_error("outbox uses %lld bytes, over the disk budget of %lld, and holds only alerts; keeping them",
+					  (long long)outbox_used_bytes(e->outbox),
+					  (long long)e->cfg->disk_budget);
+			e->over_budget_logged = true;
 			return;
 		}
+		e->over_budget_logged = false;
 		e->n.evictions += (uint64_t)rows;
 		for (size_t i = 0; i < n; i++) {
 			for (int64_t seq = ranges[i].first; seq <= ranges[i].last; seq++)
