@@ -5,6 +5,7 @@
 #   make test    deps + build + every test; ends with "N passed, N failed"
 #   make demo    deps + build + the whole system on this machine
 #   make asan    the same tests on an AddressSanitizer + UBSan build
+#   make fuzz    the libFuzzer targets (tests/fuzz/), FUZZ_SECONDS (300) each
 #   make bench   deps + build + delivery benchmarks (tests/bench/), a table
 #   make format  clang-format every C file
 
@@ -12,8 +13,10 @@ BUILD   ?= build
 CC      ?= gcc
 PKGS    := glib-2.0 libcjson sqlite3 libmodbus
 SAN     ?=
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP $(SAN)
+# OPT is the knob (make asan sets it); CFLAGS given on the command line would
+# replace the whole line below, warnings and sanitizers included.
+OPT     ?= -O2 -g
+override CFLAGS += $(OPT) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP $(SAN)
 CPPFLAGS := -Icommon -Iedge -Icloud -Icloud/collector -Icloud/bkctl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
@@ -79,7 +82,7 @@ demo: deps
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan CC=gcc \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-		CFLAGS="-O1 -g" all
+		OPT="-O1 -g" all
 	@BK_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 tests/run.sh
 
 format:

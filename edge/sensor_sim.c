@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "clock.h"
@@ -64,6 +65,8 @@ static bool sim_parse_number(const char *field, double *out)
  * Load path into sim->rows. Every malformed line is a problem naming the
  * file, the line and the reason, so one -t run shows them all.
  */
+#define SIM_CSV_MAX (4 << 20)
+
 static bool sim_load_csv(struct sim *sim, struct config *c, const char *group,
 			 const char *path)
 {
@@ -72,6 +75,14 @@ static bool sim_load_csv(struct sim *sim, struct config *c, const char *group,
 	GError *err = NULL;
 	bool ok = true, seen_row = false;
 
+	struct stat sb;
+
+	/* a script is a small regular file: not /dev/zero, not a FIFO that blocks -t */
+	if (stat(path, &sb) == 0 && (!S_ISREG(sb.st_mode) || sb.st_size > SIM_CSV_MAX)) {
+		config_problem(c, group, "sim_csv", "'%s' is not a regular file of at most %d bytes",
+			       path, SIM_CSV_MAX);
+		return false;
+	}
 	if (!g_file_get_contents(path, &text, NULL, &err)) {
 		config_problem(c, group, "sim_csv", "cannot read '%s': %s", path, err->message);
 		g_error_free(err);

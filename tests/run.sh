@@ -48,6 +48,7 @@ if [ $# -eq 0 ]; then
 	done
 	run_suite "schema/examples" /usr/bin/python3 tests/schema/check.py examples
 	run_suite "schema/built-messages" bash tests/schema/built.sh
+	run_suite "fuzz/short" bash tests/fuzz/run-short.sh
 fi
 for t in tests/integration/[0-9][0-9]-*.sh; do
 	if [ $# -gt 0 ]; then

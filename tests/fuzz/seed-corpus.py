@@ -1,0 +1,326 @@
+#!/usr/bin/python3
+"""Write the fuzzers' seed corpora into tests/fuzz/corpus/<target>/.
+
+Seeds are real inputs: the messages of schemas/examples/ (valid and invalid)
+on the topic they travel on, the messages the C builders produce (when
+build/tests/test_message exists), the configurations of tests/lib/daemons.sh
+and tools/demo, and timestamps. Run it from anywhere after a schema or config
+change; it replaces the files named seed-* and leaves others alone.
+
+Config seeds name files relative to the repository root (the fuzz scripts run
+there), never /dev/…: a mutated /dev/null is /dev/zero or /dev/stdin, and a
+driver that reads its file at open would read for ever.
+"""
+
+import glob
+import json
+import os
+import subprocess
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CORPUS = os.path.join(ROOT, "tests", "fuzz", "corpus")
+
+
+def topic_for(kind, msg):
+    if kind in ("status", "reading", "event", "clip", "envelope"):
+        return "bk/v1/box/%s/%s" % (msg.get("id"), "status" if kind == "envelope" else kind)
+    if kind in ("ack", "cmd"):
+        return "bk/v1/box/%s/%s" % (msg.get("box"), kind)
+    if kind == "alert":
+        return "bk/v1/alert/%s" % msg.get("district")
+    if kind == "task":
+        return "bk/v1/hh/%s/task" % (msg.get("inspectors") or ["hh-x"])[0]
+    if kind == "report":
+        return "bk/v1/hh/%s/report" % msg.get("id")
+    raise ValueError(kind)
+
+
+def write(target, name, data):
+    d = os.path.join(CORPUS, target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(d, "seed-" + name), "wb") as f:
+        f.write(data)
+
+
+def clear(target):
+    for p in glob.glob(os.path.join(CORPUS, target, "seed-*")):
+        os.remove(p)
+
+
+def message_seeds():
+    clear("fuzz_message")
+    for path in sorted(glob.glob(os.path.join(ROOT, "schemas", "examples", "*.json"))):
+        base = os.path.basename(path)[: -len(".json")]
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        msg = json.loads(text)
+        topic = topic_for(base.split(".")[0], msg)
+        compact = json.dumps(msg, ensure_ascii=False, separators=(",", ":"))
+        write("fuzz_message", base, topic + "\n" + compact)
+        if ".valid" in base:  # the example as written, whitespace and all
+            write("fuzz_message", base + ".pretty", topic + "\n" + text)
+    # the C builders' own output
+    test_message = os.path.join(ROOT, "build", "tests", "test_message")
+    if os.access(test_message, os.X_OK):
+        with tempfile.NamedTemporaryFile(prefix="bk-seed.") as cap:
+            env = dict(os.environ, BK_CAPTURE=cap.name)
+            subprocess.run([test_message], env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=False)
+            lines = open(cap.name, encoding="utf-8").read().splitlines()
+        for i, line in enumerate(lines):
+            topic, payload = line.split("\t", 1)
+            write("fuzz_message", "built-%d" % i, topic + "\n" + payload)
+    # topics the collector refuses before parsing: a clip chunk, strangers
+    write("fuzz_message", "chunk", "bk/v1/box/box-a/clip/cam-1:000317/17\n\x00\x01binary")
+    write("fuzz_message", "unknown-kind", "bk/v1/box/box-a/video\n{}")
+    write("fuzz_message", "nul-in-payload",
+          'bk/v1/box/box-a/status\n{"v":1,"id":"box-a"\x00}')
+
+
+def timestamp_seeds():
+    clear("fuzz_timestamp")
+    for i, ts in enumerate([
+        "2025-03-14T02:15:07.123Z", "1970-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z",
+        "2024-02-29T12:00:00.500Z", "2025-02-29T00:00:00.000Z", "2016-12-31T23:59:60.000Z",
+        "1969-12-31T23:59:59.999Z", "0000-01-01T00:00:00.000Z", "2025-03-14T02:15:07Z",
+        "2025-03-14T02:15:07.123+08:00", "2025-03-14 02:15:07.123Z",
+    ]):
+        write("fuzz_timestamp", "ts-%02d" % i, ts)
+
+
+MQTT = """[mqtt]
+uri = ssl://127.0.0.1:8883
+ca = tests/fuzz/seed-corpus.py
+cert = tests/fuzz/seed-corpus.py
+key = tests/fuzz/seed-corpus.py
+keepalive = 10s
+reconnect_max = 2s
+"""
+
+EDGE = """[box]
+id = box-fuzz
+state_dir = /nonexistent/box-fuzz
+log_level = info
+status_period = 2s
+reading_batch = 200ms
+
+""" + MQTT + """
+[outbox]
+ack_timeout = 3s
+
+[sensor fridge-1]
+kind = fridge
+driver = sim
+period = 100ms
+sim_base = 4
+
+[sensor freezer-1]
+kind = freezer
+driver = sim
+period = 100ms
+sim_base = -18
+"""
+
+BURST = """[box]
+id = box-burst
+state_dir = /nonexistent/box-burst
+status_period = 2s
+reading_batch = 0
+disk_budget = 512M
+
+""" + MQTT + """
+[outbox]
+path = /nonexistent/outbox.db
+sync = normal
+window = 64
+ack_timeout = 3s
+max_rate = 20000
+max_bytes_rate = 20M
+
+[sensor burst-1]
+kind = fridge
+driver = sim
+period = 1ms
+sim_samples = 4000
+"""
+
+DEMO = """# A school canteen: walk-in fridge, freezer, the clean room and its cabinet.
+[box]
+id = box-demo-canteen
+state_dir = /nonexistent/box-demo-canteen
+status_period = 10s
+reading_batch = 5s
+
+""" + MQTT + """
+[sensor fridge-1]
+kind = fridge
+driver = sim
+period = 1s
+sim_base = 4
+sim_amplitude = 2
+sim_period = 2m
+
+[sensor freezer-1]
+kind = freezer
+driver = sim
+period = 1s
+sim_base = -18
+sim_amplitude = 1.5
+
+[sensor cleanroom-1]
+kind = cleanroom
+driver = sim
+period = 2s
+sim_base = 22
+
+[sensor uv-1]
+kind = uv_lamp
+driver = sim
+period = 1s
+sim_csv = tests/fuzz/data/door-open.csv
+sim_loop = true
+"""
+
+DRIVERS = """[box]
+id = box-drivers
+state_dir = /nonexistent/box-drivers
+
+""" + MQTT + """
+[sensor hwmon-1]
+kind = cleanroom
+driver = file
+path = /nonexistent/hwmon0/temp1_input
+format = number
+scale = 0.001
+offset = 0
+
+[sensor probe-1]
+kind = fridge
+driver = file
+path = /nonexistent/w1/28-0000/w1_slave
+format = w1_slave
+
+[sensor plc-1]
+kind = freezer
+driver = modbus
+transport = tcp
+host = 127.0.0.1
+port = 1502
+unit_id = 1
+register = 100
+function = holding
+type = float32
+word_order = little
+scale = 0.1
+offset = -40
+timeout = 20ms
+
+[sensor rinse-1]
+kind = rinse
+driver = modbus
+transport = rtu
+device = /nonexistent/ttyUSB0
+baud = 19200
+parity = E
+data_bits = 8
+stop_bits = 1
+register = 7
+function = input
+type = int16
+"""
+
+RULES = """[box]
+id = box-rules
+state_dir = /nonexistent/box-rules
+
+""" + MQTT + """
+[sensor fridge-1]
+kind = fridge
+driver = sim
+min = 0
+max = 8
+duration = 10m
+hysteresis = 0.5
+update_step = 0.5
+severity = warning
+valid_min = -40
+valid_max = 60
+stuck_after = 2h
+fault_errors = 5
+
+[sensor cab-1]
+kind = disinfection
+driver = sim
+sim_base = 20
+cycle_start = 50
+cycle_level = 120
+cycle_min = 10m
+severity = critical
+
+[sensor gas-1]
+kind = gas
+driver = sim
+sim_base = 0
+sim_amplitude = 0
+max = 0.5
+duration = 0
+"""
+
+COLLECTOR = """[collector]
+id = svc-collector
+archive = /nonexistent/archive.db
+log_level = info
+stats_period = 5s
+max_payload = 256K
+batch_max = 1000
+
+""" + MQTT + """share_group = collectors
+"""
+
+BROKEN = """[box]
+id = fridge
+status_period = 5 minutes
+disk_budget = 1X
+typo_key = 1
+
+[mqtt]
+uri = tcp://127.0.0.1:1883
+ca = /nonexistent/ca.crt
+
+[outbox]
+sync = sometimes
+window = 0
+max_rate = nan
+
+[sensor bad id!]
+kind = toaster
+driver = magic
+period = -1s
+
+[sensor csv-1]
+kind = fridge
+driver = sim
+sim_csv = tests/fuzz/data/door-open.csv
+sim_base = 4
+
+[elsewhere]
+x = y
+"""
+
+
+def config_seeds():
+    clear("fuzz_config")
+    for name, text in [("edge-daemons", EDGE), ("edge-burst", BURST), ("edge-demo", DEMO),
+                       ("edge-drivers", DRIVERS), ("edge-rules", RULES),
+                       ("collector", COLLECTOR), ("broken", BROKEN),
+                       ("both", COLLECTOR + "\n" + EDGE.replace("[mqtt]", "[mqtt2]"))]:
+        write("fuzz_config", name, text)
+
+
+if __name__ == "__main__":
+    message_seeds()
+    timestamp_seeds()
+    config_seeds()
