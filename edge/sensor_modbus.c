@@ -28,6 +28,7 @@
 
 #include <modbus.h>
 
+#include "clock.h"
 #include "log.h"
 #include "sensor.h"
 
@@ -49,7 +50,15 @@ struct mb {
 	enum mb_type type;
 	bool word_little;	/* low word in the first register */
 	double scale, offset;
+	int64_t retry_at_ms;	/* no connect attempt before this (monotonic) */
+	int64_t backoff_ms;	/* doubles after each failure, up to MB_BACKOFF_MAX_MS */
 };
+
+/* A connect to a dead controller blocks the box's main loop for up to twice
+ * `timeout`: after a failure, the next attempts wait, doubling, so a dead
+ * device costs a few blocked seconds a minute, and a rebooted one is found
+ * again within this. */
+#define MB_BACKOFF_MAX_MS 5000
 
 static void mb_free(struct mb *m)
 {
@@ -257,6 +266,8 @@ static int mb_fail(struct sensor *s, struct mb *m, const char *what)
 			 modbus_strerror(err));
 	modbus_close(m->ctx);
 	m->connected = false;
+	m->backoff_ms = MIN(MB_BACKOFF_MAX_MS, MAX(2 * m->backoff_ms, 500));
+	m->retry_at_ms = clock_mono_ms() + m->backoff_ms;
 	return mb_errno(err);
 }
 
@@ -277,6 +288,8 @@ static int mb_read(struct sensor *s, double *value)
 	uint32_t u;
 
 	if (!m->connected) {
+		if (clock_mono_ms() < m->retry_at_ms)
+			return -EAGAIN; /* still backing off: a failed read, without blocking */
 		if (modbus_connect(m->ctx) < 0)
 			return mb_fail(s, m, "connect to");
 		m->connected = true;
@@ -325,6 +338,7 @@ static int mb_read(struct sensor *s, double *value)
 		raw = f;
 		break;
 	}
+	m->backoff_ms = 0;
 	*value = raw * m->scale + m->offset;
 	if (!isfinite(*value)) {
 		if (!s->fault)
