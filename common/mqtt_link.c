@@ -36,7 +36,8 @@ struct mqtt_link {
 	char *will_topic, *will_payload;
 	bool will_retained;
 
-	atomic_bool connected;
+	atomic_bool connected;	/* Paho's view, set on its threads */
+	bool up;		/* the main thread's view: set when it handles CONNECTED */
 	bool connecting;	/* main thread only */
 	guint retry_source;
 	GAsyncQueue *events;	/* of struct mqtt_event*, filled by Paho threads */
@@ -206,12 +207,14 @@ static gboolean on_wake(gint fd, GIOCondition cond, gpointer data)
 		switch (ev->kind) {
 		case MQTT_EVENT_CONNECTED:
 			link->connecting = false;
+			link->up = true;
 			link->backoff_ms = link->reconnect_min_ms;
 			log_info("connected to %s as '%s'", link->uri, link->client_id);
 			subscribe_all(link);
 			break;
 		case MQTT_EVENT_DISCONNECTED:
 			link->connecting = false;
+			link->up = false;
 			log_warn("not connected to %s: %s", link->uri, ev->reason);
 			schedule_retry(link);
 			break;
@@ -338,7 +341,10 @@ int mqtt_link_start(struct mqtt_link *link)
 
 bool mqtt_link_connected(const struct mqtt_link *link)
 {
-	return atomic_load(&((struct mqtt_link *)link)->connected);
+	/* Both views: Paho's says at once when the connection is lost; ours
+	 * waits until the owner has handled CONNECTED, so nothing is sent in
+	 * between only to be sent again by the owner's reconnect handling. */
+	return link->up && atomic_load(&((struct mqtt_link *)link)->connected);
 }
 
 int mqtt_link_publish(struct mqtt_link *link, const char *topic, const void *payload,

@@ -66,6 +66,7 @@ void mqtt_link_set_will(struct mqtt_link *link, const char *topic, const char *p
 /* Start connecting; events follow on the main loop. 0 or -errno. */
 int mqtt_link_start(struct mqtt_link *link);
 
+/* Connected, and the owner has been told (MQTT_EVENT_CONNECTED handled). */
 bool mqtt_link_connected(const struct mqtt_link *link);
 
 /* Hand a message to Paho (QoS 0, see above). 0, -ENOTCONN when not

@@ -1,0 +1,414 @@
+"""bench.py — the arithmetic of `make bench` (tests/bench/run.sh calls it).
+
+  bench.py wait-acked DB BOXES PER_BOX SECONDS   poll the archive's progress table every
+                                                  20 ms until every box has acked == PER_BOX;
+                                                  print the wall time it saw that (or
+                                                  "timeout") and its own CPU seconds;
+                                                  exit 1 on time-out
+  bench.py ticks PID...                           CPU seconds (user + system) of the PIDs
+  bench.py cpustat                                /proc/stat totals: "busy iowait total" ticks
+  bench.py busy SECONDS                           percent of the machine's CPU busy over SECONDS
+  bench.py e2e KEY=VALUE...                       the figures of one end-to-end run
+  bench.py report RAW                             the markdown table from the raw lines
+  bench.py details RAW                            per box count: CPU per message, duplicates…
+
+Raw lines are "kind key=value ..." (kind: machine, outbox, e2e); every figure in
+the table is the median of the runs with their min-max, and every ratio is taken
+inside one run before the median is taken.
+"""
+
+import datetime
+import os
+import resource
+import sqlite3
+import statistics
+import sys
+import time
+
+
+def parse_ts(text):
+    """The envelope's and the archive's timestamps: 2026-01-31T08:00:00.000Z."""
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
+def ro(db):
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    return con
+
+
+def wait_acked(db, boxes, per_box, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            con = ro(db)
+            n = con.execute("SELECT count(*) FROM progress WHERE acked >= ?",
+                            (per_box,)).fetchone()[0]
+            con.close()
+            if n >= boxes:
+                ru = resource.getrusage(resource.RUSAGE_SELF)
+                print(f"{time.time():.6f} {ru.ru_utime + ru.ru_stime:.2f}")
+                return 0
+        except sqlite3.Error:
+            pass  # the archive is being created, or busy: look again
+        time.sleep(0.02)
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"timeout {ru.ru_utime + ru.ru_stime:.2f}")
+    return 1
+
+
+def ticks(pids):
+    hz = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass  # gone already: counted as 0
+    print(f"{total / hz:.2f}")
+
+
+def cpustat():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle, iowait = v[3], v[4]
+    total = sum(v[:8])  # user nice system idle iowait irq softirq steal
+    print(total - idle - iowait, iowait, total)
+
+
+def other_pct(cpu0, cpu1, ours_s):
+    """Percent of the machine's CPU that processes outside the benchmark used
+    between two cpustat readings ("busy,iowait,total" ticks)."""
+    try:
+        c0 = [int(x) for x in cpu0.split(",")]
+        c1 = [int(x) for x in cpu1.split(",")]
+    except (AttributeError, ValueError):
+        return float("nan")
+    dt = c1[2] - c0[2]
+    if dt <= 0:
+        return float("nan")
+    hz = os.sysconf("SC_CLK_TCK")
+    return max(0.0, 100 * ((c1[0] - c0[0]) - ours_s * hz) / dt)
+
+
+def busy(seconds):
+    def read():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v[:8]) - v[3] - v[4], sum(v[:8])
+    b0, t0 = read()
+    time.sleep(seconds)
+    b1, t1 = read()
+    print(round(100 * (b1 - b0) / max(1, t1 - t0)))
+
+
+def kv(args):
+    out = {}
+    for a in args:
+        k, _, v = a.partition("=")
+        out[k] = v
+    return out
+
+
+def e2e(args):
+    """Figures of one run. Inputs: db, per_box, boxes, sub (the plain
+    subscriber's output: one %U timestamp per message, among -d lines),
+    t_acked (wall time all acked), cpu0/cpu1 (cpustat), cpu_* (seconds)."""
+    a = kv(args)
+    boxes, per_box = int(a["boxes"]), int(a["per_box"])
+    total = boxes * per_box
+    con = ro(a["db"])
+    n, ts0, ts1, rx0, rx1 = con.execute(
+        "SELECT count(*), min(ts), max(ts), min(received_at), max(received_at)"
+        " FROM messages WHERE kind = 'reading'").fetchone()
+    per = con.execute(
+        "SELECT count(*), min(ts), max(ts) FROM messages WHERE kind = 'reading'"
+        " GROUP BY sender").fetchall()
+    resends = con.execute(
+        "SELECT coalesce(sum(json_extract(health, '$.resends')), 0) FROM boxes").fetchone()[0]
+    con.close()
+    out = {"boxes": boxes, "per_box": per_box, "total": total, "archived": n}
+    if n == 0:
+        print("e2e " + " ".join(f"{k}={v}" for k, v in out.items()) + " ok=0")
+        return
+    # box side: from the first message stamped to the last, over all boxes
+    issue_s = parse_ts(ts1) - parse_ts(ts0)
+    out["issue_s"] = f"{issue_s:.3f}"
+    out["issue_rate"] = f"{n / issue_s:.1f}" if issue_s > 0 else "nan"
+    box_rates = [c / (parse_ts(b) - parse_ts(f)) for c, f, b in per
+                 if parse_ts(b) > parse_ts(f)]
+    firsts = [parse_ts(f) for _, f, _ in per]
+    out["start_spread_s"] = f"{max(firsts) - min(firsts):.3f}"
+    out["box_rate"] = f"{statistics.median(box_rates):.1f}" if box_rates else "nan"
+    # collector: first archived message to everything acked
+    t_acked = a.get("t_acked", "timeout")
+    if t_acked != "timeout":
+        coll_s = float(t_acked) - parse_ts(rx0)
+        out["coll_s"] = f"{coll_s:.3f}"
+        out["coll_rate"] = f"{n / coll_s:.1f}"
+    out["last_archived_to_acked_s"] = (
+        f"{float(t_acked) - parse_ts(rx1):.3f}" if t_acked != "timeout" else "nan")
+    # plain subscriber: its first to its last message
+    stamps = []
+    with open(a["sub"], errors="replace") as f:
+        for line in f:
+            line = line.strip()
+            head = line.split(".")[0]
+            if head.isdigit() and len(head) >= 9:
+                try:
+                    stamps.append(float(line))
+                except ValueError:
+                    pass
+    out["plain_n"] = len(stamps)
+    if len(stamps) >= total and stamps[-1] > stamps[0]:
+        # the run's messages over the span that carried them all (the span
+        # also carried the duplicates, as the collector's did)
+        plain_s = stamps[-1] - stamps[0]
+        out["plain_s"] = f"{plain_s:.3f}"
+        out["plain_rate"] = f"{total / plain_s:.1f}"
+        if "coll_rate" in out:
+            out["ratio"] = f"{float(out['coll_rate']) / float(out['plain_rate']):.3f}"
+    # the machine and the processes during the run (boxes started .. all acked)
+    c0 = [int(x) for x in a["cpu0"].split(",")]
+    c1 = [int(x) for x in a["cpu1"].split(",")]
+    dt = c1[2] - c0[2]
+    if dt > 0:
+        out["busy_pct"] = f"{100 * (c1[0] - c0[0]) / dt:.0f}"
+        out["iowait_pct"] = f"{100 * (c1[1] - c0[1]) / dt:.0f}"
+    wall = float(a["wall_s"])
+    ours = 0.0
+    for k in ("broker", "collector", "boxes", "sub", "poller"):
+        out[f"cpu_{k}"] = a.get(f"cpu_{k}", "nan")
+        try:
+            ours += float(out[f"cpu_{k}"])
+        except ValueError:
+            pass
+    out["other_pct"] = f"{other_pct(a['cpu0'], a['cpu1'], ours):.0f}"
+    out["wall_s"] = f"{wall:.2f}"
+    out["duplicates"] = a.get("duplicates", "?")
+    out["resends"] = resends  # as of each box's last status (every 2 s)
+    out["batches"] = a.get("batches", "?")
+    out["ok"] = int(n == total and t_acked != "timeout")
+    print("e2e " + " ".join(f"{k}={v}" for k, v in out.items()))
+
+
+def read_raw(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if parts:
+                rows.append((parts[0], kv(parts[1:])))
+    return rows
+
+
+def fnum(x, digits=0):
+    if digits == 0:
+        return f"{x:,.0f}"
+    return f"{x:,.{digits}f}"
+
+
+def cell(values, digits=0, suffix=""):
+    """median (min–max) of the values that are numbers."""
+    vs = []
+    for v in values:
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            continue
+        if f == f:  # not nan
+            vs.append(f)
+    if not vs:
+        return "n/a"
+    med = statistics.median(vs)
+    if len(vs) == 1:
+        return f"{fnum(med, digits)}{suffix} (1 run)"
+    return (f"{fnum(med, digits)}{suffix} ({fnum(min(vs), digits)}–"
+            f"{fnum(max(vs), digits)}{suffix})")
+
+
+def med(values):
+    vs = []
+    for v in values:
+        try:
+            vs.append(float(v))
+        except (TypeError, ValueError):
+            pass
+    vs = [v for v in vs if v == v]
+    return statistics.median(vs) if vs else float("nan")
+
+
+def bottleneck(runs, outbox_full):
+    """Which component sets the pace, from the medians of one box count."""
+    issue = med(r.get("issue_rate") for r in runs)
+    box = med(r.get("box_rate") for r in runs)
+    plain = med(r.get("plain_rate") for r in runs)
+    ratio = med(r.get("ratio") for r in runs)
+    busy = med(r.get("busy_pct") for r in runs)
+    cpu = {k: med(r.get(f"cpu_{k}") for r in runs)
+           for k in ("boxes", "collector", "broker", "sub")}
+    used = sum(v for v in cpu.values() if v == v)
+    share = ", ".join(f"{k} {100 * v / used:.0f}%" for k, v in cpu.items()
+                      if used > 0 and v == v)
+    if any(int(r.get("ok", "0")) == 0 for r in runs):
+        return "incomplete run(s): see the notes"
+    if ratio < 0.8:
+        return (f"**the collector**: it archives and acks at {ratio:.2f}× the rate the "
+                f"broker delivers to a plain subscriber")
+    other = med(r.get("other_pct") for r in runs)
+    total = int(runs[0]["boxes"]) * int(runs[0]["per_box"])
+    coll_us = med(float(r.get("cpu_collector", "nan")) * 1e6 / total for r in runs)
+    cost = (f" Its own cost, {coll_us:.0f} µs of CPU per message, is "
+            f"~{round(1e6 / coll_us, -3):,.0f} msg/s per core" if coll_us == coll_us and coll_us > 0 else "")
+    if busy >= 85:
+        taken = (f", {other:.0f}% of it outside the bench's processes (other work on the "
+                 f"machine, kernel threads)" if other >= 20 else "")
+        return (f"**CPU**: {busy:.0f}% of {os.cpu_count()} cores busy{taken}; the bench's "
+                f"CPU time: {share}. The simulated boxes share the machine with the centre; "
+                f"the collector keeps pace ({ratio:.2f}× plain).{cost}")
+    if plain < 0.8 * issue:
+        return ("**delivery** (broker, or the boxes' send window): the boxes issue "
+                "faster than messages reach a plain subscriber")
+    fsync = ""
+    if outbox_full == outbox_full and box < 0.5 * outbox_full:
+        fsync = (f"; its outbox alone accepts {outbox_full:,.0f}/s with FULL, so the limit "
+                 f"is the box's loop (1 ms sample timer + its own work), not fsync")
+    return (f"**the box**: it issues {box:,.0f} msg/s{fsync}. "
+            f"Broker and collector keep pace ({ratio:.2f}×; {busy:.0f}% CPU busy)")
+
+
+def report(path):
+    rows = read_raw(path)
+    machine = next((r for k, r in rows if k == "machine"), {})
+    outbox = [r for k, r in rows if k == "outbox"]
+    e2e_rows = [r for k, r in rows if k == "e2e"]
+    full_rate = med(r.get("rate") for r in outbox if r.get("sync") == "full")
+    out = []
+    out.append("| benchmark | what is measured | msg/s, median (min–max) "
+               "| ratio, median (min–max) | bottleneck |")
+    out.append("| --- | --- | --- | --- | --- |")
+    if outbox:
+        full = [r for r in outbox if r.get("sync") == "full"]
+        normal = [r for r in outbox if r.get("sync") == "normal"]
+        ratios = []
+        for r in normal:
+            f = next((x for x in full if x.get("run") == r.get("run")), None)
+            if f:
+                ratios.append(float(r["rate"]) / float(f["rate"]))
+        nb = outbox[0].get("bytes", "?")
+        out.append(f"| outbox, `synchronous=FULL` | {med(r.get('n') for r in full):,.0f} puts "
+                   f"(median; a run stops at {med(r.get('max_n') for r in full):,.0f} or "
+                   f"{med(r.get('max_s') for r in full):.0f} s) of a "
+                   f"{nb}-byte reading, one transaction each | "
+                   f"{cell(r['rate'] for r in full)} | 1 (reference) | one fsync per commit |")
+        out.append(f"| outbox, `synchronous=NORMAL` | {med(r.get('n') for r in normal):,.0f} puts "
+                   f"(median; {med(r.get('max_n') for r in normal):,.0f} or "
+                   f"{med(r.get('max_s') for r in normal):.0f} s), same message | "
+                   f"{cell(r['rate'] for r in normal)} | "
+                   f"NORMAL/FULL {cell(ratios, 2, '×')} | WAL synced at checkpoints only |")
+    sizes = []
+    for r in e2e_rows:
+        key = (int(r["boxes"]), int(r["per_box"]))
+        if key not in sizes:
+            sizes.append(key)
+    for boxes, per_box in sizes:
+        runs = [r for r in e2e_rows if int(r["boxes"]) == boxes and int(r["per_box"]) == per_box]
+        label = f"end to end, {boxes} box{'es' if boxes > 1 else ''} × {per_box:,}"
+        total = boxes * per_box
+        out.append(f"| {label} | box acceptance: {total:,} messages issued / time to issue "
+                   f"(per box: {cell(r.get('box_rate') for r in runs)}) | "
+                   f"{cell(r.get('issue_rate') for r in runs)} | | |")
+        out.append(f"| {label} | plain subscriber (`mosquitto_sub`), first to last message | "
+                   f"{cell(r.get('plain_rate') for r in runs)} | | |")
+        out.append(f"| {label} | collector, archived and acked: first archived to all acked | "
+                   f"{cell(r.get('coll_rate') for r in runs)} | collector/plain "
+                   f"{cell((r.get('ratio') for r in runs), 2, '×')} | "
+                   f"{bottleneck(runs, full_rate)} |")
+    return "\n".join(out), machine, e2e_rows
+
+
+def plural(n, word):
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def details(path):
+    """Per box count, the medians behind the bottleneck column."""
+    rows = read_raw(path)
+    e2e_rows = [r for k, r in rows if k == "e2e"]
+    out = []
+    sizes = []
+    for r in e2e_rows:
+        key = (int(r["boxes"]), int(r["per_box"]))
+        if key not in sizes:
+            sizes.append(key)
+    for boxes, per_box in sizes:
+        runs = [r for r in e2e_rows if int(r["boxes"]) == boxes and int(r["per_box"]) == per_box]
+        total = boxes * per_box
+        us = {k: med(float(r.get(f"cpu_{k}", "nan")) * 1e6 / total for r in runs)
+              for k in ("boxes", "broker", "collector", "sub")}
+        dups = med(r.get("duplicates") for r in runs)
+        out.append(
+            f"- {boxes} box{'es' if boxes > 1 else ''} × {per_box:,} ({plural(len(runs), 'run')}): "
+            f"CPU per message: box {us['boxes']:.0f} µs, broker {us['broker']:.0f} µs, "
+            f"collector {us['collector']:.0f} µs, plain subscriber {us['sub']:.0f} µs; "
+            f"machine {med(r.get('busy_pct') for r in runs):.0f}% busy "
+            f"({med(r.get('other_pct') for r in runs):.0f}% outside the bench's processes: "
+            f"other work, kernel threads), "
+            f"{med(r.get('iowait_pct') for r in runs):.0f}% iowait; "
+            f"boxes started within {med(r.get('start_spread_s') for r in runs):.2f} s; "
+            f"duplicates at the collector {dups:,.0f} ({100 * dups / total:.1f}%); "
+            f"resends {med(r.get('resends') for r in runs):,.0f}; "
+            f"last archive to all acked {1000 * med(r.get('last_archived_to_acked_s') for r in runs):.0f} ms; "
+            f"run {med(r.get('wall_s') for r in runs):.1f} s")
+    outbox = [r for k, r in rows if k == "outbox"]
+    others = [other_pct(r.get("cpu0"), r.get("cpu1"), float(r.get("cpu", "nan")))
+              for r in outbox] + [r.get("other_pct") for r in e2e_rows]
+    busy_elsewhere = med(others)
+    if busy_elsewhere >= 20:
+        out.insert(0, f"- **The machine was not quiet**: processes outside the bench used "
+                      f"{busy_elsewhere:.0f}% of its CPU (median over the runs); every rate "
+                      f"here is lower, and its spread wider, than on an idle machine")
+    for mode in ("full", "normal"):
+        rs = [r for r in outbox if r.get("sync") == mode]
+        if rs:
+            others = [other_pct(r.get("cpu0"), r.get("cpu1"), float(r.get("cpu", "nan")))
+                      for r in rs]
+            out.append(f"- outbox {mode.upper()} ({plural(len(rs), 'run')}): "
+                       f"{med(r.get('n') for r in rs):,.0f} puts in "
+                       f"{med(r.get('seconds') for r in rs):.2f} s, the bench itself "
+                       f"{med(r.get('cpu') for r in rs):.2f} CPU s; processes outside the "
+                       f"bench used {med(others):.0f}% of the CPU meanwhile")
+    return "\n".join(out)
+
+
+def main(argv):
+    cmd = argv[1] if len(argv) > 1 else ""
+    if cmd == "wait-acked" and len(argv) == 6:
+        return wait_acked(argv[2], int(argv[3]), int(argv[4]), float(argv[5]))
+    if cmd == "ticks":
+        ticks(argv[2:])
+        return 0
+    if cmd == "busy" and len(argv) == 3:
+        busy(float(argv[2]))
+        return 0
+    if cmd == "cpustat":
+        cpustat()
+        return 0
+    if cmd == "e2e":
+        e2e(argv[2:])
+        return 0
+    if cmd == "details" and len(argv) == 3:
+        print(details(argv[2]))
+        return 0
+    if cmd == "report" and len(argv) == 3:
+        table, _, _ = report(argv[2])
+        print(table)
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
