@@ -55,7 +55,8 @@ void clock_format_ms(int64_t unix_ms, char *buf)
 
 bool clock_parse_ts(const char *text, int64_t *unix_ms)
 {
-	struct tm tm = { 0 };
+	struct tm tm = { 0 }, back;
+	time_t secs;
 	int ms;
 	char z;
 	int n = 0;
@@ -77,6 +78,12 @@ bool clock_parse_ts(const char *text, int64_t *unix_ms)
 		return false;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
-	*unix_ms = (int64_t)timegm(&tm) * 1000 + ms;
+	secs = timegm(&tm);
+	/* timegm normalises 2025-02-31 to March: a date that does not come back
+	 * unchanged does not exist */
+	if (!gmtime_r(&secs, &back) || back.tm_mday != tm.tm_mday || back.tm_mon != tm.tm_mon ||
+	    back.tm_sec != tm.tm_sec)
+		return false;
+	*unix_ms = (int64_t)secs * 1000 + ms;
 	return true;
 }
