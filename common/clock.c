@@ -55,7 +55,7 @@ void clock_format_ms(int64_t unix_ms, char *buf)
 
 bool clock_parse_ts(const char *text, int64_t *unix_ms)
 {
-	struct tm tm = { 0 }, back;
+	struct tm tm = { 0 }, want, back;
 	time_t secs;
 	int ms;
 	char z;
@@ -78,11 +78,12 @@ bool clock_parse_ts(const char *text, int64_t *unix_ms)
 		return false;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
+	want = tm;
 	secs = timegm(&tm);
 	/* timegm normalises 2025-02-31 to March: a date that does not come back
 	 * unchanged does not exist */
-	if (!gmtime_r(&secs, &back) || back.tm_mday != tm.tm_mday || back.tm_mon != tm.tm_mon ||
-	    back.tm_sec != tm.tm_sec)
+	if (!gmtime_r(&secs, &back) || back.tm_mday != want.tm_mday || back.tm_mon != want.tm_mon ||
+	    back.tm_sec != want.tm_sec)
 		return false;
 	*unix_ms = (int64_t)secs * 1000 + ms;
 	return true;
