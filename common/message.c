@@ -5,6 +5,7 @@
  */
 #include "message.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *const message_sensor_kinds[] = {
@@ -295,6 +296,22 @@ static bool validate_ack(struct jcheck *jc, const cJSON *root, struct message *m
 	if (jc_ok(jc) && envelope_party(m->u.ack.box) != PARTY_BOX)
 		jc_fail(jc, "field 'box': not a box id");
 	return jc_ok(jc);
+}
+
+cJSON *message_parse(const char *payload, size_t len, char *err, size_t errlen)
+{
+	const char *end = NULL;
+	cJSON *root;
+
+	if (strlen(payload) != len) {
+		snprintf(err, errlen, "payload contains a NUL byte at offset %zu", strlen(payload));
+		return NULL;
+	}
+	/* the terminating NUL is included so that trailing bytes are refused */
+	root = cJSON_ParseWithLengthOpts(payload, len + 1, &end, 1);
+	if (!root)
+		snprintf(err, errlen, "malformed JSON at byte %ld", end ? (long)(end - payload) : -1L);
+	return root;
 }
 
 bool message_validate(const struct topic *t, const cJSON *root, struct message *m,

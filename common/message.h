@@ -124,6 +124,12 @@ struct message {
 	} u;
 };
 
+/* Parse a received payload (len bytes, payload[len] == '\0' as mqtt_link
+ * guarantees) as one JSON value and nothing else: no NUL byte inside, no
+ * trailing garbage. NULL with the reason in err[errlen]; else the caller
+ * owns the result (cJSON_Delete). */
+cJSON *message_parse(const char *payload, size_t len, char *err, size_t errlen);
+
 /*
  * Check root as a message of kind received on topic t: envelope, the
  * kind's own fields, and that the sender id matches the topic's owner.

@@ -316,9 +316,9 @@ static void on_message(struct edge *e, const struct mqtt_event *ev)
 		log_warn("ignored a message on '%.128s': not for this box", ev->topic);
 		return;
 	}
-	root = cJSON_ParseWithLength(ev->payload, ev->len);
+	root = message_parse(ev->payload, ev->len, err, sizeof err);
 	if (!root) {
-		log_warn("ignored a malformed message on '%.128s'", ev->topic);
+		log_warn("ignored a message on '%.128s': %s", ev->topic, err);
 		return;
 	}
 	if (!message_validate(&t, root, &m, &jc))

@@ -278,7 +278,6 @@ static void ingest(struct collector *col, struct pending *p)
 	struct topic t;
 	struct jcheck jc = { 0 };
 	char err[128];
-	const char *end = NULL;
 
 	if (!topic_parse(p->topic, &t, err, sizeof err)) {
 		reject(col, p, "%s", err);
@@ -294,14 +293,9 @@ static void ingest(struct collector *col, struct pending *p)
 		reject(col, p, "clip chunks are not accepted yet");
 		return;
 	}
-	if (strlen(p->payload) != p->len) {
-		reject(col, p, "payload contains a NUL byte at offset %zu", strlen(p->payload));
-		return;
-	}
-	p->root = cJSON_ParseWithLengthOpts(p->payload, p->len + 1, &end, 1);
+	p->root = message_parse(p->payload, p->len, err, sizeof err);
 	if (!p->root) {
-		reject(col, p, "malformed JSON at byte %ld",
-		       end ? (long)(end - p->payload) : -1L);
+		reject(col, p, "%s", err);
 		return;
 	}
 	if (!message_validate(&t, p->root, &p->msg, &jc))
