@@ -38,23 +38,29 @@ enum stmt {
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_PUT_MESSAGE] = "INSERT OR IGNORE INTO messages(sender, seq, kind, ts, received_at, payload)"
-			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[ST_PUT_READING] = "INSERT OR IGNORE INTO readings(sender, seq, idx, sensor, kind, t, value, unit)"
-			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[ST_PUT_BOX] = "INSERT INTO boxes(id, state, version, status_ts, last_seen, last_seq, health, first_seen)"
+	[ST_PUT_MESSAGE] =
+	    "INSERT OR IGNORE INTO messages(sender, seq, kind, ts, received_at, payload)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_PUT_READING] =
+	    "INSERT OR IGNORE INTO readings(sender, seq, idx, sensor, kind, t, value, unit)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_PUT_BOX] = "INSERT INTO boxes(id, state, version, status_ts, last_seen, last_seq, "
+		       "health, first_seen)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?5)"
 		       " ON CONFLICT(id) DO UPDATE SET state = ?2, version = coalesce(?3, version),"
 		       " status_ts = ?4, last_seen = ?5, last_seq = max(last_seq, ?6),"
 		       " health = coalesce(?7, health)",
 	[ST_BOX_STATE] = "SELECT state FROM boxes WHERE id = ?1",
-	[ST_PUT_STATUS_LOG] = "INSERT INTO status_log(box, state, ts, received_at) VALUES (?1, ?2, ?3, ?4)",
-	[ST_PUT_REJECT] = "INSERT INTO rejects(at, topic, sender, reason, head) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_PUT_STATUS_LOG] =
+	    "INSERT INTO status_log(box, state, ts, received_at) VALUES (?1, ?2, ?3, ?4)",
+	[ST_PUT_REJECT] =
+	    "INSERT INTO rejects(at, topic, sender, reason, head) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_GET_PROGRESS] = "SELECT acked FROM progress WHERE box = ?1",
 	[ST_SET_PROGRESS] = "INSERT INTO progress(box, acked, max_seen) VALUES (?1, ?2, ?3)"
 			    " ON CONFLICT(box) DO UPDATE SET acked = ?2, max_seen = ?3",
-	[ST_ACCOUNTED_ABOVE] = "SELECT seq, seq FROM messages WHERE sender = ?1 AND seq > ?2"
-			       " UNION ALL SELECT first, last FROM dropped WHERE box = ?1 AND last > ?2",
+	[ST_ACCOUNTED_ABOVE] =
+	    "SELECT seq, seq FROM messages WHERE sender = ?1 AND seq > ?2"
+	    " UNION ALL SELECT first, last FROM dropped WHERE box = ?1 AND last > ?2",
 	[ST_PUT_EVENT] = "INSERT OR IGNORE INTO events(box, seq, event_id, phase, type, severity,"
 			 " start, end, source, zone, peak, unit, message)"
 			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -62,16 +68,17 @@ static const char *const stmt_sql[ST_COUNT] = {
 	 * steps arriving out of order (a replay sends alerts first) cannot
 	 * reopen a closed event; an earlier step only adds to the count. */
 	[ST_PUT_EVENT_STATE] =
-		"INSERT INTO event_state(box, event_id, type, severity, source, zone, state, start,"
-		" end, peak, unit, duration_s, message, steps, last_seq, first_seen, updated)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, ?14, ?15, ?15)"
-		" ON CONFLICT(box, event_id) DO UPDATE SET steps = steps + 1, updated = ?15,"
-		" state = iif(?14 > last_seq, ?7, state), end = iif(?14 > last_seq, ?9, end),"
-		" peak = iif(?14 > last_seq, coalesce(?10, peak), peak),"
-		" duration_s = iif(?14 > last_seq, ?12, duration_s),"
-		" message = iif(?14 > last_seq, coalesce(?13, message), message),"
-		" severity = iif(?14 > last_seq, ?4, severity), last_seq = max(last_seq, ?14)",
-	[ST_PUT_DROPPED] = "INSERT OR IGNORE INTO dropped(box, first, last, event_seq) VALUES (?1, ?2, ?3, ?4)",
+	    "INSERT INTO event_state(box, event_id, type, severity, source, zone, state, start,"
+	    " end, peak, unit, duration_s, message, steps, last_seq, first_seen, updated)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, ?14, ?15, ?15)"
+	    " ON CONFLICT(box, event_id) DO UPDATE SET steps = steps + 1, updated = ?15,"
+	    " state = iif(?14 > last_seq, ?7, state), end = iif(?14 > last_seq, ?9, end),"
+	    " peak = iif(?14 > last_seq, coalesce(?10, peak), peak),"
+	    " duration_s = iif(?14 > last_seq, ?12, duration_s),"
+	    " message = iif(?14 > last_seq, coalesce(?13, message), message),"
+	    " severity = iif(?14 > last_seq, ?4, severity), last_seq = max(last_seq, ?14)",
+	[ST_PUT_DROPPED] =
+	    "INSERT OR IGNORE INTO dropped(box, first, last, event_seq) VALUES (?1, ?2, ?3, ?4)",
 	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[ST_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2)"
 			" ON CONFLICT(key) DO UPDATE SET value = ?2",
@@ -317,8 +324,8 @@ int archive_put_status(struct archive *a, const char *box, bool online, const ch
 	return step_done(a, ST_PUT_STATUS_LOG, "log a change of status");
 }
 
-int archive_put_reject(struct archive *a, const char *topic, const char *sender,
-		       const char *reason, const void *head, size_t head_len)
+int archive_put_reject(struct archive *a, const char *topic, const char *sender, const char *reason,
+		       const void *head, size_t head_len)
 {
 	sqlite3_stmt *st = a->stmt[ST_PUT_REJECT];
 	char now[CLOCK_TS_LEN];
@@ -458,73 +465,71 @@ int archive_meta_set(struct archive *a, const char *key, int64_t value)
 /* --- reports ----------------------------------------------------------- */
 
 static const char *const report_sql[] = {
-	[REPORT_BOXES] =
-		"SELECT b.id AS box, b.state, b.version, b.last_seen, b.last_seq,"
-		" coalesce(p.acked, 0) AS acked,"
-		" (SELECT count(*) FROM messages m WHERE m.sender = b.id) AS archived,"
-		" json_extract(b.health, '$.outbox_depth') AS outbox_depth"
-		" FROM boxes b LEFT JOIN progress p ON p.box = b.id"
-		" WHERE ?1 IS NULL OR b.id = ?1 ORDER BY b.id",
-	[REPORT_READINGS] =
-		"SELECT sender AS box, seq, sensor, kind, t, value, unit FROM readings"
-		" WHERE (?1 IS NULL OR sender = ?1) AND (?2 IS NULL OR sensor = ?2)"
-		" AND (?3 IS NULL OR t >= ?3) ORDER BY t DESC, sender, sensor LIMIT ?4",
+	[REPORT_BOXES] = "SELECT b.id AS box, b.state, b.version, b.last_seen, b.last_seq,"
+			 " coalesce(p.acked, 0) AS acked,"
+			 " (SELECT count(*) FROM messages m WHERE m.sender = b.id) AS archived,"
+			 " json_extract(b.health, '$.outbox_depth') AS outbox_depth"
+			 " FROM boxes b LEFT JOIN progress p ON p.box = b.id"
+			 " WHERE ?1 IS NULL OR b.id = ?1 ORDER BY b.id",
+	[REPORT_READINGS] = "SELECT sender AS box, seq, sensor, kind, t, value, unit FROM readings"
+			    " WHERE (?1 IS NULL OR sender = ?1) AND (?2 IS NULL OR sensor = ?2)"
+			    " AND (?3 IS NULL OR t >= ?3) ORDER BY t DESC, sender, sensor LIMIT ?4",
 	[REPORT_REJECTS] =
-		"SELECT at, topic, sender, reason, CAST(head AS TEXT) AS head FROM rejects"
-		" WHERE ?1 IS NULL OR sender = ?1 ORDER BY id DESC LIMIT ?4",
+	    "SELECT at, topic, sender, reason, CAST(head AS TEXT) AS head FROM rejects"
+	    " WHERE ?1 IS NULL OR sender = ?1 ORDER BY id DESC LIMIT ?4",
 	[REPORT_EVENTS] =
-		"SELECT box, event_id, type, severity, state, source, zone, start, end, duration_s,"
-		" peak, unit, steps, message FROM event_state"
-		" WHERE (?1 IS NULL OR box = ?1) AND (?2 IS NULL OR source = ?2)"
-		" AND (?3 IS NULL OR start >= ?3) ORDER BY start DESC, box LIMIT ?4",
+	    "SELECT box, event_id, type, severity, state, source, zone, start, end, duration_s,"
+	    " peak, unit, steps, message FROM event_state"
+	    " WHERE (?1 IS NULL OR box = ?1) AND (?2 IS NULL OR source = ?2)"
+	    " AND (?3 IS NULL OR start >= ?3) ORDER BY start DESC, box LIMIT ?4",
 	[REPORT_EVENT_STEPS] =
-		"SELECT box, seq, event_id, phase, type, severity, start, end, source, peak, unit,"
-		" message FROM events WHERE (?1 IS NULL OR box = ?1) AND (?2 IS NULL OR source = ?2)"
-		" AND (?3 IS NULL OR start >= ?3) ORDER BY box, seq DESC LIMIT ?4",
+	    "SELECT box, seq, event_id, phase, type, severity, start, end, source, peak, unit,"
+	    " message FROM events WHERE (?1 IS NULL OR box = ?1) AND (?2 IS NULL OR source = ?2)"
+	    " AND (?3 IS NULL OR start >= ?3) ORDER BY box, seq DESC LIMIT ?4",
 	/* Seqs neither archived nor reported dropped, per box: the holes in the
 	 * union of archived seqs and dropped ranges, up to the last seq the box
 	 * said (in its status) it has issued. */
 	[REPORT_GAPS] =
-		"WITH r(box, first, last) AS ("
-		"  SELECT sender, seq, seq FROM messages WHERE ?1 IS NULL OR sender = ?1"
-		"  UNION ALL SELECT box, first, last FROM dropped WHERE ?1 IS NULL OR box = ?1"
-		"  UNION ALL SELECT id, 0, 0 FROM boxes WHERE ?1 IS NULL OR id = ?1),"
-		" o AS (SELECT box, first, max(last) OVER (PARTITION BY box ORDER BY first, last"
-		"  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before FROM r),"
-		" top AS (SELECT box, max(last) AS last FROM r GROUP BY box)"
-		" SELECT * FROM ("
-		"  SELECT box, before + 1 AS first, first - 1 AS last, first - before - 1 AS missing"
-		"  FROM o WHERE first > before + 1"
-		"  UNION ALL SELECT b.id, t.last + 1, b.last_seq, b.last_seq - t.last FROM boxes b"
-		"  JOIN top t ON t.box = b.id WHERE b.last_seq > t.last"
-		" ) ORDER BY box, first LIMIT ?4",
+	    "WITH r(box, first, last) AS ("
+	    "  SELECT sender, seq, seq FROM messages WHERE ?1 IS NULL OR sender = ?1"
+	    "  UNION ALL SELECT box, first, last FROM dropped WHERE ?1 IS NULL OR box = ?1"
+	    "  UNION ALL SELECT id, 0, 0 FROM boxes WHERE ?1 IS NULL OR id = ?1),"
+	    " o AS (SELECT box, first, max(last) OVER (PARTITION BY box ORDER BY first, last"
+	    "  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before FROM r),"
+	    " top AS (SELECT box, max(last) AS last FROM r GROUP BY box)"
+	    " SELECT * FROM ("
+	    "  SELECT box, before + 1 AS first, first - 1 AS last, first - before - 1 AS missing"
+	    "  FROM o WHERE first > before + 1"
+	    "  UNION ALL SELECT b.id, t.last + 1, b.last_seq, b.last_seq - t.last FROM boxes b"
+	    "  JOIN top t ON t.box = b.id WHERE b.last_seq > t.last"
+	    " ) ORDER BY box, first LIMIT ?4",
 	[REPORT_ACTIVITY] =
-		"SELECT * FROM ("
-		" SELECT received_at AS at, sender AS source, kind || ' #' || seq AS what,"
-		"  (SELECT count(*) FROM readings r WHERE r.sender = m.sender AND r.seq = m.seq)"
-		"   || ' samples, last: ' ||"
-		"  (SELECT group_concat(sensor || ' ' || printf('%.1f', value) || ' ' || unit, ', ')"
-		"   FROM readings r WHERE r.sender = m.sender AND r.seq = m.seq AND r.idx ="
-		"    (SELECT max(idx) FROM readings l WHERE l.sender = r.sender AND l.seq = r.seq"
-		"     AND l.sensor = r.sensor)) AS detail"
-		"  FROM messages m WHERE kind = 'reading' AND received_at > ?3"
-		"  AND (?1 IS NULL OR sender = ?1)"
-		" UNION ALL"
-		" SELECT received_at, box, 'status', state FROM status_log"
-		"  WHERE received_at > ?3 AND (?1 IS NULL OR box = ?1)"
-		" UNION ALL"
-		" SELECT received_at, box, 'event ' || phase, type || ' ' || severity"
-		"  || coalesce(' ' || source, '') || coalesce(': ' || message, '')"
-		"  FROM events e JOIN messages m ON m.sender = e.box AND m.seq = e.seq"
-		"  WHERE received_at > ?3 AND (?1 IS NULL OR box = ?1)"
-		" UNION ALL"
-		" SELECT at, coalesce(sender, '-'), 'reject', reason || ' on ' || topic FROM rejects"
-		"  WHERE at > ?3 AND (?1 IS NULL OR sender = ?1)"
-		") ORDER BY at LIMIT ?4",
+	    "SELECT * FROM ("
+	    " SELECT received_at AS at, sender AS source, kind || ' #' || seq AS what,"
+	    "  (SELECT count(*) FROM readings r WHERE r.sender = m.sender AND r.seq = m.seq)"
+	    "   || ' samples, last: ' ||"
+	    "  (SELECT group_concat(sensor || ' ' || printf('%.1f', value) || ' ' || unit, ', ')"
+	    "   FROM readings r WHERE r.sender = m.sender AND r.seq = m.seq AND r.idx ="
+	    "    (SELECT max(idx) FROM readings l WHERE l.sender = r.sender AND l.seq = r.seq"
+	    "     AND l.sensor = r.sensor)) AS detail"
+	    "  FROM messages m WHERE kind = 'reading' AND received_at > ?3"
+	    "  AND (?1 IS NULL OR sender = ?1)"
+	    " UNION ALL"
+	    " SELECT received_at, box, 'status', state FROM status_log"
+	    "  WHERE received_at > ?3 AND (?1 IS NULL OR box = ?1)"
+	    " UNION ALL"
+	    " SELECT received_at, box, 'event ' || phase, type || ' ' || severity"
+	    "  || coalesce(' ' || source, '') || coalesce(': ' || message, '')"
+	    "  FROM events e JOIN messages m ON m.sender = e.box AND m.seq = e.seq"
+	    "  WHERE received_at > ?3 AND (?1 IS NULL OR box = ?1)"
+	    " UNION ALL"
+	    " SELECT at, coalesce(sender, '-'), 'reject', reason || ' on ' || topic FROM rejects"
+	    "  WHERE at > ?3 AND (?1 IS NULL OR sender = ?1)"
+	    ") ORDER BY at LIMIT ?4",
 };
 
-int archive_report(struct archive *a, enum archive_report report,
-		   const struct archive_filter *f, archive_row_fn fn, void *ctx)
+int archive_report(struct archive *a, enum archive_report report, const struct archive_filter *f,
+		   archive_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st;
 	const char *names[32];

@@ -36,8 +36,8 @@ int archive_put_reading(struct archive *a, const char *sender, int64_t seq, int 
 /* Record a box's status: the boxes row always, the status log on a change of state. */
 int archive_put_status(struct archive *a, const char *box, bool online, const char *version,
 		       const char *ts, int64_t last_seq, const char *health_json);
-int archive_put_reject(struct archive *a, const char *topic, const char *sender,
-		       const char *reason, const void *head, size_t head_len);
+int archive_put_reject(struct archive *a, const char *topic, const char *sender, const char *reason,
+		       const void *head, size_t head_len);
 
 /* Per-box delivery progress: acked = every seq up to it accounted for. */
 int archive_get_progress(struct archive *a, const char *box, int64_t *acked);
@@ -61,20 +61,20 @@ int archive_meta_set(struct archive *a, const char *key, int64_t value);
 /* --- reports for bkctl and the API ---------------------------------- */
 
 enum archive_report {
-	REPORT_BOXES,		/* one row per box */
-	REPORT_READINGS,	/* newest first, filtered */
-	REPORT_REJECTS,		/* newest first */
-	REPORT_EVENTS,		/* each event's current state, newest first */
-	REPORT_EVENT_STEPS,	/* every step of every event (the history), newest first */
-	REPORT_GAPS,		/* per box, seq ranges neither archived nor reported dropped */
-	REPORT_ACTIVITY,	/* everything archived after filter->since, oldest first */
+	REPORT_BOXES,	    /* one row per box */
+	REPORT_READINGS,    /* newest first, filtered */
+	REPORT_REJECTS,	    /* newest first */
+	REPORT_EVENTS,	    /* each event's current state, newest first */
+	REPORT_EVENT_STEPS, /* every step of every event (the history), newest first */
+	REPORT_GAPS,	    /* per box, seq ranges neither archived nor reported dropped */
+	REPORT_ACTIVITY,    /* everything archived after filter->since, oldest first */
 };
 
 struct archive_filter {
-	const char *box;	/* NULL: all */
-	const char *sensor;	/* NULL: all */
-	const char *since;	/* timestamp, NULL: no bound */
-	int limit;		/* <= 0: default 100 */
+	const char *box;    /* NULL: all */
+	const char *sensor; /* NULL: all */
+	const char *since;  /* timestamp, NULL: no bound */
+	int limit;	    /* <= 0: default 100 */
 };
 
 enum archive_value_type { VALUE_NULL, VALUE_INT, VALUE_REAL, VALUE_TEXT };

@@ -63,13 +63,13 @@ bool clock_parse_ts(const char *text, int64_t *unix_ms)
 
 	if (strlen(text) != CLOCK_TS_LEN - 1)
 		return false;
-	if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c%n", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &z, &n) != 8 ||
+	if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &z, &n) != 8 ||
 	    n != CLOCK_TS_LEN - 1 || z != 'Z')
 		return false;
 	for (int i = 0; i < CLOCK_TS_LEN - 1; i++) {
-		bool digit_place = !(i == 4 || i == 7 || i == 10 || i == 13 || i == 16 ||
-				     i == 19 || i == 23);
+		bool digit_place =
+		    !(i == 4 || i == 7 || i == 10 || i == 13 || i == 16 || i == 19 || i == 23);
 		if (digit_place && (text[i] < '0' || text[i] > '9'))
 			return false;
 	}

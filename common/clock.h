@@ -12,9 +12,9 @@
 /* "2026-11-25T15:28:49.123Z" plus the terminating NUL. */
 #define CLOCK_TS_LEN 25
 
-int64_t clock_wall_ms(void);	/* Unix time in ms */
-int64_t clock_mono_ms(void);	/* ms since boot, including suspend */
-bool clock_is_synced(void);	/* kernel NTP status; false when unknown */
+int64_t clock_wall_ms(void); /* Unix time in ms */
+int64_t clock_mono_ms(void); /* ms since boot, including suspend */
+bool clock_is_synced(void);  /* kernel NTP status; false when unknown */
 
 /* Format Unix ms as the envelope's timestamp into buf[CLOCK_TS_LEN]. */
 void clock_format_ms(int64_t unix_ms, char *buf);

@@ -18,8 +18,8 @@ bool config_load(struct config *c, const char *path)
 	c->path = g_strdup(path);
 	c->problems = g_ptr_array_new_with_free_func(g_free);
 	if (!g_key_file_load_from_file(c->kf, path, G_KEY_FILE_NONE, &err)) {
-		g_ptr_array_add(c->problems, g_strdup_printf("%s: cannot load: %s", path,
-							      err->message));
+		g_ptr_array_add(c->problems,
+				g_strdup_printf("%s: cannot load: %s", path, err->message));
 		g_error_free(err);
 		return false;
 	}
@@ -45,8 +45,8 @@ void config_problem(struct config *c, const char *group, const char *key, const 
 	what = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	if (key)
-		g_ptr_array_add(c->problems, g_strdup_printf("%s: [%s] %s: %s", c->path, group,
-							      key, what));
+		g_ptr_array_add(c->problems,
+				g_strdup_printf("%s: [%s] %s: %s", c->path, group, key, what));
 	else
 		g_ptr_array_add(c->problems, g_strdup_printf("%s: [%s]: %s", c->path, group, what));
 	g_free(what);
@@ -93,8 +93,8 @@ char *config_file(struct config *c, const char *group, const char *key, const ch
 	return v;
 }
 
-int64_t config_int(struct config *c, const char *group, const char *key, int64_t dflt,
-		   int64_t min, int64_t max)
+int64_t config_int(struct config *c, const char *group, const char *key, int64_t dflt, int64_t min,
+		   int64_t max)
 {
 	char *v = raw(c, group, key, false);
 	char *end;
@@ -116,8 +116,8 @@ int64_t config_int(struct config *c, const char *group, const char *key, int64_t
 	return n;
 }
 
-double config_double(struct config *c, const char *group, const char *key, double dflt,
-		     double min, double max)
+double config_double(struct config *c, const char *group, const char *key, double dflt, double min,
+		     double max)
 {
 	char *v = raw(c, group, key, false);
 	char *end;
@@ -223,7 +223,8 @@ int64_t config_duration_ms(struct config *c, const char *group, const char *key,
 	if (!v)
 		return dflt;
 	if (!config_parse_duration_ms(v, &n)) {
-		config_problem(c, group, key, "'%s' is not a duration like 250ms, 30s, 5m or 7d", v);
+		config_problem(c, group, key, "'%s' is not a duration like 250ms, 30s, 5m or 7d",
+			       v);
 		n = dflt;
 	} else if (n < min || n > max) {
 		config_problem(c, group, key, "%s is out of range [%lldms, %lldms]", v,

@@ -17,7 +17,7 @@
 struct config {
 	GKeyFile *kf;
 	char *path;
-	GPtrArray *problems;	/* of char*, owned */
+	GPtrArray *problems; /* of char*, owned */
 };
 
 /* Load path; false with a problem recorded when unreadable or not INI. */
@@ -26,7 +26,7 @@ void config_release(struct config *c);
 
 /* Record a problem about [group] key (key may be NULL). */
 void config_problem(struct config *c, const char *group, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 bool config_has_group(struct config *c, const char *group);
 
@@ -35,10 +35,10 @@ bool config_has_group(struct config *c, const char *group);
 char *config_string(struct config *c, const char *group, const char *key, const char *dflt);
 /* A path that must name an existing, readable file. */
 char *config_file(struct config *c, const char *group, const char *key, const char *dflt);
-int64_t config_int(struct config *c, const char *group, const char *key, int64_t dflt,
-		   int64_t min, int64_t max);
-double config_double(struct config *c, const char *group, const char *key, double dflt,
-		     double min, double max);
+int64_t config_int(struct config *c, const char *group, const char *key, int64_t dflt, int64_t min,
+		   int64_t max);
+double config_double(struct config *c, const char *group, const char *key, double dflt, double min,
+		     double max);
 bool config_bool(struct config *c, const char *group, const char *key, bool dflt);
 /* A size like "512M", "2G", "4096"; bytes. */
 int64_t config_bytes(struct config *c, const char *group, const char *key, int64_t dflt,
@@ -52,8 +52,7 @@ int64_t config_duration_ms(struct config *c, const char *group, const char *key,
 void config_check_keys(struct config *c, const char *group, const char *const *allowed);
 /* Likewise for groups: a group must equal one of names or start with one of
  * prefixes (e.g. "sensor "). */
-void config_check_groups(struct config *c, const char *const *names,
-			 const char *const *prefixes);
+void config_check_groups(struct config *c, const char *const *names, const char *const *prefixes);
 
 bool config_ok(const struct config *c);
 /* Print each problem on its own line to out. */

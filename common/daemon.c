@@ -21,7 +21,8 @@ int daemon_run(int argc, char **argv, const struct daemon_ops *ops)
 	char *config_path = NULL;
 	gboolean test_only = FALSE, show_version = FALSE;
 	GOptionEntry entries[] = {
-		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "configuration file", "FILE" },
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "configuration file",
+		  "FILE" },
 		{ "test-config", 't', 0, G_OPTION_ARG_NONE, &test_only,
 		  "check the configuration and exit", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &show_version, "print the version", NULL },

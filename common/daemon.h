@@ -15,9 +15,9 @@
 #include "log.h"
 
 struct daemon_ops {
-	const char *name;		/* "bk-edge": program name in logs and messages */
-	const char *summary;		/* one line for --help */
-	size_t config_size;		/* bytes of the daemon's config struct */
+	const char *name;    /* "bk-edge": program name in logs and messages */
+	const char *summary; /* one line for --help */
+	size_t config_size;  /* bytes of the daemon's config struct */
 	/* Load and check path into cfg; print problems to stderr; false if any. */
 	bool (*config_load)(const char *path, void *cfg);
 	void (*config_release)(void *cfg);

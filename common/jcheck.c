@@ -76,8 +76,8 @@ bool jc_is_ident(const char *text, const char *extra, size_t max_len)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = text[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			     (c >= '0' && c <= '9');
+		bool alnum =
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 
 		if (alnum)
 			continue;
@@ -220,7 +220,7 @@ bool jc_only_keys(struct jcheck *jc, const cJSON *obj, const char *const *allowe
 
 	if (jc->failed)
 		return false;
-	cJSON_ArrayForEach(item, obj) {
+	cJSON_ArrayForEach (item, obj) {
 		bool known = false;
 
 		for (int i = 0; allowed[i] && !known; i++)

@@ -19,7 +19,7 @@
 
 struct jcheck {
 	bool failed;
-	char prefix[64];	/* prepended to field names, e.g. "readings[2]." */
+	char prefix[64]; /* prepended to field names, e.g. "readings[2]." */
 	char error[256];
 };
 

@@ -9,7 +9,8 @@
 #include <string.h>
 
 const char *const message_sensor_kinds[] = {
-	"fridge", "freezer", "cleanroom", "disinfection", "uv_lamp", "rinse", "gas", "generic", NULL,
+	"fridge", "freezer", "cleanroom", "disinfection", "uv_lamp",
+	"rinse",  "gas",     "generic",	  NULL,
 };
 
 static cJSON *new_message(const struct envelope *e)
@@ -79,8 +80,9 @@ cJSON *message_event(const struct envelope *e, const struct event_info *ev)
 	if (ev->unit)
 		cJSON_AddStringToObject(obj, "unit", ev->unit);
 	if (ev->end_ms)
-		cJSON_AddNumberToObject(obj, "duration_s",
-					(ev->end_ms > ev->start_ms ? ev->end_ms - ev->start_ms : 0) / 1000.0);
+		cJSON_AddNumberToObject(
+		    obj, "duration_s",
+		    (ev->end_ms > ev->start_ms ? ev->end_ms - ev->start_ms : 0) / 1000.0);
 	if (ev->n_dropped)
 		add_ranges(obj, "dropped", ev->dropped, ev->n_dropped);
 	if (ev->message)
@@ -143,9 +145,10 @@ static const char *const sensor_states[] = { "ok", "fault", NULL };
 
 static bool validate_health(struct jcheck *jc, const cJSON *h)
 {
-	static const char *const keys[] = { "outbox_depth", "oldest_unacked_s", "resends",
-					    "evictions", "disk_used_bytes", "disk_budget_bytes",
-					    NULL };
+	static const char *const keys[] = {
+		"outbox_depth",	   "oldest_unacked_s",	"resends", "evictions",
+		"disk_used_bytes", "disk_budget_bytes", NULL
+	};
 	double age;
 
 	jc_prefix(jc, "health.");
@@ -163,8 +166,8 @@ static bool validate_health(struct jcheck *jc, const cJSON *h)
 
 static bool validate_status(struct jcheck *jc, const cJSON *root, struct message *m)
 {
-	static const char *const keys[] = { ENVELOPE_KEYS, "state", "version", "started",
-					    "health", "sensors", "cameras", NULL };
+	static const char *const keys[] = { ENVELOPE_KEYS, "state",   "version", "started",
+					    "health",	   "sensors", "cameras", NULL };
 	static const char *const sensor_keys[] = { "id", "kind", "state", NULL };
 	const cJSON *health, *sensors, *item;
 	int i = 0;
@@ -177,7 +180,7 @@ static bool validate_status(struct jcheck *jc, const cJSON *root, struct message
 	if (health)
 		validate_health(jc, health);
 	sensors = jc_array(jc, root, "sensors", false, 0, 256);
-	cJSON_ArrayForEach(item, sensors) {
+	cJSON_ArrayForEach (item, sensors) {
 		jc_prefix(jc, "sensors[%d].", i++);
 		if (!cJSON_IsObject(item))
 			jc_fail(jc, "field '%s': expected an object", jc->prefix);
@@ -203,7 +206,7 @@ static bool validate_reading(struct jcheck *jc, const cJSON *root, struct messag
 	if (m->env.seq < 1)
 		jc_fail(jc, "field 'seq': stream messages start at 1");
 	items = jc_array(jc, root, "readings", true, 1, MESSAGE_MAX_READINGS);
-	cJSON_ArrayForEach(item, items) {
+	cJSON_ArrayForEach (item, items) {
 		jc_prefix(jc, "readings[%d].", i++);
 		if (!cJSON_IsObject(item))
 			jc_fail(jc, "field '%s': expected an object", jc->prefix);
@@ -227,7 +230,7 @@ static const cJSON *validate_ranges(struct jcheck *jc, const cJSON *root, const 
 	const cJSON *pair;
 	int i = 0;
 
-	cJSON_ArrayForEach(pair, arr) {
+	cJSON_ArrayForEach (pair, arr) {
 		const cJSON *a = cJSON_GetArrayItem(pair, 0), *b = cJSON_GetArrayItem(pair, 1);
 
 		/* the range before the casts: converting a double outside int64_t's
@@ -238,7 +241,8 @@ static const cJSON *validate_ranges(struct jcheck *jc, const cJSON *root, const 
 		      b->valuedouble <= (double)SEQ_MAX) ||
 		    a->valuedouble != (double)(int64_t)a->valuedouble ||
 		    b->valuedouble != (double)(int64_t)b->valuedouble)
-			jc_fail(jc, "field '%s[%d]': expected [first, last] with 1 <= first <= last",
+			jc_fail(jc,
+				"field '%s[%d]': expected [first, last] with 1 <= first <= last",
 				key, i);
 		i++;
 	}
@@ -247,9 +251,10 @@ static const cJSON *validate_ranges(struct jcheck *jc, const cJSON *root, const 
 
 static bool validate_event(struct jcheck *jc, const cJSON *root, struct message *m)
 {
-	static const char *const keys[] = { ENVELOPE_KEYS, "event_id", "phase", "type", "severity",
-					    "start", "end", "source", "zone", "peak", "unit",
-					    "duration_s", "dropped", "message", NULL };
+	static const char *const keys[] = { ENVELOPE_KEYS, "event_id", "phase", "type",
+					    "severity",	   "start",    "end",	"source",
+					    "zone",	   "peak",     "unit",	"duration_s",
+					    "dropped",	   "message",  NULL };
 	static const char *const phases[] = { "open", "update", "close", NULL };
 	static const char *const severities[] = { "info", "warning", "critical", NULL };
 	static const char *const phase_names[] = { "open", "update", "close" };
@@ -286,8 +291,9 @@ static bool validate_event(struct jcheck *jc, const cJSON *root, struct message 
 
 static bool validate_ack(struct jcheck *jc, const cJSON *root, struct message *m)
 {
-	static const char *const keys[] = { ENVELOPE_KEYS, "box", "acked", "max_seen", "missing",
-					    "clips_verified", "clips_missing", NULL };
+	static const char *const keys[] = { ENVELOPE_KEYS,   "box",	"acked",
+					    "max_seen",	     "missing", "clips_verified",
+					    "clips_missing", NULL };
 	jc_only_keys(jc, root, keys);
 	m->u.ack.box = jc_string(jc, root, "box", true, ENVELOPE_ID_MAX);
 	jc_int(jc, root, "acked", true, 0, SEQ_MAX, &m->u.ack.acked);
@@ -310,7 +316,8 @@ cJSON *message_parse(const char *payload, size_t len, char *err, size_t errlen)
 	/* the terminating NUL is included so that trailing bytes are refused */
 	root = cJSON_ParseWithLengthOpts(payload, len + 1, &end, 1);
 	if (!root)
-		snprintf(err, errlen, "malformed JSON at byte %ld", end ? (long)(end - payload) : -1L);
+		snprintf(err, errlen, "malformed JSON at byte %ld",
+			 end ? (long)(end - payload) : -1L);
 	return root;
 }
 
@@ -318,10 +325,11 @@ bool message_validate(const struct topic *t, const cJSON *root, struct message *
 		      struct jcheck *jc)
 {
 	static const enum party senders[MSG_KIND_COUNT] = {
-		[MSG_STATUS] = PARTY_BOX,     [MSG_READING] = PARTY_BOX, [MSG_EVENT] = PARTY_BOX,
-		[MSG_CLIP] = PARTY_BOX,	      [MSG_CHUNK] = PARTY_BOX,	 [MSG_ACK] = PARTY_SERVICE,
-		[MSG_CMD] = PARTY_SERVICE,    [MSG_ALERT] = PARTY_SERVICE,
-		[MSG_TASK] = PARTY_SERVICE,   [MSG_REPORT] = PARTY_HANDHELD,
+		[MSG_STATUS] = PARTY_BOX,   [MSG_READING] = PARTY_BOX,
+		[MSG_EVENT] = PARTY_BOX,    [MSG_CLIP] = PARTY_BOX,
+		[MSG_CHUNK] = PARTY_BOX,    [MSG_ACK] = PARTY_SERVICE,
+		[MSG_CMD] = PARTY_SERVICE,  [MSG_ALERT] = PARTY_SERVICE,
+		[MSG_TASK] = PARTY_SERVICE, [MSG_REPORT] = PARTY_HANDHELD,
 	};
 
 	memset(m, 0, sizeof *m);
@@ -338,7 +346,8 @@ bool message_validate(const struct topic *t, const cJSON *root, struct message *
 	 * enforces it too, this catches a misconfigured broker. */
 	if ((senders[t->kind] == PARTY_BOX || t->kind == MSG_REPORT) &&
 	    strcmp(m->env.id, t->owner) != 0) {
-		jc_fail(jc, "field 'id': '%s' does not match the topic's '%s'", m->env.id, t->owner);
+		jc_fail(jc, "field 'id': '%s' does not match the topic's '%s'", m->env.id,
+			t->owner);
 		return false;
 	}
 	switch (t->kind) {
@@ -352,8 +361,8 @@ bool message_validate(const struct topic *t, const cJSON *root, struct message *
 		if (!validate_ack(jc, root, m))
 			return false;
 		if (strcmp(m->u.ack.box, t->owner) != 0)
-			jc_fail(jc, "field 'box': '%s' does not match the topic's '%s'", m->u.ack.box,
-				t->owner);
+			jc_fail(jc, "field 'box': '%s' does not match the topic's '%s'",
+				m->u.ack.box, t->owner);
 		return jc_ok(jc);
 	default:
 		jc_fail(jc, "message: %s messages are not handled by this build",

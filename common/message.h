@@ -20,7 +20,7 @@
 #include "topic.h"
 
 #define MESSAGE_MAX_READINGS 1000
-#define MESSAGE_MAX_RANGES 256
+#define MESSAGE_MAX_RANGES   256
 
 /* An inclusive seq range [first, last]. */
 struct seq_range {
@@ -33,8 +33,8 @@ extern const char *const message_sensor_kinds[];
 
 struct reading_sample {
 	const char *sensor;
-	const char *kind;	/* one of message_sensor_kinds */
-	int64_t t_ms;		/* Unix ms */
+	const char *kind; /* one of message_sensor_kinds */
+	int64_t t_ms;	  /* Unix ms */
 	double value;
 	const char *unit;
 };
@@ -56,19 +56,18 @@ struct status_sensor {
 
 struct status_info {
 	bool online;
-	const char *version;	/* NULL in the last will */
-	int64_t started_ms;	/* 0: leave out */
-	const struct status_health *health;	/* NULL: leave out */
+	const char *version;		    /* NULL in the last will */
+	int64_t started_ms;		    /* 0: leave out */
+	const struct status_health *health; /* NULL: leave out */
 	const struct status_sensor *sensors;
 	size_t n_sensors;
 };
 
-
 struct ack_info {
 	const char *box;
-	int64_t acked;		/* every seq <= acked is accounted for */
+	int64_t acked; /* every seq <= acked is accounted for */
 	int64_t max_seen;
-	const struct seq_range *missing;	/* gaps in (acked, max_seen] */
+	const struct seq_range *missing; /* gaps in (acked, max_seen] */
 	size_t n_missing;
 };
 
@@ -76,9 +75,9 @@ struct ack_info {
  * NULL strings, end_ms 0, has_peak false, n_dropped 0 leave them out. */
 struct event_info {
 	const char *event_id;
-	const char *phase;	/* open, update, close */
-	const char *type;	/* temperature_high, sensor_fault, data_dropped, … */
-	const char *severity;	/* info, warning, critical */
+	const char *phase;    /* open, update, close */
+	const char *type;     /* temperature_high, sensor_fault, data_dropped, … */
+	const char *severity; /* info, warning, critical */
 	int64_t start_ms;
 	int64_t end_ms;
 	const char *source;
@@ -103,11 +102,11 @@ struct message {
 	const cJSON *root;
 	union {
 		struct {
-			const cJSON *items;	/* array of checked samples */
+			const cJSON *items; /* array of checked samples */
 		} reading;
 		struct {
 			bool online;
-			const char *version;	/* may be NULL */
+			const char *version; /* may be NULL */
 		} status;
 		struct {
 			const char *box;
@@ -119,7 +118,7 @@ struct message {
 			const char *source, *zone, *unit, *message;
 			bool has_peak;
 			double peak;
-			const cJSON *dropped;	/* array of checked [first, last], or NULL */
+			const cJSON *dropped; /* array of checked [first, last], or NULL */
 		} event;
 	} u;
 };

@@ -36,12 +36,12 @@ struct mqtt_link {
 	char *will_topic, *will_payload;
 	bool will_retained;
 
-	atomic_bool connected;	/* Paho's view, set on its threads */
-	bool up;		/* the main thread's view: set when it handles CONNECTED */
-	bool connecting;	/* main thread only */
+	atomic_bool connected; /* Paho's view, set on its threads */
+	bool up;	       /* the main thread's view: set when it handles CONNECTED */
+	bool connecting;       /* main thread only */
 	guint retry_source;
-	GAsyncQueue *events;	/* of struct mqtt_event*, filled by Paho threads */
-	int wake_fd;		/* eventfd: Paho threads write, main loop reads */
+	GAsyncQueue *events; /* of struct mqtt_event*, filled by Paho threads */
+	int wake_fd;	     /* eventfd: Paho threads write, main loop reads */
 	guint wake_source;
 
 	GMutex disconnect_lock;
@@ -238,8 +238,8 @@ struct mqtt_link *mqtt_link_new(const struct mqtt_link_options *opt)
 	link->ca_file = g_strdup(opt->settings->ca);
 	link->cert_file = g_strdup(opt->settings->cert);
 	link->key_file = g_strdup(opt->settings->key);
-	link->subscriptions = g_strdupv((char **)(opt->subscriptions ? opt->subscriptions :
-					 (const char *const[]){ NULL }));
+	link->subscriptions = g_strdupv(
+	    (char **)(opt->subscriptions ? opt->subscriptions : (const char *const[]){ NULL }));
 	link->keepalive_s = opt->settings->keepalive_s > 0 ? opt->settings->keepalive_s : 30;
 	link->clean_session = opt->clean_session;
 	link->reconnect_min_ms = 500;
@@ -347,8 +347,8 @@ bool mqtt_link_connected(const struct mqtt_link *link)
 	return link->up && atomic_load(&((struct mqtt_link *)link)->connected);
 }
 
-int mqtt_link_publish(struct mqtt_link *link, const char *topic, const void *payload,
-		      size_t len, bool retained)
+int mqtt_link_publish(struct mqtt_link *link, const char *topic, const void *payload, size_t len,
+		      bool retained)
 {
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
 	int rc;
@@ -379,7 +379,8 @@ void mqtt_link_free(struct mqtt_link *link, int timeout_ms)
 	if (link->client) {
 		if (atomic_load(&link->connected)) {
 			MQTTAsync_disconnectOptions dopt = MQTTAsync_disconnectOptions_initializer;
-			gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000 + 500000;
+			gint64 deadline =
+			    g_get_monotonic_time() + (gint64)timeout_ms * 1000 + 500000;
 
 			dopt.timeout = timeout_ms;
 			dopt.onSuccess = on_disconnect_done;

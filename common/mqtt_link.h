@@ -36,20 +36,20 @@ enum mqtt_event_kind {
 
 struct mqtt_event {
 	enum mqtt_event_kind kind;
-	char *topic;		/* MESSAGE: NUL-terminated */
-	void *payload;		/* MESSAGE: len bytes plus a NUL (so text can be parsed in place) */
+	char *topic;   /* MESSAGE: NUL-terminated */
+	void *payload; /* MESSAGE: len bytes plus a NUL (so text can be parsed in place) */
 	size_t len;
-	char *reason;		/* DISCONNECTED: why, for the log */
+	char *reason; /* DISCONNECTED: why, for the log */
 };
 
 /* Called on the main thread; ev and everything in it is freed after return. */
 typedef void (*mqtt_event_fn)(void *ctx, const struct mqtt_event *ev);
 
 struct mqtt_link_options {
-	const struct mqtt_settings *settings;	/* broker, certificates, timings */
-	const char *client_id;	/* also the certificate's CN */
+	const struct mqtt_settings *settings; /* broker, certificates, timings */
+	const char *client_id;		      /* also the certificate's CN */
 	bool clean_session;
-	const char *const *subscriptions;	/* NULL-terminated filters, QoS 1 */
+	const char *const *subscriptions; /* NULL-terminated filters, QoS 1 */
 	mqtt_event_fn on_event;
 	void *ctx;
 };
@@ -71,8 +71,8 @@ bool mqtt_link_connected(const struct mqtt_link *link);
 
 /* Hand a message to Paho (QoS 0, see above). 0, -ENOTCONN when not
  * connected, -EAGAIN when Paho's buffer is full, -EIO otherwise. */
-int mqtt_link_publish(struct mqtt_link *link, const char *topic, const void *payload,
-		      size_t len, bool retained);
+int mqtt_link_publish(struct mqtt_link *link, const char *topic, const void *payload, size_t len,
+		      bool retained);
 
 /* Disconnect (waiting up to timeout_ms for in-flight messages), then free. NULL is fine. */
 void mqtt_link_free(struct mqtt_link *link, int timeout_ms);

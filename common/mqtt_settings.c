@@ -7,8 +7,9 @@
 
 void mqtt_settings_load(struct config *c, struct mqtt_settings *m, const char *const *extra_keys)
 {
-	static const char *const keys[] = { "uri", "ca", "cert", "key", "keepalive",
-					     "reconnect_max" };
+	static const char *const keys[] = {
+		"uri", "ca", "cert", "key", "keepalive", "reconnect_max"
+	};
 	const char *allowed[32];
 	size_t n = 0;
 
@@ -27,9 +28,10 @@ void mqtt_settings_load(struct config *c, struct mqtt_settings *m, const char *c
 	m->ca = config_file(c, "mqtt", "ca", NULL);
 	m->cert = config_file(c, "mqtt", "cert", NULL);
 	m->key = config_file(c, "mqtt", "key", NULL);
-	m->keepalive_s = (int)(config_duration_ms(c, "mqtt", "keepalive", 30000, 5000, 3600000) / 1000);
+	m->keepalive_s =
+	    (int)(config_duration_ms(c, "mqtt", "keepalive", 30000, 5000, 3600000) / 1000);
 	m->reconnect_max_ms =
-		(int)config_duration_ms(c, "mqtt", "reconnect_max", 30000, 1000, 3600000);
+	    (int)config_duration_ms(c, "mqtt", "reconnect_max", 30000, 1000, 3600000);
 }
 
 void mqtt_settings_release(struct mqtt_settings *m)

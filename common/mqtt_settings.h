@@ -8,9 +8,9 @@
 #include "config.h"
 
 struct mqtt_settings {
-	char *uri;	/* ssl://host:port */
-	char *ca;	/* the deployment CA */
-	char *cert;	/* this party's certificate; its CN is the id */
+	char *uri;  /* ssl://host:port */
+	char *ca;   /* the deployment CA */
+	char *cert; /* this party's certificate; its CN is the id */
 	char *key;
 	int keepalive_s;
 	int reconnect_max_ms;

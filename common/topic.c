@@ -21,8 +21,9 @@ const char *topic_kind_name(enum msg_kind kind)
 
 void topic_format(char *buf, enum msg_kind kind, const char *owner)
 {
-	const char *area = kind == MSG_ALERT ? "alert" :
-			   (kind == MSG_TASK || kind == MSG_REPORT) ? "hh" : "box";
+	const char *area = kind == MSG_ALERT			      ? "alert"
+			   : (kind == MSG_TASK || kind == MSG_REPORT) ? "hh"
+								      : "box";
 
 	if (kind == MSG_ALERT)
 		snprintf(buf, TOPIC_MAX, TOPIC_PREFIX "alert/%s", owner);

@@ -12,27 +12,27 @@
 #include "envelope.h"
 
 #define TOPIC_PREFIX "bk/v1/"
-#define TOPIC_MAX 256
+#define TOPIC_MAX    256
 
 enum msg_kind {
-	MSG_STATUS,	/* box/{box}/status */
-	MSG_READING,	/* box/{box}/reading */
-	MSG_EVENT,	/* box/{box}/event */
-	MSG_CLIP,	/* box/{box}/clip */
-	MSG_CHUNK,	/* box/{box}/clip/{clip}/{n} (binary) */
-	MSG_ACK,	/* box/{box}/ack */
-	MSG_CMD,	/* box/{box}/cmd */
-	MSG_ALERT,	/* alert/{district} */
-	MSG_TASK,	/* hh/{inspector}/task */
-	MSG_REPORT,	/* hh/{inspector}/report */
+	MSG_STATUS,  /* box/{box}/status */
+	MSG_READING, /* box/{box}/reading */
+	MSG_EVENT,   /* box/{box}/event */
+	MSG_CLIP,    /* box/{box}/clip */
+	MSG_CHUNK,   /* box/{box}/clip/{clip}/{n} (binary) */
+	MSG_ACK,     /* box/{box}/ack */
+	MSG_CMD,     /* box/{box}/cmd */
+	MSG_ALERT,   /* alert/{district} */
+	MSG_TASK,    /* hh/{inspector}/task */
+	MSG_REPORT,  /* hh/{inspector}/report */
 	MSG_KIND_COUNT
 };
 
 struct topic {
 	enum msg_kind kind;
-	char owner[ENVELOPE_ID_MAX + 1];	/* box id, inspector id or district */
-	char clip_id[129];			/* MSG_CHUNK only */
-	long chunk;				/* MSG_CHUNK only */
+	char owner[ENVELOPE_ID_MAX + 1]; /* box id, inspector id or district */
+	char clip_id[129];		 /* MSG_CHUNK only */
+	long chunk;			 /* MSG_CHUNK only */
 };
 
 /* Name of a kind as in schemas/ ("reading"). */

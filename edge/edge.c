@@ -23,10 +23,10 @@
 
 G_STATIC_ASSERT(sizeof(gpointer) >= sizeof(int64_t));
 #define SEQ_KEY(seq) ((gpointer)(intptr_t)(seq))
-#define KEY_SEQ(p) ((int64_t)(intptr_t)(p))
+#define KEY_SEQ(p)   ((int64_t)(intptr_t)(p))
 
 struct sample {
-	guint sensor;		/* index into cfg->sensors */
+	guint sensor; /* index into cfg->sensors */
 	int64_t t_ms;
 	double value;
 };
@@ -40,20 +40,20 @@ struct edge {
 	const struct edge_config *cfg;
 	struct outbox *outbox;
 	struct mqtt_link *link;
-	GArray *samples;		/* of struct sample, not yet in the outbox */
-	GArray *sensor_timers;		/* of guint source ids */
+	GArray *samples;       /* of struct sample, not yet in the outbox */
+	GArray *sensor_timers; /* of guint source ids */
 	struct sensor_timer *timer_ctx;
-	struct rules *rules;		/* one per sensor, same index */
+	struct rules *rules; /* one per sensor, same index */
 	guint batch_source, status_source, resend_source, pump_source;
-	int64_t cursor[OUTBOX_CLASSES];	/* last seq sent per class since (re)connect */
+	int64_t cursor[OUTBOX_CLASSES]; /* last seq sent per class since (re)connect */
 	GHashTable *inflight;		/* seq → mono ms sent */
 	GQueue sent_order;		/* seqs, oldest send first */
 	int64_t acked;			/* the collector's last high-water mark */
 	int64_t started_ms;
-	double msg_tokens, byte_tokens;	/* the send-rate cap, a token bucket */
+	double msg_tokens, byte_tokens; /* the send-rate cap, a token bucket */
 	int64_t tokens_ms;
-	uint64_t dropped_events;	/* data_dropped events issued, for their ids */
-	bool over_budget_logged;	/* said once that only alerts are left */
+	uint64_t dropped_events; /* data_dropped events issued, for their ids */
+	bool over_budget_logged; /* said once that only alerts are left */
 	struct edge_counters n;
 };
 
@@ -264,7 +264,7 @@ static bool in_ranges(int64_t seq, const cJSON *missing)
 {
 	const cJSON *pair;
 
-	cJSON_ArrayForEach(pair, missing) {
+	cJSON_ArrayForEach (pair, missing) {
 		if (seq >= cJSON_GetArrayItem(pair, 0)->valuedouble &&
 		    seq <= cJSON_GetArrayItem(pair, 1)->valuedouble)
 			return true;
@@ -388,8 +388,9 @@ static void report_dropped(struct edge *e, const struct seq_range *r, size_t n, 
 
 	snprintf(event_id, sizeof event_id, "dropped:%lld:%llu", (long long)now,
 		 (unsigned long long)++e->dropped_events);
-	snprintf(text, sizeof text, "disk budget reached: %d unsent readings evicted, seq %lld to %lld",
-		 rows, (long long)r[0].first, (long long)r[n - 1].last);
+	snprintf(text, sizeof text,
+		 "disk budget reached: %d unsent readings evicted, seq %lld to %lld", rows,
+		 (long long)r[0].first, (long long)r[n - 1].last);
 	envelope_stamp(&env, e->cfg->id, outbox_last_seq(e->outbox) + 1);
 	msg = message_event(&env, &ev);
 	if (put_message(e, MSG_EVENT, OUTBOX_ALERT, msg) != 0)
@@ -412,7 +413,8 @@ static void enforce_budget(struct edge *e)
 					   G_N_ELEMENTS(ranges), &n);
 		if (rows <= 0) {
 			if (!e->over_budget_logged)
-				log_error("outbox uses %lld bytes, over the disk budget of %lld, and holds only alerts; keeping them",
+				log_error("outbox uses %lld bytes, over the disk budget of %lld, "
+					  "and holds only alerts; keeping them",
 					  (long long)outbox_used_bytes(e->outbox),
 					  (long long)e->cfg->disk_budget);
 			e->over_budget_logged = true;
@@ -474,8 +476,9 @@ static gboolean on_batch_timer(gpointer data)
 
 /* --- events ---------------------------------------------------------- */
 
-static const char *const phase_names[] = { [RULE_OPEN] = "open", [RULE_UPDATE] = "update",
-					   [RULE_CLOSE] = "close" };
+static const char *const phase_names[] = {
+	[RULE_OPEN] = "open", [RULE_UPDATE] = "update", [RULE_CLOSE] = "close"
+};
 
 /* Commit what the rule engine said about sensor sn as event messages. */
 static void commit_events(struct edge *e, const struct sensor *sn, const struct rule_event *evs,
@@ -557,8 +560,10 @@ static void resume_open_events(struct edge *e)
 	for (guint k = 0; k < list->len; k++) {
 		const struct open_event *oe = g_ptr_array_index(list, k);
 		int64_t now = clock_wall_ms();
-		struct rule_event re = { .phase = RULE_CLOSE, .type = oe->type,
-					 .severity = "warning", .start_ms = oe->start_ms,
+		struct rule_event re = { .phase = RULE_CLOSE,
+					 .type = oe->type,
+					 .severity = "warning",
+					 .start_ms = oe->start_ms,
 					 .end_ms = MAX(now, oe->start_ms) };
 		struct sensor orphan = { .id = oe->sensor };
 		bool resumed = false;

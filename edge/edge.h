@@ -16,8 +16,8 @@
 #include "edge_config.h"
 
 struct edge_counters {
-	uint64_t accepted;	/* messages committed to the outbox */
-	uint64_t sent;		/* first sends */
+	uint64_t accepted; /* messages committed to the outbox */
+	uint64_t sent;	   /* first sends */
 	uint64_t resends;
 	uint64_t acks;
 	uint64_t evictions;

@@ -10,8 +10,10 @@
 
 static void load_box(struct config *c, struct edge_config *cfg)
 {
-	static const char *const keys[] = { "id", "state_dir", "log_level", "status_period",
-					    "reading_batch", "disk_budget", NULL };
+	static const char *const keys[] = {
+		"id",	       "state_dir", "log_level", "status_period", "reading_batch",
+		"disk_budget", NULL
+	};
 	char *level;
 
 	config_check_keys(c, "box", keys);
@@ -24,15 +26,14 @@ static void load_box(struct config *c, struct edge_config *cfg)
 		config_problem(c, "box", "log_level", "'%s' is not debug, info, warn or error",
 			       level);
 	g_free(level);
-	cfg->status_period_ms =
-		config_duration_ms(c, "box", "status_period", 30000, 1000, 3600000);
+	cfg->status_period_ms = config_duration_ms(c, "box", "status_period", 30000, 1000, 3600000);
 	cfg->reading_batch_ms = config_duration_ms(c, "box", "reading_batch", 10000, 0, 3600000);
 	cfg->disk_budget = config_bytes(c, "box", "disk_budget", 1LL << 30, 64 << 10);
 }
 
 static void load_outbox(struct config *c, struct edge_config *cfg)
 {
-	static const char *const keys[] = { "path",	"sync",	    "window", "ack_timeout",
+	static const char *const keys[] = { "path",	"sync",		  "window", "ack_timeout",
 					    "max_rate", "max_bytes_rate", NULL };
 	char *dflt = g_build_filename(cfg->state_dir ? cfg->state_dir : ".", "outbox.db", NULL);
 	char *sync;
@@ -49,7 +50,7 @@ static void load_outbox(struct config *c, struct edge_config *cfg)
 	cfg->ack_timeout_ms = config_duration_ms(c, "outbox", "ack_timeout", 15000, 500, 600000);
 	cfg->max_rate = config_double(c, "outbox", "max_rate", 200, 1, 1e6);
 	cfg->max_bytes_rate =
-		(double)config_bytes(c, "outbox", "max_bytes_rate", 1 << 20, 16 << 10);
+	    (double)config_bytes(c, "outbox", "max_bytes_rate", 1 << 20, 16 << 10);
 }
 
 static void load_sensors(struct config *c, struct edge_config *cfg)

@@ -20,20 +20,20 @@
 #include "mqtt_settings.h"
 
 struct edge_config {
-	char *id;		/* box-…, the certificate's CN */
+	char *id; /* box-…, the certificate's CN */
 	char *state_dir;
 	enum log_level log_level;
 	int64_t status_period_ms;
-	int64_t reading_batch_ms;	/* 0: every sample is its own message */
-	int64_t disk_budget;		/* bytes for the outbox (and, later, video) */
+	int64_t reading_batch_ms; /* 0: every sample is its own message */
+	int64_t disk_budget;	  /* bytes for the outbox (and, later, video) */
 	struct mqtt_settings mqtt;
 	char *outbox_path;
 	bool outbox_sync_full;
-	int window;		/* messages sent and not yet acknowledged by the collector */
+	int window; /* messages sent and not yet acknowledged by the collector */
 	int64_t ack_timeout_ms;
-	double max_rate;	/* messages/s sent, resends included */
-	double max_bytes_rate;	/* payload bytes/s sent */
-	GPtrArray *sensors;	/* of struct sensor*, owned */
+	double max_rate;       /* messages/s sent, resends included */
+	double max_bytes_rate; /* payload bytes/s sent */
+	GPtrArray *sensors;    /* of struct sensor*, owned */
 };
 
 /* Load and check path, creating the sensors. On problems, prints each to

@@ -38,7 +38,8 @@ enum stmt {
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_PUT] = "INSERT INTO outbox(seq, class, topic, payload, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_PUT] = "INSERT INTO outbox(seq, class, topic, payload, created_ms) VALUES (?1, ?2, ?3, "
+		   "?4, ?5)",
 	[ST_SET_LAST] = "UPDATE meta SET last_seq = ?1",
 	[ST_ACK] = "DELETE FROM outbox WHERE seq <= ?1",
 	[ST_NEXT] = "SELECT seq, class, topic, payload, created_ms FROM outbox"
@@ -51,20 +52,21 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PAGES] = "PRAGMA page_count",
 	[ST_FREE_PAGES] = "PRAGMA freelist_count",
 	[ST_PAGE_SIZE] = "PRAGMA page_size",
-	[ST_EVENT_SET] = "INSERT INTO open_events(event_id, sensor, type, start_ms, peak)"
-			 " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(event_id) DO UPDATE SET peak = ?5",
+	[ST_EVENT_SET] =
+	    "INSERT INTO open_events(event_id, sensor, type, start_ms, peak)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(event_id) DO UPDATE SET peak = ?5",
 	[ST_EVENT_DEL] = "DELETE FROM open_events WHERE event_id = ?1",
 	[ST_EVENT_LIST] = "SELECT event_id, sensor, type, start_ms, peak FROM open_events",
 };
 
 static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS meta(last_seq INTEGER NOT NULL);"
-	"INSERT INTO meta(last_seq) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM meta);"
-	"CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY, class INTEGER NOT NULL,"
-	" topic TEXT NOT NULL, payload BLOB NOT NULL, created_ms INTEGER NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS outbox_by_class ON outbox(class, seq);"
-	"CREATE TABLE IF NOT EXISTS open_events(event_id TEXT PRIMARY KEY, sensor TEXT NOT NULL,"
-	" type TEXT NOT NULL, start_ms INTEGER NOT NULL, peak REAL);";
+    "CREATE TABLE IF NOT EXISTS meta(last_seq INTEGER NOT NULL);"
+    "INSERT INTO meta(last_seq) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM meta);"
+    "CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY, class INTEGER NOT NULL,"
+    " topic TEXT NOT NULL, payload BLOB NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS outbox_by_class ON outbox(class, seq);"
+    "CREATE TABLE IF NOT EXISTS open_events(event_id TEXT PRIMARY KEY, sensor TEXT NOT NULL,"
+    " type TEXT NOT NULL, start_ms INTEGER NOT NULL, peak REAL);";
 
 struct outbox {
 	sqlite3 *db;
@@ -90,8 +92,9 @@ struct outbox *outbox_open(const char *path, bool sync_full)
 	sqlite3_stmt *st;
 
 	o->path = g_strdup(path);
-	if (sqlite3_open_v2(path, &o->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				  SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &o->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
 		fail(o, "open");
 		goto out_close;
 	}
@@ -102,8 +105,8 @@ struct outbox *outbox_open(const char *path, bool sync_full)
 	    exec(o, schema, "create the schema"))
 		goto out_close;
 	for (int i = 0; i < ST_COUNT; i++) {
-		if (sqlite3_prepare_v3(o->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &o->stmt[i],
-				       NULL) != SQLITE_OK) {
+		if (sqlite3_prepare_v3(o->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &o->stmt[i], NULL) != SQLITE_OK) {
 			fail(o, "prepare a statement");
 			goto out_close;
 		}
@@ -321,8 +324,9 @@ int outbox_events(struct outbox *o, outbox_event_fn fn, void *ctx)
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		fn(ctx, (const char *)sqlite3_column_text(st, 0),
-		   (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
-		   sqlite3_column_int64(st, 3), sqlite3_column_double(st, 4));
+		   (const char *)sqlite3_column_text(st, 1),
+		   (const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 3),
+		   sqlite3_column_double(st, 4));
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : fail(o, "list open events");
 }

@@ -19,9 +19,9 @@
 
 /* Replay order after an outage: lower classes first. */
 enum outbox_class {
-	OUTBOX_ALERT = 0,	/* events: legal evidence, sent first */
+	OUTBOX_ALERT = 0, /* events: legal evidence, sent first */
 	OUTBOX_READING = 1,
-	OUTBOX_BULK = 2,	/* clip manifests and other bulk */
+	OUTBOX_BULK = 2, /* clip manifests and other bulk */
 	OUTBOX_CLASSES
 };
 
@@ -31,7 +31,7 @@ struct outbox_row {
 	char *topic;
 	char *payload;
 	size_t len;
-	int64_t created_ms;	/* wall clock at put */
+	int64_t created_ms; /* wall clock at put */
 };
 
 struct outbox;

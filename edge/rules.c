@@ -8,9 +8,9 @@
 #include <string.h>
 
 const char *const rules_config_keys[] = {
-	"min",	       "max",	     "duration",    "hysteresis",  "update_step", "severity",
-	"cycle_start", "cycle_level", "cycle_min",  "valid_min",   "valid_max",	  "stuck_after",
-	"fault_errors", NULL,
+	"min",	     "max",	    "duration",	    "hysteresis", "update_step",
+	"severity",  "cycle_start", "cycle_level",  "cycle_min",  "valid_min",
+	"valid_max", "stuck_after", "fault_errors", NULL,
 };
 
 /* DOMAIN.md's thresholds; every one can be overridden per sensor. */
@@ -18,32 +18,94 @@ static const struct kind_defaults {
 	const char *kind;
 	struct rule_config rc;
 } kind_defaults[] = {
-	{ "fridge", { .has_min = true, .min = 0, .has_max = true, .max = 8, .duration_ms = 600000,
-		      .hysteresis = 0.5, .update_step = 0.5, .high_type = "temperature_high",
-		      .low_type = "temperature_low", .severity = "warning", .valid_min = -40,
-		      .valid_max = 60, .stuck_ms = 6 * 3600000LL, .fault_errors = 3 } },
-	{ "freezer", { .has_max = true, .max = -12, .duration_ms = 900000, .hysteresis = 1,
-		       .update_step = 1, .high_type = "temperature_high",
-		       .low_type = "temperature_low", .severity = "warning", .valid_min = -60,
-		       .valid_max = 60, .stuck_ms = 6 * 3600000LL, .fault_errors = 3 } },
-	{ "cleanroom", { .has_max = true, .max = 25, .duration_ms = 900000, .hysteresis = 0.5,
-			 .update_step = 0.5, .high_type = "temperature_high",
-			 .low_type = "temperature_low", .severity = "warning", .valid_min = -20,
-			 .valid_max = 60, .stuck_ms = 6 * 3600000LL, .fault_errors = 3 } },
-	{ "disinfection", { .has_cycle = true, .cycle_start = 50, .cycle_level = 120,
-			    .cycle_min_ms = 600000, .severity = "warning", .valid_min = -20,
-			    .valid_max = 300, .fault_errors = 3 } },
-	{ "uv_lamp", { .has_cycle = true, .cycle_start = 0.5, .cycle_level = 0.5,
-		       .cycle_min_ms = 1800000, .severity = "warning", .valid_min = 0,
-		       .valid_max = 1, .fault_errors = 3 } },
-	{ "rinse", { .has_cycle = true, .cycle_start = 60, .cycle_level = 85,
-		     .cycle_min_ms = 40000, .severity = "warning", .valid_min = -20,
-		     .valid_max = 120, .fault_errors = 3 } },
-	{ "gas", { .has_max = true, .max = 0.5, .duration_ms = 0, .hysteresis = 0.5,
-		   .update_step = 1, .high_type = "gas_alarm", .low_type = "gas_low",
-		   .severity = "critical", .valid_min = 0, .valid_max = 1, .fault_errors = 3 } },
-	{ "generic", { .high_type = "value_high", .low_type = "value_low", .severity = "warning",
-		       .update_step = 1, .valid_min = -1e9, .valid_max = 1e9, .fault_errors = 3 } },
+	{ "fridge",
+	  { .has_min = true,
+	    .min = 0,
+	    .has_max = true,
+	    .max = 8,
+	    .duration_ms = 600000,
+	    .hysteresis = 0.5,
+	    .update_step = 0.5,
+	    .high_type = "temperature_high",
+	    .low_type = "temperature_low",
+	    .severity = "warning",
+	    .valid_min = -40,
+	    .valid_max = 60,
+	    .stuck_ms = 6 * 3600000LL,
+	    .fault_errors = 3 } },
+	{ "freezer",
+	  { .has_max = true,
+	    .max = -12,
+	    .duration_ms = 900000,
+	    .hysteresis = 1,
+	    .update_step = 1,
+	    .high_type = "temperature_high",
+	    .low_type = "temperature_low",
+	    .severity = "warning",
+	    .valid_min = -60,
+	    .valid_max = 60,
+	    .stuck_ms = 6 * 3600000LL,
+	    .fault_errors = 3 } },
+	{ "cleanroom",
+	  { .has_max = true,
+	    .max = 25,
+	    .duration_ms = 900000,
+	    .hysteresis = 0.5,
+	    .update_step = 0.5,
+	    .high_type = "temperature_high",
+	    .low_type = "temperature_low",
+	    .severity = "warning",
+	    .valid_min = -20,
+	    .valid_max = 60,
+	    .stuck_ms = 6 * 3600000LL,
+	    .fault_errors = 3 } },
+	{ "disinfection",
+	  { .has_cycle = true,
+	    .cycle_start = 50,
+	    .cycle_level = 120,
+	    .cycle_min_ms = 600000,
+	    .severity = "warning",
+	    .valid_min = -20,
+	    .valid_max = 300,
+	    .fault_errors = 3 } },
+	{ "uv_lamp",
+	  { .has_cycle = true,
+	    .cycle_start = 0.5,
+	    .cycle_level = 0.5,
+	    .cycle_min_ms = 1800000,
+	    .severity = "warning",
+	    .valid_min = 0,
+	    .valid_max = 1,
+	    .fault_errors = 3 } },
+	{ "rinse",
+	  { .has_cycle = true,
+	    .cycle_start = 60,
+	    .cycle_level = 85,
+	    .cycle_min_ms = 40000,
+	    .severity = "warning",
+	    .valid_min = -20,
+	    .valid_max = 120,
+	    .fault_errors = 3 } },
+	{ "gas",
+	  { .has_max = true,
+	    .max = 0.5,
+	    .duration_ms = 0,
+	    .hysteresis = 0.5,
+	    .update_step = 1,
+	    .high_type = "gas_alarm",
+	    .low_type = "gas_low",
+	    .severity = "critical",
+	    .valid_min = 0,
+	    .valid_max = 1,
+	    .fault_errors = 3 } },
+	{ "generic",
+	  { .high_type = "value_high",
+	    .low_type = "value_low",
+	    .severity = "warning",
+	    .update_step = 1,
+	    .valid_min = -1e9,
+	    .valid_max = 1e9,
+	    .fault_errors = 3 } },
 };
 
 static const char *const severities[] = { "info", "warning", "critical", NULL };
@@ -93,7 +155,8 @@ void rules_config_load(struct rule_config *rc, struct config *c, const char *gro
 	if (rc->valid_min > rc->valid_max)
 		config_problem(c, group, "valid_min", "%g is above valid_max %g", rc->valid_min,
 			       rc->valid_max);
-	rc->stuck_ms = config_duration_ms(c, group, "stuck_after", rc->stuck_ms, 0, 30 * 86400000LL);
+	rc->stuck_ms =
+	    config_duration_ms(c, group, "stuck_after", rc->stuck_ms, 0, 30 * 86400000LL);
 	rc->fault_errors = (int)config_int(c, group, "fault_errors", rc->fault_errors, 1, 1000000);
 }
 
@@ -148,8 +211,8 @@ static void watch_threshold(struct rules *r, struct threshold_state *t, int sign
 			ev->peak = t->peak;
 			ev->has_peak = true;
 			snprintf(ev->message, sizeof ev->message,
-				 "back within %g by %g after %.0f s, peak %.1f", limit, cfg->hysteresis,
-				 (double)(mono - t->since_mono) / 1000.0, t->peak);
+				 "back within %g by %g after %.0f s, peak %.1f", limit,
+				 cfg->hysteresis, (double)(mono - t->since_mono) / 1000.0, t->peak);
 		}
 		memset(t, 0, sizeof *t);
 		return;
@@ -164,9 +227,11 @@ static void watch_threshold(struct rules *r, struct threshold_state *t, int sign
 		snprintf(t->event_id, sizeof t->event_id, "%s:%s:%lld", r->sensor, type,
 			 (long long)t->start_wall);
 		ev = emit(out, n, RULE_OPEN, type, cfg->severity, t->event_id);
-		snprintf(ev->message, sizeof ev->message, "%s %g for %.0f s", sign > 0 ? "above" : "below",
-			 limit, (double)(mono - t->since_mono) / 1000.0);
-	} else if (sign * (t->peak - t->last_reported) >= cfg->update_step && cfg->update_step > 0) {
+		snprintf(ev->message, sizeof ev->message, "%s %g for %.0f s",
+			 sign > 0 ? "above" : "below", limit,
+			 (double)(mono - t->since_mono) / 1000.0);
+	} else if (sign * (t->peak - t->last_reported) >= cfg->update_step &&
+		   cfg->update_step > 0) {
 		ev = emit(out, n, RULE_UPDATE, type, cfg->severity, t->event_id);
 		snprintf(ev->message, sizeof ev->message, "new peak %.1f", t->peak);
 	} else {

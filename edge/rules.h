@@ -32,18 +32,18 @@
 
 struct rule_config {
 	bool has_min, has_max;
-	double min, max;		/* the allowed range, inclusive */
-	int64_t duration_ms;		/* a breach must last this long to open */
-	double hysteresis;		/* back inside by this much to end a breach */
-	double update_step;		/* peak must worsen this much for an update */
-	const char *high_type, *low_type;	/* event types, e.g. temperature_high */
-	const char *severity;		/* of threshold events */
+	double min, max;		  /* the allowed range, inclusive */
+	int64_t duration_ms;		  /* a breach must last this long to open */
+	double hysteresis;		  /* back inside by this much to end a breach */
+	double update_step;		  /* peak must worsen this much for an update */
+	const char *high_type, *low_type; /* event types, e.g. temperature_high */
+	const char *severity;		  /* of threshold events */
 	bool has_cycle;
 	double cycle_start, cycle_level;
 	int64_t cycle_min_ms;
-	double valid_min, valid_max;	/* outside: physically impossible */
-	int64_t stuck_ms;		/* same value this long: fault (0: never) */
-	int fault_errors;		/* consecutive read errors for a fault */
+	double valid_min, valid_max; /* outside: physically impossible */
+	int64_t stuck_ms;	     /* same value this long: fault (0: never) */
+	int fault_errors;	     /* consecutive read errors for a fault */
 };
 
 /* NULL-terminated config keys of rules, for a sensor group's allowed list. */
@@ -61,8 +61,8 @@ struct rule_event {
 	const char *type;
 	const char *severity;
 	char event_id[128];
-	int64_t start_ms;	/* wall clock */
-	int64_t end_ms;		/* wall clock; 0 unless closed */
+	int64_t start_ms; /* wall clock */
+	int64_t end_ms;	  /* wall clock; 0 unless closed */
 	double peak;
 	bool has_peak;
 	char message[160];
@@ -70,7 +70,7 @@ struct rule_event {
 
 struct threshold_state {
 	bool breached, open;
-	int64_t since_mono;	/* breach start */
+	int64_t since_mono; /* breach start */
 	double peak, last_reported;
 	char event_id[128];
 	int64_t start_wall;
@@ -81,7 +81,7 @@ struct rules {
 	const char *sensor;
 	struct threshold_state high, low;
 	bool cycle_active;
-	int64_t cycle_since, level_since;	/* level_since 0: not at level */
+	int64_t cycle_since, level_since; /* level_since 0: not at level */
 	int64_t best_at_level;
 	double cycle_peak;
 	bool fault_open;
@@ -93,7 +93,7 @@ struct rules {
 	int64_t fault_start_wall;
 };
 
-#define RULES_MAX_EVENTS 4	/* at most this many events come out of one call */
+#define RULES_MAX_EVENTS 4 /* at most this many events come out of one call */
 
 /* cfg and sensor (its id) must outlive r. */
 void rules_init(struct rules *r, const struct rule_config *cfg, const char *sensor);

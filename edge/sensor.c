@@ -11,7 +11,7 @@
 #include "message.h"
 
 static const struct sensor_ops *const drivers[] = { &sensor_sim_ops, &sensor_file_ops,
-						     &sensor_modbus_ops, NULL };
+						    &sensor_modbus_ops, NULL };
 
 /* The unit a kind reports in unless configured otherwise. */
 static const char *default_unit(const char *kind)
@@ -47,8 +47,9 @@ struct sensor *sensor_new(struct config *c, const char *group)
 	if (s->kind && !known_kind(s->kind))
 		config_problem(c, group, "kind", "unknown kind '%s'", s->kind);
 	s->unit = config_string(c, group, "unit", s->kind ? default_unit(s->kind) : "C");
-	s->zone = g_key_file_has_key(c->kf, group, "zone", NULL) ?
-			  config_string(c, group, "zone", NULL) : NULL;
+	s->zone = g_key_file_has_key(c->kf, group, "zone", NULL)
+		      ? config_string(c, group, "zone", NULL)
+		      : NULL;
 	s->period_ms = config_duration_ms(c, group, "period", 1000, 1, 3600000);
 	rules_config_load(&s->rules, c, group, s->kind);
 	driver = config_string(c, group, "driver", NULL);

@@ -29,14 +29,14 @@ struct sensor_ops {
 };
 
 struct sensor {
-	char *id;		/* from the group name "sensor <id>" */
-	char *kind;		/* one of message_sensor_kinds */
+	char *id;   /* from the group name "sensor <id>" */
+	char *kind; /* one of message_sensor_kinds */
 	char *unit;
-	char *zone;		/* kitchen area, e.g. 冷藏间; may be NULL */
+	char *zone; /* kitchen area, e.g. 冷藏间; may be NULL */
 	int64_t period_ms;
-	struct rule_config rules;	/* thresholds and checks for its events */
+	struct rule_config rules; /* thresholds and checks for its events */
 	const struct sensor_ops *ops;
-	void *driver;		/* the driver's own state */
+	void *driver; /* the driver's own state */
 	uint64_t read_errors;
 	bool fault;
 };

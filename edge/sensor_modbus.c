@@ -38,20 +38,20 @@ enum mb_type { MB_UINT16, MB_INT16, MB_UINT32, MB_INT32, MB_FLOAT32 };
 static const char *const mb_functions[] = { "holding", "input", "coil", "discrete", NULL };
 static const char *const mb_types[] = { "uint16", "int16", "uint32", "int32", "float32", NULL };
 static const char *const mb_tcp_keys[] = { "host", "port", NULL };
-static const char *const mb_rtu_keys[] = { "device", "baud", "parity", "data_bits",
-					   "stop_bits", NULL };
+static const char *const mb_rtu_keys[] = { "device",	"baud",	     "parity",
+					   "data_bits", "stop_bits", NULL };
 
 struct mb {
 	modbus_t *ctx;
 	bool connected;
-	char *where;		/* "127.0.0.1:502 unit 1", for log lines */
+	char *where; /* "127.0.0.1:502 unit 1", for log lines */
 	int reg;
 	enum mb_function function;
 	enum mb_type type;
-	bool word_little;	/* low word in the first register */
+	bool word_little; /* low word in the first register */
 	double scale, offset;
-	int64_t retry_at_ms;	/* no connect attempt before this (monotonic) */
-	int64_t backoff_ms;	/* doubles after each failure, up to MB_BACKOFF_MAX_MS */
+	int64_t retry_at_ms; /* no connect attempt before this (monotonic) */
+	int64_t backoff_ms;  /* doubles after each failure, up to MB_BACKOFF_MAX_MS */
 };
 
 /* A connect to a dead controller blocks the box's main loop for up to twice
@@ -87,7 +87,8 @@ static int mb_choice(struct config *c, const char *group, const char *key, const
 		GString *list = g_string_new(names[0]);
 
 		for (int i = 1; names[i]; i++)
-			g_string_append_printf(list, "%s%s", names[i + 1] ? ", " : " or ", names[i]);
+			g_string_append_printf(list, "%s%s", names[i + 1] ? ", " : " or ",
+					       names[i]);
 		config_problem(c, group, key, "'%s' is not %s", v, list->str);
 		g_string_free(list, TRUE);
 	}
@@ -161,8 +162,8 @@ static modbus_t *mb_new_rtu(struct mb *m, struct config *c, const char *group, i
 static int mb_open(struct sensor *s, struct config *c, const char *group)
 {
 	struct mb *m = g_new0(struct mb, 1);
-	int transport = mb_choice(c, group, "transport", "tcp",
-				  (const char *const[]){ "tcp", "rtu", NULL });
+	int transport =
+	    mb_choice(c, group, "transport", "tcp", (const char *const[]){ "tcp", "rtu", NULL });
 	bool registers, ok = true;
 	int word, function, type, unit;
 	int64_t timeout_ms;
@@ -178,7 +179,8 @@ static int mb_open(struct sensor *s, struct config *c, const char *group)
 	}
 	function = mb_choice(c, group, "function", "holding", mb_functions);
 	type = mb_choice(c, group, "type", "uint16", mb_types);
-	word = mb_choice(c, group, "word_order", "big", (const char *const[]){ "big", "little", NULL });
+	word = mb_choice(c, group, "word_order", "big",
+			 (const char *const[]){ "big", "little", NULL });
 	m->scale = config_double(c, group, "scale", 1, -1e12, 1e12);
 	m->offset = config_double(c, group, "offset", 0, -1e12, 1e12);
 	timeout_ms = config_duration_ms(c, group, "timeout", 1000, 10, 60000);
@@ -191,12 +193,15 @@ static int mb_open(struct sensor *s, struct config *c, const char *group)
 	registers = m->function == MB_HOLDING || m->function == MB_INPUT;
 	if (!registers)
 		ok = mb_reject_keys(c, group, (const char *const[]){ "type", "word_order", NULL },
-				    "only for function = holding or input") && ok;
+				    "only for function = holding or input") &&
+		     ok;
 	else if (m->type == MB_UINT16 || m->type == MB_INT16)
 		ok = mb_reject_keys(c, group, (const char *const[]){ "word_order", NULL },
-				    "only for 32-bit types") && ok;
+				    "only for 32-bit types") &&
+		     ok;
 	if (registers && m->type >= MB_UINT32 && m->reg == 65535) {
-		config_problem(c, group, "register", "65535 has no next register for a 32-bit type");
+		config_problem(c, group, "register",
+			       "65535 has no next register for a 32-bit type");
 		ok = false;
 	}
 

@@ -32,8 +32,8 @@
 #include "sensor.h"
 
 /* The sine's keys, which mean nothing next to sim_csv. */
-static const char *const sim_sine_keys[] = { "sim_base", "sim_amplitude", "sim_noise",
-					     "sim_period", "sim_seed", NULL };
+static const char *const sim_sine_keys[] = { "sim_base",   "sim_amplitude", "sim_noise",
+					     "sim_period", "sim_seed",	    NULL };
 
 struct sim_row {
 	int64_t t_ms;
@@ -43,11 +43,11 @@ struct sim_row {
 struct sim {
 	double base, amplitude, noise;
 	int64_t period_ms;
-	int64_t samples_left;	/* -1: unlimited */
+	int64_t samples_left; /* -1: unlimited */
 	GRand *rand;
-	GArray *rows;		/* of struct sim_row; NULL in sine mode */
+	GArray *rows; /* of struct sim_row; NULL in sine mode */
 	bool loop;
-	int64_t start_ms;	/* clock_mono_ms() at open: the CSV's second 0 */
+	int64_t start_ms; /* clock_mono_ms() at open: the CSV's second 0 */
 };
 
 /* Parse one CSV field as a finite number; false on anything else. */
@@ -67,8 +67,7 @@ static bool sim_parse_number(const char *field, double *out)
  */
 #define SIM_CSV_MAX (4 << 20)
 
-static bool sim_load_csv(struct sim *sim, struct config *c, const char *group,
-			 const char *path)
+static bool sim_load_csv(struct sim *sim, struct config *c, const char *group, const char *path)
 {
 	char *text = NULL;
 	char **lines;
@@ -79,8 +78,8 @@ static bool sim_load_csv(struct sim *sim, struct config *c, const char *group,
 
 	/* a script is a small regular file: not /dev/zero, not a FIFO that blocks -t */
 	if (stat(path, &sb) == 0 && (!S_ISREG(sb.st_mode) || sb.st_size > SIM_CSV_MAX)) {
-		config_problem(c, group, "sim_csv", "'%s' is not a regular file of at most %d bytes",
-			       path, SIM_CSV_MAX);
+		config_problem(c, group, "sim_csv",
+			       "'%s' is not a regular file of at most %d bytes", path, SIM_CSV_MAX);
 		return false;
 	}
 	if (!g_file_get_contents(path, &text, NULL, &err)) {
@@ -108,31 +107,35 @@ static bool sim_load_csv(struct sim *sim, struct config *c, const char *group,
 		for (int j = 0; f[j]; j++)
 			g_strstrip(f[j]);
 		if (g_strv_length(f) != 2) {
-			config_problem(c, group, "sim_csv", "'%s' line %d: %u fields, want seconds,value",
-				       path, i + 1, g_strv_length(f));
+			config_problem(c, group, "sim_csv",
+				       "'%s' line %d: %u fields, want seconds,value", path, i + 1,
+				       g_strv_length(f));
 			ok = false;
 		} else if (!sim_parse_number(f[0], &seconds)) {
 			/* A header is words, and only the first row may be one. */
 			if (!first || sim_parse_number(f[1], &row.value)) {
-				config_problem(c, group, "sim_csv", "'%s' line %d: '%s' is not a number",
-					       path, i + 1, f[0]);
+				config_problem(c, group, "sim_csv",
+					       "'%s' line %d: '%s' is not a number", path, i + 1,
+					       f[0]);
 				ok = false;
 			}
 		} else if (!sim_parse_number(f[1], &row.value)) {
-			config_problem(c, group, "sim_csv", "'%s' line %d: '%s' is not a number", path,
-				       i + 1, f[1]);
+			config_problem(c, group, "sim_csv", "'%s' line %d: '%s' is not a number",
+				       path, i + 1, f[1]);
 			ok = false;
 		} else if (seconds < 0 || seconds > 1e9) {
-			config_problem(c, group, "sim_csv", "'%s' line %d: %s s is out of range [0, 1e9]",
-				       path, i + 1, f[0]);
+			config_problem(c, group, "sim_csv",
+				       "'%s' line %d: %s s is out of range [0, 1e9]", path, i + 1,
+				       f[0]);
 			ok = false;
 		} else {
 			row.t_ms = (int64_t)llround(seconds * 1000);
 			if (sim->rows->len &&
-			    row.t_ms <= g_array_index(sim->rows, struct sim_row, sim->rows->len - 1).t_ms) {
+			    row.t_ms <=
+				g_array_index(sim->rows, struct sim_row, sim->rows->len - 1).t_ms) {
 				config_problem(c, group, "sim_csv",
-					       "'%s' line %d: %s s is not after the previous row's", path,
-					       i + 1, f[0]);
+					       "'%s' line %d: %s s is not after the previous row's",
+					       path, i + 1, f[0]);
 				ok = false;
 			} else {
 				g_array_append_val(sim->rows, row);

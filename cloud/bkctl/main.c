@@ -137,7 +137,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (since && !clock_parse_ts(since, &ms)) {
-		fprintf(stderr, "bkctl: --since '%s' is not a timestamp like 2026-01-31T08:00:00.000Z\n",
+		fprintf(stderr,
+			"bkctl: --since '%s' is not a timestamp like 2026-01-31T08:00:00.000Z\n",
 			since);
 		goto out;
 	}

@@ -9,9 +9,9 @@
 
 struct output {
 	bool json;
-	cJSON *array;		/* json */
-	GPtrArray *names;	/* table: column names (char*) */
-	GPtrArray *rows;	/* table: GPtrArray of char* cells */
+	cJSON *array;	  /* json */
+	GPtrArray *names; /* table: column names (char*) */
+	GPtrArray *rows;  /* table: GPtrArray of char* cells */
 };
 
 struct output *output_new(bool json)
@@ -128,7 +128,8 @@ void output_finish(struct output *o, FILE *out)
 			GPtrArray *row = g_ptr_array_index(o->rows, r);
 
 			for (guint c = 0; c < ncols; c++)
-				print_cell(out, g_ptr_array_index(row, c), width[c], c + 1 == ncols);
+				print_cell(out, g_ptr_array_index(row, c), width[c],
+					   c + 1 == ncols);
 			fputc('\n', out);
 		}
 		g_free(width);

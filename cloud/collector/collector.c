@@ -15,15 +15,15 @@
 #include "progress.h"
 #include "topic.h"
 
-#define REJECT_HEAD_BYTES 256
+#define REJECT_HEAD_BYTES     256
 #define REJECT_LOG_PER_PERIOD 20
 
 struct pending {
 	char *topic;
-	char *sender;		/* from the topic, when it parsed: the broker's ACL vouches for it */
-	char *payload;		/* NUL-terminated copy */
+	char *sender;  /* from the topic, when it parsed: the broker's ACL vouches for it */
+	char *payload; /* NUL-terminated copy */
 	size_t len;
-	cJSON *root;		/* NULL for a reject */
+	cJSON *root; /* NULL for a reject */
 	struct message msg;
 	char *reject_reason;
 };
@@ -32,12 +32,12 @@ struct collector {
 	const struct collector_config *cfg;
 	struct archive *archive;
 	struct mqtt_link *link;
-	GPtrArray *batch;		/* of struct pending* */
-	GHashTable *progress;		/* box id → struct progress* */
+	GPtrArray *batch;     /* of struct pending* */
+	GHashTable *progress; /* box id → struct progress* */
 	guint flush_source;
 	guint stats_source;
-	int64_t own_seq;		/* the envelope seq of our own messages */
-	uint64_t rejects_logged;	/* in this stats period */
+	int64_t own_seq;	 /* the envelope seq of our own messages */
+	uint64_t rejects_logged; /* in this stats period */
 	struct collector_counters n;
 };
 
@@ -93,14 +93,13 @@ static int store_readings(struct collector *col, const struct message *m)
 	const cJSON *item;
 	int idx = 0;
 
-	cJSON_ArrayForEach(item, m->u.reading.items) {
-		int rc = archive_put_reading(
-			col->archive, m->env.id, m->env.seq, idx++,
-			cJSON_GetObjectItem(item, "sensor")->valuestring,
-			cJSON_GetObjectItem(item, "kind")->valuestring,
-			cJSON_GetObjectItem(item, "t")->valuestring,
-			cJSON_GetObjectItem(item, "value")->valuedouble,
-			cJSON_GetObjectItem(item, "unit")->valuestring);
+	cJSON_ArrayForEach (item, m->u.reading.items) {
+		int rc = archive_put_reading(col->archive, m->env.id, m->env.seq, idx++,
+					     cJSON_GetObjectItem(item, "sensor")->valuestring,
+					     cJSON_GetObjectItem(item, "kind")->valuestring,
+					     cJSON_GetObjectItem(item, "t")->valuestring,
+					     cJSON_GetObjectItem(item, "value")->valuedouble,
+					     cJSON_GetObjectItem(item, "unit")->valuestring);
 		if (rc)
 			return rc;
 	}
@@ -113,7 +112,7 @@ static int store_event(struct collector *col, const struct message *m, struct pr
 	const cJSON *pair;
 	int rc = archive_put_event(col->archive, m);
 
-	cJSON_ArrayForEach(pair, m->u.event.dropped) {
+	cJSON_ArrayForEach (pair, m->u.event.dropped) {
 		int64_t first = (int64_t)cJSON_GetArrayItem(pair, 0)->valuedouble;
 		int64_t last = (int64_t)cJSON_GetArrayItem(pair, 1)->valuedouble;
 
@@ -144,8 +143,8 @@ static int store_one(struct collector *col, struct pending *p, GHashTable *touch
 
 	if (!p->root) {
 		col->n.rejected++;
-		return archive_put_reject(col->archive, p->topic, p->sender, p->reject_reason, p->payload,
-					  MIN(p->len, REJECT_HEAD_BYTES));
+		return archive_put_reject(col->archive, p->topic, p->sender, p->reject_reason,
+					  p->payload, MIN(p->len, REJECT_HEAD_BYTES));
 	}
 	if (m->kind == MSG_STATUS)
 		return store_status(col, m);
@@ -256,7 +255,7 @@ static gboolean on_idle_flush(gpointer data)
 /* --- receiving ------------------------------------------------------- */
 
 static void reject(struct collector *col, struct pending *p, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void reject(struct collector *col, struct pending *p, const char *fmt, ...)
 {
@@ -326,10 +325,11 @@ static gboolean on_stats(gpointer data)
 {
 	struct collector *col = data;
 
-	log_info("received %llu, archived %llu, duplicates %llu, rejected %llu, acks %llu, batches %llu",
-		 (unsigned long long)col->n.received, (unsigned long long)col->n.archived,
-		 (unsigned long long)col->n.duplicates, (unsigned long long)col->n.rejected,
-		 (unsigned long long)col->n.acks, (unsigned long long)col->n.batches);
+	log_info(
+	    "received %llu, archived %llu, duplicates %llu, rejected %llu, acks %llu, batches %llu",
+	    (unsigned long long)col->n.received, (unsigned long long)col->n.archived,
+	    (unsigned long long)col->n.duplicates, (unsigned long long)col->n.rejected,
+	    (unsigned long long)col->n.acks, (unsigned long long)col->n.batches);
 	col->rejects_logged = 0;
 	return G_SOURCE_CONTINUE;
 }

@@ -10,7 +10,7 @@
 bool collector_config_load(const char *path, struct collector_config *cfg)
 {
 	static const char *const groups[] = { "collector", "mqtt", NULL };
-	static const char *const keys[] = { "id", "archive", "log_level", "max_payload",
+	static const char *const keys[] = { "id",	 "archive",	 "log_level", "max_payload",
 					    "batch_max", "stats_period", NULL };
 	static const char *const mqtt_extra[] = { "share_group", NULL };
 	struct config c = { 0 };
@@ -34,7 +34,7 @@ bool collector_config_load(const char *path, struct collector_config *cfg)
 		cfg->max_payload = config_bytes(&c, "collector", "max_payload", 256 * 1024, 1024);
 		cfg->batch_max = (int)config_int(&c, "collector", "batch_max", 1000, 1, 100000);
 		cfg->stats_period_ms =
-			config_duration_ms(&c, "collector", "stats_period", 60000, 1000, 86400000);
+		    config_duration_ms(&c, "collector", "stats_period", 60000, 1000, 86400000);
 		mqtt_settings_load(&c, &cfg->mqtt, mqtt_extra);
 		cfg->share_group = config_string(&c, "mqtt", "share_group", "collectors");
 	}

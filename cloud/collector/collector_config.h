@@ -16,11 +16,11 @@
 #include "mqtt_settings.h"
 
 struct collector_config {
-	char *id;		/* svc-…, the certificate's CN */
+	char *id; /* svc-…, the certificate's CN */
 	char *archive_path;
 	enum log_level log_level;
-	int64_t max_payload;	/* bytes; larger messages are rejected unparsed */
-	int batch_max;		/* messages per archive transaction */
+	int64_t max_payload; /* bytes; larger messages are rejected unparsed */
+	int batch_max;	     /* messages per archive transaction */
 	int64_t stats_period_ms;
 	struct mqtt_settings mqtt;
 	char *share_group;

@@ -17,8 +17,8 @@
 #include "message.h"
 
 struct progress {
-	int64_t acked;	/* every seq in [1, acked] is accounted for */
-	GArray *above;	/* of struct seq_range, sorted, disjoint, all > acked + 1 */
+	int64_t acked; /* every seq in [1, acked] is accounted for */
+	GArray *above; /* of struct seq_range, sorted, disjoint, all > acked + 1 */
 };
 
 void progress_init(struct progress *p, int64_t acked);

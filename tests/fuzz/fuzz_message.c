@@ -26,8 +26,8 @@
 
 static void fail(const char *what, const char *topic, const char *text, const char *detail)
 {
-	fprintf(stderr, "fuzz_message: %s\n  topic: %s\n  printed: %s\n  detail: %s\n", what,
-		topic, text ? text : "(null)", detail ? detail : "");
+	fprintf(stderr, "fuzz_message: %s\n  topic: %s\n  printed: %s\n  detail: %s\n", what, topic,
+		text ? text : "(null)", detail ? detail : "");
 	abort();
 }
 
@@ -75,7 +75,8 @@ static void round_trip(const char *topic, const struct topic *t, const struct me
 			fail("status changed in the round trip", topic, text, NULL);
 		break;
 	case MSG_READING:
-		if (cJSON_GetArraySize(m->u.reading.items) != cJSON_GetArraySize(m2.u.reading.items))
+		if (cJSON_GetArraySize(m->u.reading.items) !=
+		    cJSON_GetArraySize(m2.u.reading.items))
 			fail("readings changed in the round trip", topic, text, NULL);
 		break;
 	case MSG_ACK:
@@ -128,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *payload = nl ? nl + 1 : data + size;
 	size_t len = size - (size_t)(payload - data);
 	char *topic = strndup((const char *)data, topic_len); /* Paho hands over a C string */
-	char *terminated = malloc(len + 1);	/* the collector's g_memdup2(payload, len + 1) */
+	char *terminated = malloc(len + 1); /* the collector's g_memdup2(payload, len + 1) */
 
 	if (topic && terminated) {
 		memcpy(terminated, payload, len);

@@ -33,7 +33,7 @@
 #include <modbus.h>
 
 #define FAKE_MAX_CLIENTS 16
-#define FAKE_TABLE_SIZE 65536
+#define FAKE_TABLE_SIZE	 65536
 
 enum fake_table { FAKE_HOLDING, FAKE_INPUT, FAKE_COIL, FAKE_DISCRETE };
 
@@ -46,11 +46,11 @@ struct fake_change {
 
 struct fake {
 	struct fake_change *changes;
-	size_t n_changes, next;	/* changes[next..] are still to come, in time order */
+	size_t n_changes, next; /* changes[next..] are still to come, in time order */
 	modbus_t *ctx;
 	modbus_mapping_t *map;
 	int listen_fd;
-	struct pollfd fds[1 + FAKE_MAX_CLIENTS];	/* [0]: the listening socket */
+	struct pollfd fds[1 + FAKE_MAX_CLIENTS]; /* [0]: the listening socket */
 	nfds_t n_fds;
 	long long start_ms;
 };
@@ -91,7 +91,8 @@ static int fake_load_script(struct fake *f, const char *path)
 	size_t cap = 0;
 
 	if (!in) {
-		fprintf(stderr, "fake-modbus: cannot open script '%s': %s\n", path, strerror(errno));
+		fprintf(stderr, "fake-modbus: cannot open script '%s': %s\n", path,
+			strerror(errno));
 		return -1;
 	}
 	while (fgets(line, sizeof line, in)) {
@@ -104,7 +105,8 @@ static int fake_load_script(struct fake *f, const char *path)
 		lineno++;
 		if (hash)
 			*hash = '\0';
-		for (char *t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
+		for (char *t = strtok_r(line, " \t\r\n", &save); t;
+		     t = strtok_r(NULL, " \t\r\n", &save)) {
 			if (n < 4)
 				w[n] = t;
 			n++;
@@ -124,9 +126,11 @@ static int fake_load_script(struct fake *f, const char *path)
 		if (*end || value < (table <= FAKE_INPUT ? -32768 : 0) ||
 		    value > (table <= FAKE_INPUT ? 65535 : 1))
 			goto bad;
-		c = (struct fake_change){ llround(seconds * 1000), table, (int)address, (int)value };
+		c = (struct fake_change){ llround(seconds * 1000), table, (int)address,
+					  (int)value };
 		if (f->n_changes && c.at_ms < f->changes[f->n_changes - 1].at_ms) {
-			fprintf(stderr, "fake-modbus: '%s' line %d: time goes backwards\n", path, lineno);
+			fprintf(stderr, "fake-modbus: '%s' line %d: time goes backwards\n", path,
+				lineno);
 			fclose(in);
 			return -1;
 		}
@@ -140,8 +144,10 @@ static int fake_load_script(struct fake *f, const char *path)
 		}
 		f->changes[f->n_changes++] = c;
 		continue;
-bad:
-		fprintf(stderr, "fake-modbus: '%s' line %d: want SECONDS [holding|input|coil|discrete] ADDRESS VALUE\n",
+	bad:
+		fprintf(stderr,
+			"fake-modbus: '%s' line %d: want SECONDS [holding|input|coil|discrete] "
+			"ADDRESS VALUE\n",
 			path, lineno);
 		fclose(in);
 		return -1;
@@ -231,8 +237,8 @@ static void fake_usage(void)
 int main(int argc, char **argv)
 {
 	static const struct option options[] = { { "port", required_argument, NULL, 'p' },
-						  { "script", required_argument, NULL, 's' },
-						  { NULL, 0, NULL, 0 } };
+						 { "script", required_argument, NULL, 's' },
+						 { NULL, 0, NULL, 0 } };
 	struct fake f = { .listen_fd = -1 };
 	struct sigaction sa = { .sa_handler = fake_on_signal };
 	struct sockaddr_in addr;
@@ -260,8 +266,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* a client gone mid-reply is not our death */
 
 	f.ctx = modbus_new_tcp("127.0.0.1", (int)port);
-	f.map = modbus_mapping_new(FAKE_TABLE_SIZE, FAKE_TABLE_SIZE, FAKE_TABLE_SIZE,
-				   FAKE_TABLE_SIZE);
+	f.map =
+	    modbus_mapping_new(FAKE_TABLE_SIZE, FAKE_TABLE_SIZE, FAKE_TABLE_SIZE, FAKE_TABLE_SIZE);
 	if (!f.ctx || !f.map) {
 		fprintf(stderr, "fake-modbus: cannot set up: %s\n", modbus_strerror(errno));
 		goto out;

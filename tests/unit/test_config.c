@@ -131,8 +131,9 @@ static const char *mqtt_group(void)
 {
 	static char text[512];
 
-	snprintf(text, sizeof text, "[mqtt]\nuri = ssl://127.0.0.1:8883\nca = %s/ca\ncert = %s/ca\nkey = %s/ca\n",
-		 dir, dir, dir);
+	snprintf(text, sizeof text,
+		 "[mqtt]\nuri = ssl://127.0.0.1:8883\nca = %s/ca\ncert = %s/ca\nkey = %s/ca\n", dir,
+		 dir, dir);
 	write_file("ca", "not really a certificate\n");
 	return text;
 }
@@ -140,10 +141,11 @@ static const char *mqtt_group(void)
 static void test_edge_config_good(void **state)
 {
 	struct edge_config cfg;
-	char *text = g_strdup_printf("[box]\nid = box-test\nstate_dir = %s/state\n%s"
-				     "[sensor fridge-1]\nkind = fridge\ndriver = sim\nperiod = 500ms\n"
-				     "[sensor uv-1]\nkind = uv_lamp\ndriver = sim\n",
-				     dir, mqtt_group());
+	char *text =
+	    g_strdup_printf("[box]\nid = box-test\nstate_dir = %s/state\n%s"
+			    "[sensor fridge-1]\nkind = fridge\ndriver = sim\nperiod = 500ms\n"
+			    "[sensor uv-1]\nkind = uv_lamp\ndriver = sim\n",
+			    dir, mqtt_group());
 
 	(void)state;
 	assert_true(edge_config_load(write_file("edge.conf", text), &cfg));

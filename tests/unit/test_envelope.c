@@ -28,11 +28,16 @@ static void test_timestamp_round_trip(void **state)
 static void test_timestamp_rejects(void **state)
 {
 	static const char *const bad[] = {
-		"2025-11-25T15:28:49Z",	     "2025-11-25T15:28:49.123+08:00",
-		"2025-13-25T15:28:49.123Z",  "2025-11-25 15:28:49.123Z",
-		"2025-11-25T15:28:49.12aZ",  "2025-11-25T15:28:49.123Zx",
-		"",			     "+025-11-25T15:28:49.123Z",
-		"2025-02-29T00:00:00.000Z",  "2024-04-31T00:00:00.000Z",
+		"2025-11-25T15:28:49Z",
+		"2025-11-25T15:28:49.123+08:00",
+		"2025-13-25T15:28:49.123Z",
+		"2025-11-25 15:28:49.123Z",
+		"2025-11-25T15:28:49.12aZ",
+		"2025-11-25T15:28:49.123Zx",
+		"",
+		"+025-11-25T15:28:49.123Z",
+		"2025-02-29T00:00:00.000Z",
+		"2024-04-31T00:00:00.000Z",
 		"2025-12-31T23:59:60.000Z",
 	};
 	int64_t ms;
@@ -82,16 +87,21 @@ static void expect_invalid(const char *text, const char *want)
 static void test_envelope_rejects(void **state)
 {
 	(void)state;
-	expect_invalid("{\"v\":2,\"id\":\"box-a\",\"seq\":1," GOOD_TAIL "}", "unsupported version 2");
+	expect_invalid("{\"v\":2,\"id\":\"box-a\",\"seq\":1," GOOD_TAIL "}",
+		       "unsupported version 2");
 	expect_invalid("{\"id\":\"box-a\",\"seq\":1," GOOD_TAIL "}", "'v': missing");
 	expect_invalid("{\"v\":1,\"id\":\"pc-a\",\"seq\":1," GOOD_TAIL "}", "field 'id'");
 	expect_invalid("{\"v\":1,\"id\":\"box-\",\"seq\":1," GOOD_TAIL "}", "field 'id'");
-	expect_invalid("{\"v\":1,\"id\":\"box-a\",\"seq\":\"1\"," GOOD_TAIL "}", "'seq': expected an integer");
-	expect_invalid("{\"v\":1,\"id\":\"box-a\",\"seq\":1.5," GOOD_TAIL "}", "'seq': expected an integer");
+	expect_invalid("{\"v\":1,\"id\":\"box-a\",\"seq\":\"1\"," GOOD_TAIL "}",
+		       "'seq': expected an integer");
+	expect_invalid("{\"v\":1,\"id\":\"box-a\",\"seq\":1.5," GOOD_TAIL "}",
+		       "'seq': expected an integer");
 	expect_invalid("{\"v\":1,\"id\":\"box-a\",\"seq\":-1," GOOD_TAIL "}", "'seq'");
-	expect_invalid("{\"v\":1,\"id\":\"box-a\",\"seq\":1,\"ts\":\"yesterday\",\"mono\":5,\"clock\":\"synced\"}",
+	expect_invalid("{\"v\":1,\"id\":\"box-a\",\"seq\":1,\"ts\":\"yesterday\",\"mono\":5,"
+		       "\"clock\":\"synced\"}",
 		       "'ts'");
-	expect_invalid("{\"v\":1,\"id\":\"box-a\",\"seq\":1,\"ts\":\"2026-11-25T08:00:00.000Z\",\"mono\":5,\"clock\":\"gps\"}",
+	expect_invalid("{\"v\":1,\"id\":\"box-a\",\"seq\":1,\"ts\":\"2026-11-25T08:00:00.000Z\","
+		       "\"mono\":5,\"clock\":\"gps\"}",
 		       "'clock'");
 	expect_invalid("[1,2,3]", "JSON object");
 }
@@ -147,9 +157,12 @@ static void test_topics(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_timestamp_round_trip), cmocka_unit_test(test_timestamp_rejects),
-		cmocka_unit_test(test_envelope_round_trip),  cmocka_unit_test(test_envelope_rejects),
-		cmocka_unit_test(test_party),		     cmocka_unit_test(test_topics),
+		cmocka_unit_test(test_timestamp_round_trip),
+		cmocka_unit_test(test_timestamp_rejects),
+		cmocka_unit_test(test_envelope_round_trip),
+		cmocka_unit_test(test_envelope_rejects),
+		cmocka_unit_test(test_party),
+		cmocka_unit_test(test_topics),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,13 +54,15 @@ static void test_reading_builds_valid(void **state)
 
 	(void)state;
 	envelope_stamp(&e, "box-a", 7);
-	assert_true(check_built("bk/v1/box/box-a/reading", message_reading(&e, s, 2), err, sizeof err));
+	assert_true(
+	    check_built("bk/v1/box/box-a/reading", message_reading(&e, s, 2), err, sizeof err));
 }
 
 static void test_status_builds_valid(void **state)
 {
 	struct status_health h = { 3, 1.5, 2, 0, 40960, 1 << 30 };
-	struct status_sensor sensors[] = { { "fridge-1", "fridge", false }, { "gas-1", "gas", true } };
+	struct status_sensor sensors[] = { { "fridge-1", "fridge", false },
+					   { "gas-1", "gas", true } };
 	struct status_info online = { true, "0.1.0", 1764084529123LL, &h, sensors, 2 };
 	struct status_info offline = { .online = false };
 	struct envelope e;
@@ -68,9 +70,11 @@ static void test_status_builds_valid(void **state)
 
 	(void)state;
 	envelope_stamp(&e, "box-a", 7);
-	assert_true(check_built("bk/v1/box/box-a/status", message_status(&e, &online), err, sizeof err));
+	assert_true(
+	    check_built("bk/v1/box/box-a/status", message_status(&e, &online), err, sizeof err));
 	envelope_stamp(&e, "box-a", 0);
-	assert_true(check_built("bk/v1/box/box-a/status", message_status(&e, &offline), err, sizeof err));
+	assert_true(
+	    check_built("bk/v1/box/box-a/status", message_status(&e, &offline), err, sizeof err));
 }
 
 static void test_ack_builds_valid(void **state)
@@ -104,9 +108,12 @@ static bool validate_text(const char *topic, const char *text, char *err, size_t
 	return ok;
 }
 
-#define ENV(id, seq) \
-	"\"v\":1,\"id\":\"" id "\",\"seq\":" #seq ",\"ts\":\"2026-11-25T08:00:00.000Z\",\"mono\":1,\"clock\":\"synced\""
-#define SAMPLE "{\"sensor\":\"f-1\",\"kind\":\"fridge\",\"t\":\"2026-11-25T08:00:00.000Z\",\"value\":4,\"unit\":\"C\"}"
+#define ENV(id, seq)                                                                               \
+	"\"v\":1,\"id\":\"" id "\",\"seq\":" #seq                                                  \
+	",\"ts\":\"2026-11-25T08:00:00.000Z\",\"mono\":1,\"clock\":\"synced\""
+#define SAMPLE                                                                                     \
+	"{\"sensor\":\"f-1\",\"kind\":\"fridge\",\"t\":\"2026-11-25T08:00:00.000Z\",\"value\":4,"  \
+	"\"unit\":\"C\"}"
 
 static void expect_reject(const char *topic, const char *text, const char *want)
 {
@@ -123,43 +130,55 @@ static void test_reading_rejects(void **state)
 	char err[256];
 
 	(void)state;
-	assert_true(validate_text(topic, "{" ENV("box-a", 1) ",\"readings\":[" SAMPLE "]}", err, sizeof err));
-	expect_reject(topic, "{" ENV("box-b", 1) ",\"readings\":[" SAMPLE "]}", "does not match the topic");
+	assert_true(validate_text(topic, "{" ENV("box-a", 1) ",\"readings\":[" SAMPLE "]}", err,
+				  sizeof err));
+	expect_reject(topic, "{" ENV("box-b", 1) ",\"readings\":[" SAMPLE "]}",
+		      "does not match the topic");
 	expect_reject(topic, "{" ENV("svc-x", 1) ",\"readings\":[" SAMPLE "]}", "may not send");
 	expect_reject(topic, "{" ENV("box-a", 0) ",\"readings\":[" SAMPLE "]}", "start at 1");
 	expect_reject(topic, "{" ENV("box-a", 1) ",\"readings\":[]}", "0 items");
 	expect_reject(topic, "{" ENV("box-a", 1) "}", "'readings': missing");
 	expect_reject(topic, "{" ENV("box-a", 1) ",\"readings\":{}}", "expected an array");
 	expect_reject(topic, "{" ENV("box-a", 1) ",\"readings\":[1]}", "readings[0]");
-	expect_reject(topic, "{" ENV("box-a", 1) ",\"extra\":1,\"readings\":[" SAMPLE "]}", "'extra': not allowed");
-	expect_reject(topic,
-		      "{" ENV("box-a", 1) ",\"readings\":[" SAMPLE ",{\"sensor\":\"f-1\",\"kind\":\"fridge\","
-		      "\"t\":\"2026-11-25T08:00:00.000Z\",\"value\":\"4\",\"unit\":\"C\"}]}",
-		      "readings[1].value");
-	expect_reject(topic,
-		      "{" ENV("box-a", 1) ",\"readings\":[{\"sensor\":\"f-1\",\"kind\":\"toaster\","
-		      "\"t\":\"2026-11-25T08:00:00.000Z\",\"value\":4,\"unit\":\"C\"}]}",
-		      "readings[0].kind");
-	expect_reject(topic, "{" ENV("box-a", 1) ",\"seq\":2,\"readings\":[" SAMPLE "]}", "duplicate");
+	expect_reject(topic, "{" ENV("box-a", 1) ",\"extra\":1,\"readings\":[" SAMPLE "]}",
+		      "'extra': not allowed");
+	expect_reject(
+	    topic,
+	    "{" ENV("box-a",
+		    1) ",\"readings\":[" SAMPLE ",{\"sensor\":\"f-1\",\"kind\":\"fridge\","
+		       "\"t\":\"2026-11-25T08:00:00.000Z\",\"value\":\"4\",\"unit\":\"C\"}]}",
+	    "readings[1].value");
+	expect_reject(
+	    topic,
+	    "{" ENV("box-a", 1) ",\"readings\":[{\"sensor\":\"f-1\",\"kind\":\"toaster\","
+				"\"t\":\"2026-11-25T08:00:00.000Z\",\"value\":4,\"unit\":\"C\"}]}",
+	    "readings[0].kind");
+	expect_reject(topic, "{" ENV("box-a", 1) ",\"seq\":2,\"readings\":[" SAMPLE "]}",
+		      "duplicate");
 }
 
 static void test_status_and_ack_rejects(void **state)
 {
 	(void)state;
 	expect_reject("bk/v1/box/box-a/status", "{" ENV("box-a", 0) "}", "'state': missing");
-	expect_reject("bk/v1/box/box-a/status", "{" ENV("box-a", 0) ",\"state\":\"asleep\"}", "'state'");
+	expect_reject("bk/v1/box/box-a/status", "{" ENV("box-a", 0) ",\"state\":\"asleep\"}",
+		      "'state'");
 	expect_reject("bk/v1/box/box-a/status",
 		      "{" ENV("box-a", 0) ",\"state\":\"online\",\"health\":{\"outbox_depth\":-1}}",
 		      "health.outbox_depth");
-	expect_reject("bk/v1/box/box-a/ack",
-		      "{" ENV("svc-c", 1) ",\"box\":\"box-b\",\"acked\":1,\"max_seen\":1,\"missing\":[]}",
-		      "does not match the topic");
-	expect_reject("bk/v1/box/box-a/ack",
-		      "{" ENV("svc-c", 1) ",\"box\":\"box-a\",\"acked\":1,\"max_seen\":1,\"missing\":[[5,2]]}",
-		      "missing[0]");
-	expect_reject("bk/v1/box/box-a/ack",
-		      "{" ENV("box-a", 1) ",\"box\":\"box-a\",\"acked\":1,\"max_seen\":1,\"missing\":[]}",
-		      "may not send");
+	expect_reject(
+	    "bk/v1/box/box-a/ack",
+	    "{" ENV("svc-c", 1) ",\"box\":\"box-b\",\"acked\":1,\"max_seen\":1,\"missing\":[]}",
+	    "does not match the topic");
+	expect_reject(
+	    "bk/v1/box/box-a/ack",
+	    "{" ENV("svc-c",
+		    1) ",\"box\":\"box-a\",\"acked\":1,\"max_seen\":1,\"missing\":[[5,2]]}",
+	    "missing[0]");
+	expect_reject(
+	    "bk/v1/box/box-a/ack",
+	    "{" ENV("box-a", 1) ",\"box\":\"box-a\",\"acked\":1,\"max_seen\":1,\"missing\":[]}",
+	    "may not send");
 }
 
 int main(void)

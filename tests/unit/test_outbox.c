@@ -40,7 +40,8 @@ static void put(struct outbox *o, enum outbox_class cls)
 	int64_t seq = outbox_last_seq(o) + 1;
 
 	snprintf(payload, sizeof payload, "{\"seq\":%lld}", (long long)seq);
-	assert_int_equal(outbox_put(o, seq, cls, "bk/v1/box/box-a/reading", payload, strlen(payload)), 0);
+	assert_int_equal(
+	    outbox_put(o, seq, cls, "bk/v1/box/box-a/reading", payload, strlen(payload)), 0);
 }
 
 static void test_order_ack_and_persistence(void **state)

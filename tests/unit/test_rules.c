@@ -14,22 +14,22 @@
 
 #include "rules.h"
 
-#define ERR 1e300	/* a failed read instead of a value */
+#define ERR	  1e300 /* a failed read instead of a value */
 #define MAX_STEPS 700
 
 struct step {
-	int64_t dt_ms;		/* monotonic time since the previous step */
-	int64_t jump_ms;	/* extra wall-clock jump before this step (NTP) */
+	int64_t dt_ms;	 /* monotonic time since the previous step */
+	int64_t jump_ms; /* extra wall-clock jump before this step (NTP) */
 	double value;
 };
 
 struct rule_case {
 	const char *name;
 	const char *kind;
-	const char *overrides;	/* extra INI lines for the sensor group */
+	const char *overrides; /* extra INI lines for the sensor group */
 	struct step steps[MAX_STEPS];
-	int n_steps;		/* 0: until the first zeroed step */
-	const char *expect;	/* events as "phase type; phase type; …" */
+	int n_steps;	    /* 0: until the first zeroed step */
+	const char *expect; /* events as "phase type; phase type; …" */
 };
 
 static const char *const phase_names[] = { "open", "update", "close" };
@@ -71,8 +71,8 @@ static char *run_case(const struct rule_case *tc, struct rule_event *last)
 			break;
 		mono += st->dt_ms;
 		wall += st->dt_ms + st->jump_ms;
-		n = st->value == ERR ? rules_feed_error(&r, mono, wall, -5, evs) :
-				      rules_feed(&r, mono, wall, st->value, evs);
+		n = st->value == ERR ? rules_feed_error(&r, mono, wall, -5, evs)
+				     : rules_feed(&r, mono, wall, st->value, evs);
 		for (int k = 0; k < n; k++) {
 			g_string_append_printf(got, "%s%s %s", got->len ? "; " : "",
 					       phase_names[evs[k].phase], evs[k].type);
@@ -105,22 +105,39 @@ static void check(const struct rule_case *tc)
 static void test_threshold_cases(void **state)
 {
 	static struct rule_case cases[] = {
-		{ .name = "in range: nothing", .kind = "fridge", .overrides = FRIDGE, .expect = "" },
-		{ .name = "exactly at the threshold for an hour", .kind = "fridge",
-		  .overrides = FRIDGE, .expect = "" },
-		{ .name = "a breach one sample short of the duration", .kind = "fridge",
-		  .overrides = FRIDGE, .expect = "" },
-		{ .name = "a breach that lasts the duration", .kind = "fridge",
-		  .overrides = FRIDGE, .expect = "open temperature_high; close temperature_high" },
-		{ .name = "flickering across 8 within the hysteresis: one alert", .kind = "fridge",
-		  .overrides = FRIDGE, .expect = "open temperature_high; close temperature_high" },
-		{ .name = "flickering out past the hysteresis: never long enough", .kind = "fridge",
-		  .overrides = FRIDGE, .expect = "" },
-		{ .name = "a new peak updates, small rises do not", .kind = "fridge",
+		{ .name = "in range: nothing",
+		  .kind = "fridge",
 		  .overrides = FRIDGE,
-		  .expect = "open temperature_high; update temperature_high; update temperature_high; "
-			    "close temperature_high" },
-		{ .name = "too cold", .kind = "fridge", .overrides = FRIDGE,
+		  .expect = "" },
+		{ .name = "exactly at the threshold for an hour",
+		  .kind = "fridge",
+		  .overrides = FRIDGE,
+		  .expect = "" },
+		{ .name = "a breach one sample short of the duration",
+		  .kind = "fridge",
+		  .overrides = FRIDGE,
+		  .expect = "" },
+		{ .name = "a breach that lasts the duration",
+		  .kind = "fridge",
+		  .overrides = FRIDGE,
+		  .expect = "open temperature_high; close temperature_high" },
+		{ .name = "flickering across 8 within the hysteresis: one alert",
+		  .kind = "fridge",
+		  .overrides = FRIDGE,
+		  .expect = "open temperature_high; close temperature_high" },
+		{ .name = "flickering out past the hysteresis: never long enough",
+		  .kind = "fridge",
+		  .overrides = FRIDGE,
+		  .expect = "" },
+		{ .name = "a new peak updates, small rises do not",
+		  .kind = "fridge",
+		  .overrides = FRIDGE,
+		  .expect =
+		      "open temperature_high; update temperature_high; update temperature_high; "
+		      "close temperature_high" },
+		{ .name = "too cold",
+		  .kind = "fridge",
+		  .overrides = FRIDGE,
 		  .expect = "open temperature_low; close temperature_low" },
 	};
 	struct step *s;
@@ -144,8 +161,8 @@ static void test_threshold_cases(void **state)
 	for (i = 0; i < 120; i++)
 		s[i] = (struct step){ 10000, 0, i % 2 ? 7.4 : 8.5 };
 	i = hold(cases[6].steps, 0, 8, 10000, 9.0);
-	i = hold(cases[6].steps, i, 1, 10000, 9.6); /* +0.6: update */
-	i = hold(cases[6].steps, i, 1, 10000, 9.8); /* +0.2: no update */
+	i = hold(cases[6].steps, i, 1, 10000, 9.6);  /* +0.6: update */
+	i = hold(cases[6].steps, i, 1, 10000, 9.8);  /* +0.2: no update */
 	i = hold(cases[6].steps, i, 1, 10000, 10.1); /* +0.5 over the last report: update */
 	hold(cases[6].steps, i, 2, 10000, 5.0);
 	i = hold(cases[7].steps, 0, 8, 10000, -1.0);
@@ -164,7 +181,7 @@ static void test_alert_details(void **state)
 	(void)state;
 	i = hold(tc.steps, 0, 1, 10000, 4.0);
 	i = hold(tc.steps, i, 10, 10000, 9.2); /* breach from the first 9.2 for 90 s */
-	hold(tc.steps, i, 1, 10000, 7.5);	/* back by exactly the hysteresis: closes */
+	hold(tc.steps, i, 1, 10000, 7.5);      /* back by exactly the hysteresis: closes */
 	got = run_case(&tc, &last);
 	assert_string_equal(got, "open temperature_high; close temperature_high");
 	assert_int_equal(last.phase, RULE_CLOSE);
@@ -177,11 +194,15 @@ static void test_alert_details(void **state)
 
 static void test_clock_jump(void **state)
 {
-	static struct rule_case forward = { .name = "NTP jump forward mid-breach", .kind = "fridge",
-					    .overrides = FRIDGE, .expect = "" };
-	static struct rule_case backward = { .name = "NTP jump back while open", .kind = "fridge",
+	static struct rule_case forward = { .name = "NTP jump forward mid-breach",
+					    .kind = "fridge",
+					    .overrides = FRIDGE,
+					    .expect = "" };
+	static struct rule_case backward = { .name = "NTP jump back while open",
+					     .kind = "fridge",
 					     .overrides = FRIDGE,
-					     .expect = "open temperature_high; close temperature_high" };
+					     .expect =
+						 "open temperature_high; close temperature_high" };
 	struct rule_event last;
 	char *got;
 	int i;
@@ -208,12 +229,18 @@ static void test_clock_jump(void **state)
 static void test_cycles(void **state)
 {
 	static struct rule_case cases[] = {
-		{ .name = "disinfection one second short", .kind = "disinfection",
+		{ .name = "disinfection one second short",
+		  .kind = "disinfection",
 		  .expect = "close cycle_incomplete" },
-		{ .name = "disinfection exactly ten minutes", .kind = "disinfection", .expect = "" },
-		{ .name = "UV lamp on 20 minutes", .kind = "uv_lamp", .expect = "close cycle_incomplete" },
+		{ .name = "disinfection exactly ten minutes",
+		  .kind = "disinfection",
+		  .expect = "" },
+		{ .name = "UV lamp on 20 minutes",
+		  .kind = "uv_lamp",
+		  .expect = "close cycle_incomplete" },
 		{ .name = "UV lamp on 31 minutes", .kind = "uv_lamp", .expect = "" },
-		{ .name = "rinse 85 for 40 s in two stretches", .kind = "rinse",
+		{ .name = "rinse 85 for 40 s in two stretches",
+		  .kind = "rinse",
 		  .expect = "close cycle_incomplete" },
 	};
 	int i;
@@ -245,13 +272,21 @@ static void test_cycles(void **state)
 static void test_sensor_faults(void **state)
 {
 	static struct rule_case cases[] = {
-		{ .name = "three read errors open a fault, a good read closes it", .kind = "fridge",
-		  .overrides = FRIDGE, .expect = "open sensor_fault; close sensor_fault" },
-		{ .name = "two read errors are tolerated", .kind = "fridge", .overrides = FRIDGE,
+		{ .name = "three read errors open a fault, a good read closes it",
+		  .kind = "fridge",
+		  .overrides = FRIDGE,
+		  .expect = "open sensor_fault; close sensor_fault" },
+		{ .name = "two read errors are tolerated",
+		  .kind = "fridge",
+		  .overrides = FRIDGE,
 		  .expect = "" },
-		{ .name = "an impossible value is a fault, not an alert", .kind = "fridge",
-		  .overrides = FRIDGE, .expect = "open sensor_fault; close sensor_fault" },
-		{ .name = "a stuck value", .kind = "fridge", .overrides = "stuck_after = 30m",
+		{ .name = "an impossible value is a fault, not an alert",
+		  .kind = "fridge",
+		  .overrides = FRIDGE,
+		  .expect = "open sensor_fault; close sensor_fault" },
+		{ .name = "a stuck value",
+		  .kind = "fridge",
+		  .overrides = "stuck_after = 30m",
 		  .expect = "open sensor_fault; close sensor_fault" },
 	};
 	int i;
@@ -273,7 +308,8 @@ static void test_sensor_faults(void **state)
 
 static void test_gas_alarm_is_immediate(void **state)
 {
-	static struct rule_case tc = { .name = "gas", .kind = "gas",
+	static struct rule_case tc = { .name = "gas",
+				       .kind = "gas",
 				       .expect = "open gas_alarm; close gas_alarm" };
 	struct rule_event last;
 	char *got;
@@ -318,8 +354,10 @@ static void test_bad_rule_config(void **state)
 		{ "fridge", "max = -1", "edge.conf: [sensor s] min: 0 is above max -1" },
 		{ "fridge", "duration = soon", "[sensor s] duration: 'soon' is not a duration" },
 		{ "fridge", "severity = apocalyptic", "[sensor s] severity: 'apocalyptic' is not" },
-		{ "disinfection", "cycle_start = 130", "[sensor s] cycle_start: 130 is above cycle_level 120" },
-		{ "generic", "valid_min = 5\nvalid_max = 1", "[sensor s] valid_min: 5 is above valid_max 1" },
+		{ "disinfection", "cycle_start = 130",
+		  "[sensor s] cycle_start: 130 is above cycle_level 120" },
+		{ "generic", "valid_min = 5\nvalid_max = 1",
+		  "[sensor s] valid_min: 5 is above valid_max 1" },
 		{ "fridge", "hysteresis = -1", "[sensor s] hysteresis: -1 is out of range" },
 	};
 
@@ -345,8 +383,8 @@ static void test_restore_after_restart(void **state)
 	load_config(&rc, "fridge", FRIDGE);
 	rules_init(&r, &rc, "s");
 	/* opened 5 minutes before this (new) run started */
-	assert_true(rules_restore(&r, "s:temperature_high:1", "temperature_high", wall - 300000, 9.5,
-				  mono, wall));
+	assert_true(rules_restore(&r, "s:temperature_high:1", "temperature_high", wall - 300000,
+				  9.5, mono, wall));
 	assert_false(rules_restore(&r, "s:gas_alarm:1", "gas_alarm", wall, 1, mono, wall));
 	/* still too warm: no second open */
 	assert_int_equal(rules_feed(&r, mono + 10000, wall + 10000, 9.0, evs), 0);
@@ -365,9 +403,12 @@ static void test_restore_after_restart(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_threshold_cases), cmocka_unit_test(test_alert_details),
-		cmocka_unit_test(test_clock_jump),	cmocka_unit_test(test_cycles),
-		cmocka_unit_test(test_sensor_faults),	cmocka_unit_test(test_gas_alarm_is_immediate),
+		cmocka_unit_test(test_threshold_cases),
+		cmocka_unit_test(test_alert_details),
+		cmocka_unit_test(test_clock_jump),
+		cmocka_unit_test(test_cycles),
+		cmocka_unit_test(test_sensor_faults),
+		cmocka_unit_test(test_gas_alarm_is_immediate),
 		cmocka_unit_test(test_restore_after_restart),
 		cmocka_unit_test(test_bad_rule_config),
 	};

@@ -93,16 +93,18 @@ static void assert_reads(struct sensor *s, double want)
 	int rc = sensor_read(s, &v);
 
 	if (rc != 0 || fabs(v - want) > 1e-9)
-		fail_msg("sensor '%s' read rc %d value %.17g, want 0 and %.17g", s->id, rc, v, want);
+		fail_msg("sensor '%s' read rc %d value %.17g, want 0 and %.17g", s->id, rc, v,
+			 want);
 }
 
 static void test_file_number(void **state)
 {
 	struct config c = { 0 };
-	char *text = g_strdup_printf("[sensor hw]\nkind = fridge\ndriver = file\n"
-				     "path = %s/temp1_input\nscale = 0.001\noffset = -0.5\n"
-				     "[sensor text]\nkind = generic\ndriver = file\npath = %s/text\n",
-				     dir, dir);
+	char *text =
+	    g_strdup_printf("[sensor hw]\nkind = fridge\ndriver = file\n"
+			    "path = %s/temp1_input\nscale = 0.001\noffset = -0.5\n"
+			    "[sensor text]\nkind = generic\ndriver = file\npath = %s/text\n",
+			    dir, dir);
 	struct sensor *hw, *tx;
 	char *gone;
 	double v;
@@ -149,9 +151,10 @@ static void test_file_number(void **state)
 static void test_file_w1_slave(void **state)
 {
 	struct config c = { 0 };
-	char *text = g_strdup_printf("[sensor w1]\nkind = fridge\ndriver = file\nformat = w1_slave\n"
-				     "path = %s/w1_slave\nscale = 0.001\n",
-				     dir);
+	char *text =
+	    g_strdup_printf("[sensor w1]\nkind = fridge\ndriver = file\nformat = w1_slave\n"
+			    "path = %s/w1_slave\nscale = 0.001\n",
+			    dir);
 	struct sensor *s;
 	double v;
 
@@ -209,8 +212,8 @@ static int step_at(const struct step *rows, size_t n, bool loop, int64_t e, doub
  * [r0 - o1, r1 - o0] (o: the open, r: the read). When the bounds straddle a
  * step, either value is right.
  */
-static void check_step(struct sensor *s, const struct step *rows, size_t n, bool loop,
-		       int64_t o0, int64_t o1)
+static void check_step(struct sensor *s, const struct step *rows, size_t n, bool loop, int64_t o0,
+		       int64_t o1)
 {
 	double got = NAN, lo = NAN, hi = NAN;
 	int64_t r0 = clock_mono_ms();
@@ -221,8 +224,9 @@ static void check_step(struct sensor *s, const struct step *rows, size_t n, bool
 
 	if ((rc == rc_lo && (rc || got == lo)) || (rc == rc_hi && (rc || got == hi)))
 		return;
-	fail_msg("sensor '%s' at %lld..%lld ms: rc %d value %g, want rc %d value %g or rc %d value %g",
-		 s->id, (long long)(r0 - o1), (long long)(r1 - o0), rc, got, rc_lo, lo, rc_hi, hi);
+	fail_msg(
+	    "sensor '%s' at %lld..%lld ms: rc %d value %g, want rc %d value %g or rc %d value %g",
+	    s->id, (long long)(r0 - o1), (long long)(r1 - o0), rc, got, rc_lo, lo, rc_hi, hi);
 }
 
 static void sleep_until(int64_t since, int64_t ms)
@@ -239,10 +243,10 @@ static void test_sim_csv(void **state)
 	static const struct step late[] = { { 300, 7 }, { 600, 8 } };
 	struct config c = { 0 };
 	char *text = g_strdup_printf(
-		"[sensor hold]\nkind = fridge\ndriver = sim\nsim_csv = %s/steps.csv\n"
-		"[sensor loop]\nkind = fridge\ndriver = sim\nsim_csv = %s/steps.csv\nsim_loop = true\n"
-		"[sensor late]\nkind = fridge\ndriver = sim\nsim_csv = %s/late.csv\nsim_samples = 2\n",
-		dir, dir, dir);
+	    "[sensor hold]\nkind = fridge\ndriver = sim\nsim_csv = %s/steps.csv\n"
+	    "[sensor loop]\nkind = fridge\ndriver = sim\nsim_csv = %s/steps.csv\nsim_loop = true\n"
+	    "[sensor late]\nkind = fridge\ndriver = sim\nsim_csv = %s/late.csv\nsim_samples = 2\n",
+	    dir, dir, dir);
 	struct sensor *hold, *loop, *lt;
 	int64_t o0, o1;
 	double v;
@@ -315,9 +319,9 @@ static void test_modbus_opens_without_network(void **state)
 static void test_config_problems(void **state)
 {
 	static const char *const groups[] = {
-		"m-noreg", "m-type",  "m-rtu-key", "m-rtu-dev", "m-coil", "m-range",
-		"m-word",  "m-last",  "m-parity", "m-unit", "f-nopath", "f-format",
-		"s-csv",   "s-mixed", "s-loop",  "s-none",   "s-loop1",  "d-unknown",
+		"m-noreg", "m-type",  "m-rtu-key", "m-rtu-dev", "m-coil",   "m-range",
+		"m-word",  "m-last",  "m-parity",  "m-unit",	"f-nopath", "f-format",
+		"s-csv",   "s-mixed", "s-loop",	   "s-none",	"s-loop1",  "d-unknown",
 	};
 	struct config c = { 0 };
 	char *text, *all;
@@ -327,30 +331,33 @@ static void test_config_problems(void **state)
 	write_file("empty.csv", "# nothing but a comment\nseconds,value\n");
 	write_file("one.csv", "0,4\n");
 	text = g_strdup_printf(
-		"[sensor m-noreg]\nkind = fridge\ndriver = modbus\nhost = 127.0.0.1\n"
-		"[sensor m-type]\nkind = fridge\ndriver = modbus\nhost = h\nregister = 1\ntype = int64\n"
-		"[sensor m-rtu-key]\nkind = fridge\ndriver = modbus\nhost = h\nregister = 1\nbaud = 9600\n"
-		"[sensor m-rtu-dev]\nkind = fridge\ndriver = modbus\ntransport = rtu\nregister = 1\n"
-		"[sensor m-coil]\nkind = fridge\ndriver = modbus\nhost = h\nregister = 1\n"
-		"function = coil\ntype = int16\n"
-		"[sensor m-range]\nkind = fridge\ndriver = modbus\nhost = h\nregister = 70000\n"
-		"[sensor m-word]\nkind = fridge\ndriver = modbus\nhost = h\nregister = 1\n"
-		"word_order = little\n"
-		"[sensor m-last]\nkind = fridge\ndriver = modbus\nhost = h\nregister = 65535\n"
-		"type = uint32\n"
-		"[sensor m-parity]\nkind = fridge\ndriver = modbus\ntransport = rtu\n"
-		"device = /dev/ttyS0\nregister = 1\nparity = X\n"
-		"[sensor m-unit]\nkind = fridge\ndriver = modbus\nhost = h\nregister = 1\nunit_id = 250\n"
-		"[sensor f-nopath]\nkind = fridge\ndriver = file\n"
-		"[sensor f-format]\nkind = fridge\ndriver = file\npath = /x\nformat = csv\n"
-		"[sensor f-typo]\nkind = fridge\ndriver = file\npath = /x\npth = /y\n"
-		"[sensor s-csv]\nkind = fridge\ndriver = sim\nsim_csv = %s/bad.csv\n"
-		"[sensor s-mixed]\nkind = fridge\ndriver = sim\nsim_csv = %s/one.csv\nsim_base = 3\n"
-		"[sensor s-loop]\nkind = fridge\ndriver = sim\nsim_loop = true\n"
-		"[sensor s-none]\nkind = fridge\ndriver = sim\nsim_csv = %s/empty.csv\n"
-		"[sensor s-loop1]\nkind = fridge\ndriver = sim\nsim_csv = %s/one.csv\nsim_loop = yes\n"
-		"[sensor d-unknown]\nkind = fridge\ndriver = onewire\n",
-		dir, dir, dir, dir);
+	    "[sensor m-noreg]\nkind = fridge\ndriver = modbus\nhost = 127.0.0.1\n"
+	    "[sensor m-type]\nkind = fridge\ndriver = modbus\nhost = h\nregister = 1\ntype = "
+	    "int64\n"
+	    "[sensor m-rtu-key]\nkind = fridge\ndriver = modbus\nhost = h\nregister = 1\nbaud = "
+	    "9600\n"
+	    "[sensor m-rtu-dev]\nkind = fridge\ndriver = modbus\ntransport = rtu\nregister = 1\n"
+	    "[sensor m-coil]\nkind = fridge\ndriver = modbus\nhost = h\nregister = 1\n"
+	    "function = coil\ntype = int16\n"
+	    "[sensor m-range]\nkind = fridge\ndriver = modbus\nhost = h\nregister = 70000\n"
+	    "[sensor m-word]\nkind = fridge\ndriver = modbus\nhost = h\nregister = 1\n"
+	    "word_order = little\n"
+	    "[sensor m-last]\nkind = fridge\ndriver = modbus\nhost = h\nregister = 65535\n"
+	    "type = uint32\n"
+	    "[sensor m-parity]\nkind = fridge\ndriver = modbus\ntransport = rtu\n"
+	    "device = /dev/ttyS0\nregister = 1\nparity = X\n"
+	    "[sensor m-unit]\nkind = fridge\ndriver = modbus\nhost = h\nregister = 1\nunit_id = "
+	    "250\n"
+	    "[sensor f-nopath]\nkind = fridge\ndriver = file\n"
+	    "[sensor f-format]\nkind = fridge\ndriver = file\npath = /x\nformat = csv\n"
+	    "[sensor f-typo]\nkind = fridge\ndriver = file\npath = /x\npth = /y\n"
+	    "[sensor s-csv]\nkind = fridge\ndriver = sim\nsim_csv = %s/bad.csv\n"
+	    "[sensor s-mixed]\nkind = fridge\ndriver = sim\nsim_csv = %s/one.csv\nsim_base = 3\n"
+	    "[sensor s-loop]\nkind = fridge\ndriver = sim\nsim_loop = true\n"
+	    "[sensor s-none]\nkind = fridge\ndriver = sim\nsim_csv = %s/empty.csv\n"
+	    "[sensor s-loop1]\nkind = fridge\ndriver = sim\nsim_csv = %s/one.csv\nsim_loop = yes\n"
+	    "[sensor d-unknown]\nkind = fridge\ndriver = onewire\n",
+	    dir, dir, dir, dir);
 	write_file("sensor.conf", text);
 	{
 		char *path = path_of("sensor.conf");
@@ -370,7 +377,8 @@ static void test_config_problems(void **state)
 	sensor_free(sensor_new(&c, "sensor f-typo"));
 	all = problems_of(&c);
 	assert_mentions(all, "sensor.conf: [sensor m-noreg] register: missing (required)");
-	assert_mentions(all, "[sensor m-type] type: 'int64' is not uint16, int16, uint32, int32 or float32");
+	assert_mentions(
+	    all, "[sensor m-type] type: 'int64' is not uint16, int16, uint32, int32 or float32");
 	assert_mentions(all, "[sensor m-rtu-key] baud: only for transport = rtu");
 	assert_mentions(all, "[sensor m-rtu-dev] device: missing (required)");
 	assert_mentions(all, "[sensor m-coil] type: only for function = holding or input");
