@@ -71,6 +71,11 @@ ok "the fault says why ($msg)" grep -q "read errors in a row" <<<"$msg"
 echo 4600 >"$T/probe"
 ok "and closes when it is back" wait_until 15 bk_at_least 1 fault closed
 is "no temperature alert from the probe" "$(bk_sql "$DB" "SELECT count(*) FROM event_state WHERE box = '$BOX' AND source = 'probe' AND type != 'sensor_fault'")" 0
+# rules that make no sense are refused before the box starts
+sed -e 's/^duration = 3s$/duration = 3s\nmin = 9\nmax = 3/' "$T/$BOX.conf" >"$T/bad-rules.conf"
+out=$("$BK_BIN/bk-edge" -t -c "$T/bad-rules.conf" 2>&1)
+ok "bk-edge -t names group and key of min above max" \
+	grep -q "bad-rules.conf: \[sensor coldroom\] min: 9 is above max 3" <<<"$out"
 out=$("$BK_BIN/bkctl" --db "$DB" events --box "$BOX")
 ok "bkctl events lists them" grep -q "temperature_high .* closed .*coldroom" <<<"$out"
 bk_done
