@@ -5,6 +5,12 @@
 #   bk_edge_start ID [EXTRA-INI-LINES]                 state in $T/ID/
 #   bk_sql DB SQL                                      sqlite3, read-only, busy-tolerant
 
+# bk_mqtt_group ID KEEPALIVE RECONNECT_MAX: the [mqtt] group for identity ID.
+bk_mqtt_group() {
+	printf '[mqtt]\nuri = ssl://127.0.0.1:%s\nca = %s/ca.crt\ncert = %s/%s.crt\nkey = %s/%s.key\nkeepalive = %s\nreconnect_max = %s\n' \
+		"$BK_PORT" "$BK_PKI" "$BK_PKI" "$1" "$BK_PKI" "$1" "$2" "$3"
+}
+
 # bk_collector_conf NAME ID [EXTRA]: write $T/NAME.conf and print its path.
 bk_collector_conf() {
 	local name=${1:-collector} id=${2:-svc-collector} extra=${3:-}
@@ -16,13 +22,7 @@ log_level = info
 stats_period = 5s
 $extra
 
-[mqtt]
-uri = ssl://127.0.0.1:$BK_PORT
-ca = $BK_PKI/ca.crt
-cert = $BK_PKI/$id.crt
-key = $BK_PKI/$id.key
-keepalive = 10s
-reconnect_max = 2s
+$(bk_mqtt_group "$id" 10s 2s)
 CONF
 	echo "$T/$name.conf"
 }
@@ -49,13 +49,7 @@ log_level = info
 status_period = 2s
 reading_batch = 200ms
 
-[mqtt]
-uri = ssl://127.0.0.1:$BK_PORT
-ca = $BK_PKI/ca.crt
-cert = $BK_PKI/$id.crt
-key = $BK_PKI/$id.key
-keepalive = 10s
-reconnect_max = 2s
+$(bk_mqtt_group "$id" 10s 2s)
 
 [outbox]
 ack_timeout = 3s
@@ -113,13 +107,7 @@ state_dir = $T/$id
 status_period = 2s
 reading_batch = 0
 
-[mqtt]
-uri = ssl://127.0.0.1:$BK_PORT
-ca = $BK_PKI/ca.crt
-cert = $BK_PKI/$id.crt
-key = $BK_PKI/$id.key
-keepalive = 5s
-reconnect_max = 1s
+$(bk_mqtt_group "$id" 5s 1s)
 
 [outbox]
 ack_timeout = 3s
