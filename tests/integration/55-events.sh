@@ -11,8 +11,9 @@ bk_tmpdir
 FAKE=${BK_BIN%/bin}/tests/tools/fake-modbus
 BOX=box-ev
 
-bk_pki_setup "$BOX" svc-collector || exit 1
-bk_broker_start || exit 1
+bk_pki_setup "$BOX" svc-collector svc-capture || exit 1
+bk_broker_start --service svc-capture || exit 1
+bk_sub_bg capture svc-capture -q 1 -v -F '%t\t%p' -t 'bk/v1/#' # for the schema check
 ok "collector starts" bk_collector_start
 DB=$T/collector.db
 MB_PORT=$(free_port)
@@ -78,4 +79,10 @@ ok "bk-edge -t names group and key of min above max" \
 	grep -q "bad-rules.conf: \[sensor coldroom\] min: 9 is above max 3" <<<"$out"
 out=$("$BK_BIN/bkctl" --db "$DB" events --box "$BOX")
 ok "bkctl events lists them" grep -q "temperature_high .* closed .*coldroom" <<<"$out"
+bk_stop capture TERM
+check=$(/usr/bin/python3 "$BK_ROOT/tests/schema/check.py" captured "$T/capture.log" 2>&1)
+rc=$?
+sed 's/^/# /' <<<"$check"
+is "every message on the wire conforms to schemas/ (independent validator)" "$rc" 0
+ok "... events among them" grep -q "ok .* - captured event: [1-9]" <<<"$check"
 bk_done
