@@ -11,7 +11,7 @@
 
 BUILD   ?= build
 CC      ?= gcc
-PKGS    := glib-2.0 libcjson sqlite3 libmodbus
+PKGS    := glib-2.0 libcjson sqlite3 libmodbus libcrypto
 SAN     ?=
 # OPT is the knob (make asan sets it); CFLAGS given on the command line would
 # replace the whole line below, warnings and sanitizers included.

@@ -1,0 +1,159 @@
+/*
+ * Unit tests: evidence signatures. Certificates come from the project's own
+ * tools/bk-pki (run from the repository root, as tests/run.sh does).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <glib.h>
+
+#include "signing.h"
+
+static char dir[] = "/tmp/bk-unit-signing.XXXXXX";
+
+static char *path(const char *name)
+{
+	return g_strdup_printf("%s/%s", dir, name);
+}
+
+static int setup(void **state)
+{
+	char *cmd;
+	int rc;
+
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	cmd = g_strdup_printf("tools/bk-pki init %s/pki >/dev/null && "
+			      "tools/bk-pki issue %s/pki box-a >/dev/null && "
+			      "tools/bk-pki issue %s/pki box-b >/dev/null && "
+			      "tools/bk-pki init %s/other >/dev/null && "
+			      "tools/bk-pki issue %s/other box-a >/dev/null",
+			      dir, dir, dir, dir, dir);
+	rc = system(cmd);
+	g_free(cmd);
+	return rc == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+	int rc = system(cmd);
+
+	(void)state;
+	g_free(cmd);
+	return rc;
+}
+
+static struct signer *load(const char *pki, const char *id)
+{
+	char err[256];
+	char *key = g_strdup_printf("%s/%s/%s.key", dir, pki, id);
+	char *crt = g_strdup_printf("%s/%s/%s.crt", dir, pki, id);
+	struct signer *s = signer_new(key, crt, err, sizeof err);
+
+	if (!s)
+		fail_msg("%s", err);
+	g_free(key);
+	g_free(crt);
+	return s;
+}
+
+static const char manifest[] = "bk-clip-v1\nbox-a\nclip-1\nkitchen-1\n…";
+
+static void test_sign_and_verify(void **state)
+{
+	struct signer *a = load("pki", "box-a");
+	char *ca = path("pki/ca.crt");
+	char *sig = signer_sign(a, manifest, sizeof manifest);
+	char err[256];
+
+	(void)state;
+	assert_non_null(sig);
+	assert_true(signing_verify(ca, signer_cert_pem(a), "box-a", manifest, sizeof manifest, sig,
+				   err, sizeof err));
+	g_free(sig);
+	g_free(ca);
+	signer_free(a);
+}
+
+/* Expect signing_verify to fail, naming want in its reason. */
+static void expect_refused(const char *ca, const char *cert, const char *cn, const void *data,
+			   size_t len, const char *sig, const char *want)
+{
+	char err[256] = "";
+
+	if (signing_verify(ca, cert, cn, data, len, sig, err, sizeof err))
+		fail_msg("accepted, wanted a refusal mentioning '%s'", want);
+	if (!strstr(err, want))
+		fail_msg("reason '%s' does not mention '%s'", err, want);
+}
+
+static void test_refusals(void **state)
+{
+	struct signer *a = load("pki", "box-a");
+	struct signer *b = load("pki", "box-b");
+	struct signer *impostor = load("other", "box-a");
+	char *ca = path("pki/ca.crt");
+	char *sig = signer_sign(a, manifest, sizeof manifest);
+	char *sig_b = signer_sign(b, manifest, sizeof manifest);
+	char *sig_x = signer_sign(impostor, manifest, sizeof manifest);
+	char tampered[sizeof manifest];
+
+	(void)state;
+	memcpy(tampered, manifest, sizeof manifest);
+	tampered[12] ^= 1;
+	expect_refused(ca, signer_cert_pem(a), "box-a", tampered, sizeof tampered, sig,
+		       "does not match");
+	/* box-b's own valid signature, sent as box-a's */
+	expect_refused(ca, signer_cert_pem(b), "box-a", manifest, sizeof manifest, sig_b,
+		       "not the sender");
+	/* box-a's certificate with box-b's signature */
+	expect_refused(ca, signer_cert_pem(a), "box-a", manifest, sizeof manifest, sig_b,
+		       "does not match");
+	/* a certificate with the right name from another CA */
+	expect_refused(ca, signer_cert_pem(impostor), "box-a", manifest, sizeof manifest, sig_x,
+		       "not trusted");
+	expect_refused(ca, "not a certificate", "box-a", manifest, sizeof manifest, sig, "not PEM");
+	expect_refused(ca, signer_cert_pem(a), "box-a", manifest, sizeof manifest, "%%%%", "signature");
+	g_free(sig);
+	g_free(sig_b);
+	g_free(sig_x);
+	g_free(ca);
+	signer_free(a);
+	signer_free(b);
+	signer_free(impostor);
+}
+
+static void test_mismatched_key(void **state)
+{
+	char err[256];
+	char *key = path("pki/box-a.key");
+	char *crt = path("pki/box-b.crt");
+
+	(void)state;
+	assert_null(signer_new(key, crt, err, sizeof err));
+	assert_non_null(strstr(err, "does not belong"));
+	g_free(crt);
+	crt = path("pki/none.crt");
+	assert_null(signer_new(key, crt, err, sizeof err));
+	g_free(key);
+	g_free(crt);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sign_and_verify),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_mismatched_key),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
