@@ -25,7 +25,7 @@ LDFLAGS  += $(SAN)
 
 COMMON_SRC    := $(wildcard common/*.c)
 EDGE_SRC      := $(filter-out edge/main.c,$(wildcard edge/*.c))
-CLOUD_SRC     := cloud/archive.c $(filter-out cloud/collector/main.c,$(wildcard cloud/collector/*.c)) \
+CLOUD_SRC     := $(wildcard cloud/*.c) $(filter-out cloud/collector/main.c,$(wildcard cloud/collector/*.c)) \
                  $(filter-out cloud/bkctl/main.c,$(wildcard cloud/bkctl/*.c))
 UNIT_SRC      := $(wildcard tests/unit/test_*.c)
 
