@@ -26,7 +26,7 @@ sub_start() {
 	shift 2
 	for f in "$@"; do args+=(-t "$f"); done
 	rm -f "$T/$name.log"
-	bk_sub_bg "$name" "$id" -d -q 1 -C "${SUB_COUNT:-1}" -W 5 -F "MSG ${SUB_FMT:-%t %p}" "${args[@]}"
+	bk_sub_bg "$name" "$id" -d -q 1 -C "${SUB_COUNT:-1}" -W 15 -F "MSG ${SUB_FMT:-%t %p}" "${args[@]}"
 	wait_until 5 grep -q '^Subscribed' "$T/$name.log"
 }
 
@@ -199,7 +199,7 @@ bk_sub box-a -i box-a -c -q 1 -t bk/v1/box/box-a/cmd -E >/dev/null 2>&1
 bk_pub svc-collector -q 1 -t bk/v1/box/box-a/cmd -m queued-cmd
 bk_broker_restart || exit 1
 is "a queued cmd survives a broker restart" \
-	"$(bk_sub box-a -i box-a -c -q 1 -t bk/v1/box/box-a/cmd -C 1 -W 5 2>/dev/null)" "queued-cmd"
+	"$(bk_sub box-a -i box-a -c -q 1 -t bk/v1/box/box-a/cmd -C 1 -W 15 2>/dev/null)" "queued-cmd"
 bk_sub box-a -t bk/v1/box/box-a/cmd -E >/dev/null 2>&1 # clean session: drop it
 
 ok "box-r connects before revocation (control)" bk_pub box-r -t bk/v1/box/box-r/status -m up
