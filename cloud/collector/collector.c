@@ -178,10 +178,12 @@ static void publish_ack(struct collector *col, const char *box, const struct pro
 	struct ack_info a = {
 		.box = box,
 		.acked = prog->acked,
-		.max_seen = progress_max_seen(prog),
 		.missing = missing,
-		.n_missing = progress_missing(prog, missing, MESSAGE_MAX_RANGES),
 	};
+
+	/* max_seen is what acked + missing describe, not more: the box treats
+	 * every seq up to it that is not listed missing as archived */
+	a.n_missing = progress_missing(prog, missing, MESSAGE_MAX_RANGES, &a.max_seen);
 	struct envelope e;
 	char topic[TOPIC_MAX];
 	cJSON *msg;

@@ -55,16 +55,20 @@ int64_t progress_max_seen(const struct progress *p)
 	return p->above->len ? RANGE(p, p->above->len - 1).last : p->acked;
 }
 
-size_t progress_missing(const struct progress *p, struct seq_range *out, size_t max)
+size_t progress_missing(const struct progress *p, struct seq_range *out, size_t max,
+			int64_t *described)
 {
 	int64_t next = p->acked + 1;
 	size_t n = 0;
+	guint i;
 
-	for (guint i = 0; i < p->above->len && n < max; i++) {
+	for (i = 0; i < p->above->len && n < max; i++) {
 		out[n].first = next;
 		out[n].last = RANGE(p, i).first - 1;
 		n++;
 		next = RANGE(p, i).last + 1;
 	}
+	/* with gaps left over, what lies past the last listed one is not described */
+	*described = i < p->above->len ? next - 1 : progress_max_seen(p);
 	return n;
 }

@@ -31,7 +31,11 @@ void progress_add(struct progress *p, int64_t seq);
 /* The highest seq accounted for. */
 int64_t progress_max_seen(const struct progress *p);
 
-/* Write up to max gaps between acked and max_seen into out; returns how many. */
-size_t progress_missing(const struct progress *p, struct seq_range *out, size_t max);
+/* Write up to max gaps above acked into out; returns how many. *described is
+ * the highest seq that acked plus these gaps describe completely: max_seen
+ * when every gap fit, else just below the first gap left out. An ack must
+ * not claim more (the box would stop resending what is really missing). */
+size_t progress_missing(const struct progress *p, struct seq_range *out, size_t max,
+			int64_t *described);
 
 #endif

@@ -26,6 +26,7 @@ static void test_gaps_and_fill(void **state)
 {
 	struct progress p;
 	struct seq_range m[8];
+	int64_t described;
 
 	(void)state;
 	progress_init(&p, 10);
@@ -35,14 +36,17 @@ static void test_gaps_and_fill(void **state)
 	progress_add(&p, 5); /* at or below acked: ignored */
 	assert_int_equal(p.acked, 10);
 	assert_int_equal(progress_max_seen(&p), 20);
-	assert_int_equal(progress_missing(&p, m, 8), 3);
+	assert_int_equal(progress_missing(&p, m, 8, &described), 3);
+	assert_int_equal(described, 20);
 	assert_int_equal(m[0].first, 11);
 	assert_int_equal(m[0].last, 12);
 	assert_int_equal(m[1].first, 14);
 	assert_int_equal(m[1].last, 14);
 	assert_int_equal(m[2].first, 16);
 	assert_int_equal(m[2].last, 19);
-	assert_int_equal(progress_missing(&p, m, 2), 2);
+	/* only two gaps fit: the description stops before the third (16..19) */
+	assert_int_equal(progress_missing(&p, m, 2, &described), 2);
+	assert_int_equal(described, 15);
 
 	progress_add_range(&p, 11, 12);
 	assert_int_equal(p.acked, 13);
@@ -50,7 +54,8 @@ static void test_gaps_and_fill(void **state)
 	assert_int_equal(p.acked, 15);
 	progress_add_range(&p, 16, 25);
 	assert_int_equal(p.acked, 25);
-	assert_int_equal(progress_missing(&p, m, 8), 0);
+	assert_int_equal(progress_missing(&p, m, 8, &described), 0);
+	assert_int_equal(described, 25);
 	progress_release(&p);
 }
 
