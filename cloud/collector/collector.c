@@ -340,9 +340,13 @@ static gboolean on_stats(gpointer data)
 
 struct collector *collector_new(const struct collector_config *cfg)
 {
-	static const char *const kinds[] = { "status", "reading", "event", "clip", "clip/+/+" };
+	/* The stream is shared among the collectors of a group; status is not:
+	 * every collector takes every box's state, and a plain subscription is
+	 * also what brings the retained status (a will's "offline" among them)
+	 * to a collector that starts after it was sent. */
+	static const char *const kinds[] = { "reading", "event", "clip", "clip/+/+" };
 	struct collector *col = g_new0(struct collector, 1);
-	char *subs[G_N_ELEMENTS(kinds) + 1] = { 0 };
+	char *subs[G_N_ELEMENTS(kinds) + 2] = { 0 };
 	struct mqtt_link_options opt = {
 		.settings = &cfg->mqtt,
 		.client_id = cfg->id,
@@ -363,8 +367,9 @@ struct collector *collector_new(const struct collector_config *cfg)
 	for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++)
 		subs[i] = g_strdup_printf("$share/%s/" TOPIC_PREFIX "box/+/%s", cfg->share_group,
 					  kinds[i]);
+	subs[G_N_ELEMENTS(kinds)] = g_strdup(TOPIC_PREFIX "box/+/status");
 	col->link = mqtt_link_new(&opt);
-	for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++)
+	for (size_t i = 0; i <= G_N_ELEMENTS(kinds); i++)
 		g_free(subs[i]);
 	if (!col->link)
 		goto out_free;

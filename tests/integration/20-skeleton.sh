@@ -66,6 +66,14 @@ bk_stop box-b KILL
 ok "kill -9 of box-b flips its retained status to offline (last will)" wait_until 10 state_is box-b offline
 ok "the collector archived box-b offline" wait_until 10 archived_state_is box-b offline
 
+# A collector that starts later learns each box's state from the retained
+# status (box-b's last will among them), without waiting for a heartbeat.
+bk_stop collector TERM
+ok "a fresh collector starts" bk_collector_start collector2
+late_state_is() { [ "$(bk_sql "$T/collector2.db" "SELECT state FROM boxes WHERE id = '$1'")" = "$2" ]; }
+ok "it knows box-b is offline (retained will)" wait_until 5 late_state_is box-b offline
+ok "it knows box-a is online (retained status)" wait_until 5 late_state_is box-a online
+
 # -t on both daemons
 out=$("$BK_BIN/bk-edge" -t -c "$T/box-a.conf" 2>&1)
 is "bk-edge -t accepts a good configuration" "$out" "configuration OK"
