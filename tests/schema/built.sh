@@ -5,5 +5,7 @@ set -u
 build=${BK_BUILD:-build}
 capture=$(mktemp "${TMPDIR:-/tmp}/bk-built.XXXXXX")
 trap 'rm -f "$capture"' EXIT
-BK_CAPTURE=$capture "$build/tests/test_message" >/dev/null 2>&1 || { echo "not ok 1 - test_message failed"; exit 1; }
+for t in test_message test_manifest; do
+	BK_CAPTURE=$capture "$build/tests/$t" >/dev/null 2>&1 || { echo "not ok 1 - $t failed"; exit 1; }
+done
 exec /usr/bin/python3 "$(dirname "$0")/check.py" captured "$capture"
