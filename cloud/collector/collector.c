@@ -180,15 +180,14 @@ static void publish_ack(struct collector *col, const char *box, const struct pro
 		.acked = prog->acked,
 		.missing = missing,
 	};
-
-	/* max_seen is what acked + missing describe, not more: the box treats
-	 * every seq up to it that is not listed missing as archived */
-	a.n_missing = progress_missing(prog, missing, MESSAGE_MAX_RANGES, &a.max_seen);
 	struct envelope e;
 	char topic[TOPIC_MAX];
 	cJSON *msg;
 	char *text;
 
+	/* max_seen is what acked + missing describe, not more: the box treats
+	 * every seq up to it that is not listed missing as archived */
+	a.n_missing = progress_missing(prog, missing, MESSAGE_MAX_RANGES, &a.max_seen);
 	envelope_stamp(&e, col->cfg->id, seq);
 	msg = message_ack(&e, &a);
 	text = cJSON_PrintUnformatted(msg);
