@@ -11,7 +11,7 @@
 
 BUILD   ?= build
 CC      ?= gcc
-PKGS    := glib-2.0 libcjson sqlite3 libmodbus libcrypto
+PKGS    := glib-2.0 gstreamer-1.0 libcjson sqlite3 libmodbus libcrypto
 SAN     ?=
 # OPT is the knob (make asan sets it); CFLAGS given on the command line would
 # replace the whole line below, warnings and sanitizers included.
@@ -35,7 +35,7 @@ EDGE_LIB   := $(BUILD)/lib/libbkedge.a
 CLOUD_LIB  := $(BUILD)/lib/libbkcloud.a
 BINS  := $(BUILD)/bin/bk-edge $(BUILD)/bin/bk-collector $(BUILD)/bin/bkctl
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-TOOLS := $(BUILD)/tests/tools/fake-modbus
+TOOLS := $(BUILD)/tests/tools/fake-modbus $(BUILD)/tests/tools/fake-camera
 
 .PHONY: all deps test demo asan format clean
 all: $(BINS) $(UNITS) $(TOOLS)
@@ -71,6 +71,11 @@ $(TOOLS): $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Only the fake camera serves RTSP: gst-rtsp-server stays out of the daemons.
+RTSP_PKG := gstreamer-rtsp-server-1.0
+$(BUILD)/obj/tests/tools/fake-camera.o: PKG_CFLAGS += $(shell pkg-config --cflags $(RTSP_PKG))
+$(BUILD)/tests/tools/fake-camera: LDLIBS += $(shell pkg-config --libs $(RTSP_PKG))
+
 test: deps
 	@$(MAKE) --no-print-directory all
 	@BK_BUILD=$(BUILD) tests/run.sh
@@ -83,7 +88,8 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan CC=gcc \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		OPT="-O1 -g" all
-	@BK_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 tests/run.sh
+	@BK_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp tests/run.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

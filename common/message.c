@@ -122,6 +122,17 @@ cJSON *message_status(const struct envelope *e, const struct status_info *st)
 			cJSON_AddItemToArray(arr, so);
 		}
 	}
+	if (st->cameras) {
+		cJSON *arr = cJSON_AddArrayToObject(obj, "cameras");
+
+		for (size_t i = 0; i < st->n_cameras; i++) {
+			cJSON *co = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(co, "id", st->cameras[i].id);
+			cJSON_AddStringToObject(co, "state", st->cameras[i].state);
+			cJSON_AddItemToArray(arr, co);
+		}
+	}
 	return obj;
 }
 
@@ -142,6 +153,7 @@ cJSON *message_ack(const struct envelope *e, const struct ack_info *a)
 
 static const char *const status_states[] = { "offline", "online", NULL };
 static const char *const sensor_states[] = { "ok", "fault", NULL };
+static const char *const camera_states[] = { "recording", "offline", "disabled", NULL };
 
 static bool validate_health(struct jcheck *jc, const cJSON *h)
 {
@@ -169,7 +181,8 @@ static bool validate_status(struct jcheck *jc, const cJSON *root, struct message
 	static const char *const keys[] = { ENVELOPE_KEYS, "state",   "version", "started",
 					    "health",	   "sensors", "cameras", NULL };
 	static const char *const sensor_keys[] = { "id", "kind", "state", NULL };
-	const cJSON *health, *sensors, *item;
+	static const char *const camera_keys[] = { "id", "state", NULL };
+	const cJSON *health, *sensors, *cameras, *item;
 	int i = 0;
 
 	jc_only_keys(jc, root, keys);
@@ -190,8 +203,17 @@ static bool validate_status(struct jcheck *jc, const cJSON *root, struct message
 		jc_enum(jc, item, "state", true, sensor_states);
 	}
 	jc_prefix(jc, "%s", "");
-	/* cameras arrive with the video work; until then only an empty list */
-	jc_array(jc, root, "cameras", false, 0, 0);
+	cameras = jc_array(jc, root, "cameras", false, 0, 256);
+	i = 0;
+	cJSON_ArrayForEach (item, cameras) {
+		jc_prefix(jc, "cameras[%d].", i++);
+		if (!cJSON_IsObject(item))
+			jc_fail(jc, "field '%s': expected an object", jc->prefix);
+		jc_only_keys(jc, item, camera_keys);
+		jc_ident(jc, item, "id", true, NULL, 63);
+		jc_enum(jc, item, "state", true, camera_states);
+	}
+	jc_prefix(jc, "%s", "");
 	return jc_ok(jc);
 }
 

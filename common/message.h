@@ -54,6 +54,12 @@ struct status_sensor {
 	bool fault;
 };
 
+/* A camera's state in the status message (schemas/status.json). */
+struct status_camera {
+	const char *id;
+	const char *state; /* "recording", "offline" or "disabled" */
+};
+
 struct status_info {
 	bool online;
 	const char *version;		    /* NULL in the last will */
@@ -61,6 +67,8 @@ struct status_info {
 	const struct status_health *health; /* NULL: leave out */
 	const struct status_sensor *sensors;
 	size_t n_sensors;
+	const struct status_camera *cameras; /* NULL: leave out */
+	size_t n_cameras;
 };
 
 struct ack_info {

@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "camera.h"
 #include "clock.h"
 #include "log.h"
 #include "message.h"
@@ -36,6 +37,14 @@ struct sensor_timer {
 	guint index;
 };
 
+/* A camera and the camera_offline event it has open, if any. */
+struct camera_slot {
+	struct edge *e;
+	struct camera *cam;
+	char event_id[128]; /* "" when online */
+	int64_t offline_ms;
+};
+
 struct edge {
 	const struct edge_config *cfg;
 	struct outbox *outbox;
@@ -43,7 +52,8 @@ struct edge {
 	GArray *samples;       /* of struct sample, not yet in the outbox */
 	GArray *sensor_timers; /* of guint source ids */
 	struct sensor_timer *timer_ctx;
-	struct rules *rules; /* one per sensor, same index */
+	struct rules *rules;	     /* one per sensor, same index */
+	struct camera_slot *cameras; /* one per cfg->cameras entry, same index */
 	guint batch_source, status_source, resend_source, pump_source;
 	int64_t cursor[OUTBOX_CLASSES]; /* last seq sent per class since (re)connect */
 	GHashTable *inflight;		/* seq → mono ms sent */
@@ -68,6 +78,7 @@ static char *status_payload(struct edge *e, bool online)
 {
 	const struct edge_config *cfg = e->cfg;
 	struct status_sensor sensors[256];
+	struct status_camera cameras[256];
 	struct status_health health = { 0 };
 	struct status_info st = { .online = online };
 	int64_t oldest;
@@ -97,6 +108,16 @@ static char *status_payload(struct edge *e, bool online)
 			sensors[i] = (struct status_sensor){ s->id, s->kind, fault };
 		}
 		st.sensors = sensors;
+		st.n_cameras = MIN(cfg->cameras->len, G_N_ELEMENTS(cameras));
+		for (size_t i = 0; i < st.n_cameras; i++) {
+			const struct camera_config *cc = g_ptr_array_index(cfg->cameras, i);
+			struct camera *cam = e->cameras ? e->cameras[i].cam : NULL;
+
+			/* a camera that could not even be set up records nothing */
+			cameras[i] = (struct status_camera){ cc->id, cam ? camera_state_name(cam)
+									 : "offline" };
+		}
+		st.cameras = st.n_cameras ? cameras : NULL;
 	}
 	msg = message_status(&env, &st);
 	text = cJSON_PrintUnformatted(msg);
@@ -581,11 +602,43 @@ static void resume_open_events(struct edge *e)
 		}
 		snprintf(re.event_id, sizeof re.event_id, "%s", oe->event_id);
 		snprintf(re.message, sizeof re.message,
-			 "closed at restart: sensor '%s' no longer watches for %s", oe->sensor,
+			 "closed when the box restarted: no rule of '%s' resumes %s", oe->sensor,
 			 oe->type);
 		commit_events(e, &orphan, &re, 1);
 	}
 	g_ptr_array_free(list, TRUE);
+}
+
+/* A camera went offline or came back: a camera_offline event opens when it
+ * goes, and closes when it records again. */
+static void on_camera_state(void *ctx, struct camera *cam, bool online, int64_t wall_ms,
+			    const char *why)
+{
+	struct camera_slot *slot = ctx;
+	const struct camera_config *cc = camera_config(cam);
+	/* commit_events speaks of sensors; a camera is the event's source the same way */
+	struct sensor as_source = { .id = cc->id, .zone = cc->zone };
+	struct rule_event re = { .type = "camera_offline", .severity = "warning" };
+
+	if (!online && !slot->event_id[0]) {
+		slot->offline_ms = wall_ms;
+		snprintf(slot->event_id, sizeof slot->event_id, "camera_offline:%s:%lld", cc->id,
+			 (long long)wall_ms);
+		re.phase = RULE_OPEN;
+		re.start_ms = wall_ms;
+		snprintf(re.message, sizeof re.message, "camera '%s': %s", cc->id, why);
+	} else if (online && slot->event_id[0]) {
+		re.phase = RULE_CLOSE;
+		re.start_ms = slot->offline_ms;
+		re.end_ms = MAX(wall_ms, slot->offline_ms);
+		snprintf(re.message, sizeof re.message, "camera '%s' recording again", cc->id);
+	} else {
+		return;
+	}
+	snprintf(re.event_id, sizeof re.event_id, "%s", slot->event_id);
+	commit_events(slot->e, &as_source, &re, 1);
+	if (online)
+		slot->event_id[0] = '\0';
 }
 
 static gboolean on_sensor_timer(gpointer data)
@@ -671,6 +724,13 @@ int edge_start(struct edge *e)
 		g_array_append_val(e->sensor_timers, id);
 	}
 	resume_open_events(e);
+	e->cameras = g_new0(struct camera_slot, cfg->cameras->len);
+	for (guint i = 0; i < cfg->cameras->len; i++) {
+		e->cameras[i].e = e;
+		/* a camera that cannot be set up is reported offline, the box runs on */
+		e->cameras[i].cam = camera_new(g_ptr_array_index(cfg->cameras, i), cfg->state_dir,
+					       e->outbox, on_camera_state, &e->cameras[i]);
+	}
 	if (cfg->reading_batch_ms > 0)
 		e->batch_source = g_timeout_add((guint)cfg->reading_batch_ms, on_batch_timer, e);
 	e->msg_tokens = cfg->max_rate;
@@ -678,8 +738,9 @@ int edge_start(struct edge *e)
 	e->tokens_ms = clock_mono_ms();
 	e->status_source = g_timeout_add((guint)cfg->status_period_ms, on_status_timer, e);
 	e->resend_source = g_timeout_add(tick, on_resend_timer, e);
-	log_info("box '%s' starting: %u sensors, outbox '%s' at seq %lld with %lld waiting",
-		 cfg->id, cfg->sensors->len, cfg->outbox_path,
+	log_info("box '%s' starting: %u sensors, %u cameras, outbox '%s' at seq %lld with %lld "
+		 "waiting",
+		 cfg->id, cfg->sensors->len, cfg->cameras->len, cfg->outbox_path,
 		 (long long)outbox_last_seq(e->outbox), (long long)outbox_depth(e->outbox));
 	refresh_will(e);
 	return mqtt_link_start(e->link);
@@ -699,6 +760,9 @@ void edge_free(struct edge *e)
 		g_source_remove(e->resend_source);
 	if (e->pump_source)
 		g_source_remove(e->pump_source);
+	for (guint i = 0; e->cameras && i < e->cfg->cameras->len; i++)
+		camera_free(e->cameras[i].cam); /* indexes the segments being written */
+	g_free(e->cameras);
 	if (e->outbox)
 		commit_readings(e);
 	if (e->link && mqtt_link_connected(e->link))

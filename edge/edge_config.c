@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "envelope.h"
+#include "jcheck.h"
 #include "sensor.h"
 
 static void load_box(struct config *c, struct edge_config *cfg)
@@ -76,21 +77,108 @@ static void load_sensors(struct config *c, struct edge_config *cfg)
 	g_strfreev(groups);
 }
 
+static void camera_config_free(gpointer data)
+{
+	struct camera_config *cc = data;
+
+	g_free(cc->id);
+	g_free(cc->uri);
+	g_free(cc->zone);
+	g_free(cc->gb28181_id);
+	g_free(cc);
+}
+
+/* A source is handed to GStreamer as a property, never through a launch
+ * line, so it needs no quoting; still refuse what cannot be a URI or path. */
+static bool source_text_ok(const char *text)
+{
+	for (const char *p = text; *p; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+static void load_camera(struct config *c, struct edge_config *cfg, const char *group)
+{
+	static const char *const keys[] = { "source",  "zone",	    "gb28181_id",
+					    "segment", "retention", "no_frames_timeout",
+					    NULL };
+	struct camera_config *cc = g_new0(struct camera_config, 1);
+	const char *id = group + strlen("camera ");
+	char *source;
+
+	config_check_keys(c, group, keys);
+	cc->id = g_strdup(id);
+	if (!jc_is_ident(id, NULL, 63))
+		config_problem(c, group, NULL,
+			       "'%s' is not a camera id (a letter or digit, then letters, digits, "
+			       "_ . -, at most 63)",
+			       id);
+	source = config_string(c, group, "source", NULL);
+	if (source && !source_text_ok(source)) {
+		config_problem(c, group, "source", "'%s' contains spaces or control characters",
+			       source);
+	} else if (source && g_str_has_prefix(source, "rtsp://") && source[7]) {
+		cc->kind = CAMERA_RTSP;
+		cc->uri = g_strdup(source);
+	} else if (source && g_str_has_prefix(source, "v4l2:/dev/")) {
+		cc->kind = CAMERA_V4L2;
+		cc->uri = g_strdup(source + strlen("v4l2:"));
+	} else if (source && !strcmp(source, "test")) {
+		cc->kind = CAMERA_TEST;
+	} else if (source) {
+		config_problem(c, group, "source", "'%s' is not rtsp://…, v4l2:/dev/… or test",
+			       source);
+	}
+	g_free(source);
+	cc->zone = g_key_file_has_key(c->kf, group, "zone", NULL)
+		       ? config_string(c, group, "zone", NULL)
+		       : NULL;
+	if (g_key_file_has_key(c->kf, group, "gb28181_id", NULL)) {
+		cc->gb28181_id = config_string(c, group, "gb28181_id", NULL);
+		if (cc->gb28181_id &&
+		    (strlen(cc->gb28181_id) != 20 || strspn(cc->gb28181_id, "0123456789") != 20))
+			config_problem(c, group, "gb28181_id", "'%s' is not 20 digits (GB/T 28181)",
+				       cc->gb28181_id);
+	}
+	cc->segment_ms = config_duration_ms(c, group, "segment", 10000, 1000, 600000);
+	cc->retention_ms =
+	    config_duration_ms(c, group, "retention", 7 * 86400000LL, 60000, 366 * 86400000LL);
+	cc->no_frames_timeout_ms =
+	    config_duration_ms(c, group, "no_frames_timeout", 10000, 1000, 600000);
+	g_ptr_array_add(cfg->cameras, cc);
+}
+
+static void load_cameras(struct config *c, struct edge_config *cfg)
+{
+	gsize n = 0;
+	char **groups = g_key_file_get_groups(c->kf, &n);
+
+	for (gsize i = 0; i < n; i++) {
+		if (g_str_has_prefix(groups[i], "camera "))
+			load_camera(c, cfg, groups[i]);
+	}
+	g_strfreev(groups);
+}
+
 bool edge_config_load(const char *path, struct edge_config *cfg)
 {
 	static const char *const groups[] = { "box", "mqtt", "outbox", NULL };
-	static const char *const prefixes[] = { "sensor ", NULL };
+	static const char *const prefixes[] = { "sensor ", "camera ", NULL };
 	struct config c = { 0 };
 	bool ok;
 
 	memset(cfg, 0, sizeof *cfg);
 	cfg->sensors = g_ptr_array_new_with_free_func((GDestroyNotify)sensor_free);
+	cfg->cameras = g_ptr_array_new_with_free_func(camera_config_free);
 	if (config_load(&c, path)) {
 		config_check_groups(&c, groups, prefixes);
 		load_box(&c, cfg);
 		mqtt_settings_load(&c, &cfg->mqtt, NULL);
 		load_outbox(&c, cfg);
 		load_sensors(&c, cfg);
+		load_cameras(&c, cfg);
 	}
 	ok = config_ok(&c);
 	config_print_problems(&c, stderr);
@@ -106,5 +194,7 @@ void edge_config_release(struct edge_config *cfg)
 	mqtt_settings_release(&cfg->mqtt);
 	if (cfg->sensors)
 		g_ptr_array_free(cfg->sensors, TRUE);
+	if (cfg->cameras)
+		g_ptr_array_free(cfg->cameras, TRUE);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -5,6 +5,7 @@
  *   [mqtt]         uri, ca, cert, key, keepalive, reconnect_max
  *   [outbox]       path, sync, window, ack_timeout, max_rate, max_bytes_rate
  *   [sensor <id>]  kind, driver, period, unit, and the driver's own keys
+ *   [camera <id>]  source, zone, gb28181_id, segment, retention, no_frames_timeout
  *
  * See README.md, "Configuration", for every key and its default.
  */
@@ -18,6 +19,24 @@
 
 #include "log.h"
 #include "mqtt_settings.h"
+
+/* Where a camera's video comes from. */
+enum camera_source {
+	CAMERA_RTSP, /* rtsp://…: H.264/H.265 passed through */
+	CAMERA_V4L2, /* v4l2:/dev/videoN: raw frames, encoded on the box */
+	CAMERA_TEST  /* a test pattern encoded on the box, for demos */
+};
+
+struct camera_config {
+	char *id;
+	enum camera_source kind;
+	char *uri;	  /* CAMERA_RTSP: the URI; CAMERA_V4L2: the device path */
+	char *zone;	  /* NULL: none */
+	char *gb28181_id; /* NULL: none; else 20 digits */
+	int64_t segment_ms;
+	int64_t retention_ms;
+	int64_t no_frames_timeout_ms;
+};
 
 struct edge_config {
 	char *id; /* box-…, the certificate's CN */
@@ -34,6 +53,7 @@ struct edge_config {
 	double max_rate;       /* messages/s sent, resends included */
 	double max_bytes_rate; /* payload bytes/s sent */
 	GPtrArray *sensors;    /* of struct sensor*, owned */
+	GPtrArray *cameras;    /* of struct camera_config*, owned */
 };
 
 /* Load and check path, creating the sensors. On problems, prints each to

@@ -34,6 +34,9 @@ enum stmt {
 	ST_EVENT_SET,
 	ST_EVENT_DEL,
 	ST_EVENT_LIST,
+	ST_SEG_ADD,
+	ST_SEG_BETWEEN,
+	ST_SEG_DEL,
 	ST_COUNT
 };
 
@@ -57,6 +60,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(event_id) DO UPDATE SET peak = ?5",
 	[ST_EVENT_DEL] = "DELETE FROM open_events WHERE event_id = ?1",
 	[ST_EVENT_LIST] = "SELECT event_id, sensor, type, start_ms, peak FROM open_events",
+	[ST_SEG_ADD] = "INSERT INTO segments(camera, start_ms, end_ms, path, bytes, pinned)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+	[ST_SEG_BETWEEN] = "SELECT id, camera, start_ms, end_ms, path, bytes, pinned FROM segments"
+			   " WHERE camera = ?1 AND end_ms > ?2 AND start_ms < ?3 ORDER BY start_ms",
+	[ST_SEG_DEL] = "DELETE FROM segments WHERE id = ?1",
 };
 
 static const char schema[] =
@@ -66,7 +74,12 @@ static const char schema[] =
     " topic TEXT NOT NULL, payload BLOB NOT NULL, created_ms INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS outbox_by_class ON outbox(class, seq);"
     "CREATE TABLE IF NOT EXISTS open_events(event_id TEXT PRIMARY KEY, sensor TEXT NOT NULL,"
-    " type TEXT NOT NULL, start_ms INTEGER NOT NULL, peak REAL);";
+    " type TEXT NOT NULL, start_ms INTEGER NOT NULL, peak REAL);"
+    /* the video index: one row per closed segment file (edge/camera.c) */
+    "CREATE TABLE IF NOT EXISTS segments(id INTEGER PRIMARY KEY, camera TEXT NOT NULL,"
+    " start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, path TEXT NOT NULL,"
+    " bytes INTEGER NOT NULL, pinned INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS segments_by_time ON segments(camera, start_ms);";
 
 struct outbox {
 	sqlite3 *db;
@@ -329,6 +342,51 @@ int outbox_events(struct outbox *o, outbox_event_fn fn, void *ctx)
 		   sqlite3_column_double(st, 4));
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : fail(o, "list open events");
+}
+
+int outbox_segment_add(struct outbox *o, const char *camera, int64_t start_ms, int64_t end_ms,
+		       const char *path, int64_t bytes)
+{
+	sqlite3_stmt *st = o->stmt[ST_SEG_ADD];
+
+	sqlite3_bind_text(st, 1, camera, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, start_ms);
+	sqlite3_bind_int64(st, 3, end_ms);
+	sqlite3_bind_text(st, 4, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, bytes);
+	return step_done(o, ST_SEG_ADD, "index a video segment");
+}
+
+int outbox_segments_between(struct outbox *o, const char *camera, int64_t from_ms, int64_t to_ms,
+			    outbox_segment_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = o->stmt[ST_SEG_BETWEEN];
+	int rc;
+
+	sqlite3_bind_text(st, 1, camera, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from_ms);
+	sqlite3_bind_int64(st, 3, to_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct outbox_segment seg = {
+			.id = sqlite3_column_int64(st, 0),
+			.camera = (const char *)sqlite3_column_text(st, 1),
+			.start_ms = sqlite3_column_int64(st, 2),
+			.end_ms = sqlite3_column_int64(st, 3),
+			.path = (const char *)sqlite3_column_text(st, 4),
+			.bytes = sqlite3_column_int64(st, 5),
+			.pinned = sqlite3_column_int(st, 6) != 0,
+		};
+
+		fn(ctx, &seg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(o, "list video segments");
+}
+
+int outbox_segment_delete(struct outbox *o, int64_t id)
+{
+	sqlite3_bind_int64(o->stmt[ST_SEG_DEL], 1, id);
+	return step_done(o, ST_SEG_DEL, "delete a video segment");
 }
 
 int64_t outbox_used_bytes(struct outbox *o)

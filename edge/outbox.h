@@ -74,6 +74,26 @@ int outbox_event_set(struct outbox *o, const char *event_id, const char *sensor,
 int outbox_event_clear(struct outbox *o, const char *event_id);
 int outbox_events(struct outbox *o, outbox_event_fn fn, void *ctx);
 
+/* The video segment index: one row per closed segment file, wall-clock
+ * times. add indexes a file (unpinned); between calls fn for each segment
+ * of camera overlapping [from_ms, to_ms), oldest first (fields valid during
+ * fn only; fn must not call the outbox); delete forgets one row (the file
+ * is the caller's). 0 or -EIO. */
+struct outbox_segment {
+	int64_t id;
+	const char *camera;
+	int64_t start_ms, end_ms;
+	const char *path;
+	int64_t bytes;
+	bool pinned; /* held by an unsent clip: never deleted by retention */
+};
+typedef void (*outbox_segment_fn)(void *ctx, const struct outbox_segment *seg);
+int outbox_segment_add(struct outbox *o, const char *camera, int64_t start_ms, int64_t end_ms,
+		       const char *path, int64_t bytes);
+int outbox_segments_between(struct outbox *o, const char *camera, int64_t from_ms, int64_t to_ms,
+			    outbox_segment_fn fn, void *ctx);
+int outbox_segment_delete(struct outbox *o, int64_t id);
+
 /* Bytes of the database in use (pages not on the free list). */
 int64_t outbox_used_bytes(struct outbox *o);
 

@@ -63,7 +63,7 @@ static void test_status_builds_valid(void **state)
 	struct status_health h = { 3, 1.5, 2, 0, 40960, 1 << 30 };
 	struct status_sensor sensors[] = { { "fridge-1", "fridge", false },
 					   { "gas-1", "gas", true } };
-	struct status_info online = { true, "0.1.0", 1764084529123LL, &h, sensors, 2 };
+	struct status_info online = { true, "0.1.0", 1764084529123LL, &h, sensors, 2, NULL, 0 };
 	struct status_info offline = { .online = false };
 	struct envelope e;
 	char err[256];
