@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "unit_tmpdir.h"
 #include <sqlite3.h>
 
 #include "camera.h"
@@ -20,48 +22,18 @@
 #include "edge_config.h"
 #include "outbox.h"
 
-static char dir[] = "/tmp/bk-unit-camera.XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd);
-}
-
-static const char *write_file(const char *name, const char *text)
-{
-	static char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
-
 /* Load a box config made of the minimum plus cameras; true when valid. */
 static bool load(const char *cameras, struct edge_config *cfg)
 {
 	char *text;
 	bool ok;
 
-	write_file("ca", "not really a certificate\n");
+	tmpdir_write("ca", "not really a certificate\n");
 	text = g_strdup_printf("[box]\nid = box-test\nstate_dir = %s/state\n"
 			       "[mqtt]\nuri = ssl://127.0.0.1:8883\nca = %s/ca\ncert = %s/ca\n"
 			       "key = %s/ca\n%s",
 			       dir, dir, dir, dir, cameras);
-	ok = edge_config_load(write_file("edge.conf", text), cfg);
+	ok = edge_config_load(tmpdir_write("edge.conf", text), cfg);
 	g_free(text);
 	return ok;
 }
@@ -217,9 +189,9 @@ static void test_retention_keeps_pinned_and_recent(void **state)
 	snprintf(p_old, sizeof p_old, "%s/old.ts", dir);
 	snprintf(p_pinned, sizeof p_pinned, "%s/pinned.ts", dir);
 	snprintf(p_recent, sizeof p_recent, "%s/recent.ts", dir);
-	write_file("old.ts", "x");
-	write_file("pinned.ts", "x");
-	write_file("recent.ts", "x");
+	tmpdir_write("old.ts", "x");
+	tmpdir_write("pinned.ts", "x");
+	tmpdir_write("recent.ts", "x");
 	o = outbox_open(db_path, false);
 	assert_non_null(o);
 	assert_int_equal(outbox_segment_add(o, "demo", old, old + 2000, p_old, 1), 0);
@@ -254,5 +226,5 @@ int main(void)
 		cmocka_unit_test(test_retention_keeps_pinned_and_recent),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

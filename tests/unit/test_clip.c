@@ -12,28 +12,12 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "unit_tmpdir.h"
 #include <glib.h>
 
 #include "clip.h"
 #include "clipstore.h"
-
-static char dir[] = "/tmp/bk-unit-clip.XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-
-	(void)state;
-	g_free(cmd);
-	return rc;
-}
 
 /* A fake segment of len bytes filled from seed. */
 static char *segment(const char *name, size_t len, int seed)
@@ -64,7 +48,8 @@ static void test_build_and_reassemble(void **state)
 	gsize wlen, slen;
 
 	(void)state;
-	assert_int_equal(clip_build((const char *const *)segs, 3, out, 4096, &clip, err, sizeof err), 0);
+	assert_int_equal(
+	    clip_build((const char *const *)segs, 3, out, 4096, &clip, err, sizeof err), 0);
 	assert_int_equal(clip.bytes, 188 * 160);
 	assert_int_equal(clip.chunk_count, (188 * 160 + 4095) / 4096);
 	assert_true(g_file_get_contents(out, &whole, &wlen, NULL));
@@ -72,9 +57,11 @@ static void test_build_and_reassemble(void **state)
 
 	cs = clipstore_open(store_root, err, sizeof err);
 	assert_non_null(cs);
-	assert_int_equal(clipstore_expect(cs, &(struct clip_spec){ "box-a", "c", clip.bytes,
-				     clip.chunk_size, clip.chunk_count, clip.sha256,
-				     (const char *const *)clip.chunk_sha256 }), 0);
+	assert_int_equal(
+	    clipstore_expect(cs, &(struct clip_spec){ "box-a", "c", clip.bytes, clip.chunk_size,
+						      clip.chunk_count, clip.sha256,
+						      (const char *const *)clip.chunk_sha256 }),
+	    0);
 	for (int k = clip.chunk_count - 1; k >= 0; k--) {
 		assert_int_equal(clip_read_chunk(&clip, k, buf, &len), 0);
 		assert_int_equal(clipstore_put_chunk(cs, "box-a", "c", k, buf, len), CHUNK_STORED);
@@ -116,5 +103,5 @@ int main(void)
 		cmocka_unit_test(test_missing_segment),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "unit_tmpdir.h"
 #include <glib.h>
 
 #include "clipstore.h"
@@ -16,7 +18,6 @@
 #define CHUNK 1000
 #define BYTES 3500 /* four chunks, the last one short */
 
-static char dir[] = "/tmp/bk-unit-clips.XXXXXX";
 static guint8 clip[BYTES];
 static char *chunk_sums[5];
 static char *whole_sum;
@@ -24,7 +25,7 @@ static char *whole_sum;
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(dir))
+	if (tmpdir_setup(state) != 0)
 		return -1;
 	for (int i = 0; i < BYTES; i++)
 		clip[i] = (guint8)(i * 7 + 3);
@@ -35,20 +36,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-
-	(void)state;
-	g_free(cmd);
-	return rc;
-}
-
 static struct clip_spec spec(const char *clip_id)
 {
-	return (struct clip_spec){ "box-a", clip_id, BYTES, CHUNK, 4, whole_sum,
-				   (const char *const *)chunk_sums };
+	return (struct clip_spec){
+		"box-a", clip_id, BYTES, CHUNK, 4, whole_sum, (const char *const *)chunk_sums
+	};
 }
 
 static int put(struct clipstore *cs, const char *id, int n)
@@ -112,10 +104,15 @@ static void test_bad_chunks_and_specs(void **state)
 	assert_int_equal(clipstore_put_chunk(cs, "box-a", "c2", -1, clip, CHUNK), -ERANGE);
 	bad = s;
 	bad.bytes = BYTES + 1000; /* five chunks' worth for four */
-	assert_int_equal(clipstore_expect(cs, &(struct clip_spec){ .box = "box-a", .clip_id = "c3",
-				   .bytes = bad.bytes, .chunk_size = CHUNK, .chunk_count = 4,
-				   .sha256 = whole_sum, .chunk_sha256 = s.chunk_sha256 }),
-			 -EINVAL);
+	assert_int_equal(
+	    clipstore_expect(cs, &(struct clip_spec){ .box = "box-a",
+						      .clip_id = "c3",
+						      .bytes = bad.bytes,
+						      .chunk_size = CHUNK,
+						      .chunk_count = 4,
+						      .sha256 = whole_sum,
+						      .chunk_sha256 = s.chunk_sha256 }),
+	    -EINVAL);
 	bad = s;
 	bad.sha256 = "not-hex";
 	bad.clip_id = "c4";
@@ -153,5 +150,5 @@ int main(void)
 		cmocka_unit_test(test_whole_file_mismatch_restarts),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);
 }

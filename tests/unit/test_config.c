@@ -10,41 +10,12 @@
 
 #include <cmocka.h>
 
+#include "unit_tmpdir.h"
+
 #include "collector_config.h"
 #include "config.h"
 #include "edge_config.h"
 #include "sensor.h"
-
-static char dir[] = "/tmp/bk-unit-config.XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd);
-}
-
-/* Write text to a file in dir and return its path (static buffer). */
-static const char *write_file(const char *name, const char *text)
-{
-	static char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
 
 /* All problems of loading text with config helpers, joined by newlines. */
 static char *problems_of(struct config *c)
@@ -89,8 +60,8 @@ static void test_parsers(void **state)
 static void test_getters_report_every_problem(void **state)
 {
 	struct config c = { 0 };
-	const char *path = write_file("a.conf", "[g]\nnum = 12x\nsize = big\nwhen = soon\n"
-						"flag = maybe\ntypo = 1\n");
+	const char *path = tmpdir_write("a.conf", "[g]\nnum = 12x\nsize = big\nwhen = soon\n"
+						  "flag = maybe\ntypo = 1\n");
 	char *all;
 
 	(void)state;
@@ -134,7 +105,7 @@ static const char *mqtt_group(void)
 	snprintf(text, sizeof text,
 		 "[mqtt]\nuri = ssl://127.0.0.1:8883\nca = %s/ca\ncert = %s/ca\nkey = %s/ca\n", dir,
 		 dir, dir);
-	write_file("ca", "not really a certificate\n");
+	tmpdir_write("ca", "not really a certificate\n");
 	return text;
 }
 
@@ -148,7 +119,7 @@ static void test_edge_config_good(void **state)
 			    dir, mqtt_group());
 
 	(void)state;
-	assert_true(edge_config_load(write_file("edge.conf", text), &cfg));
+	assert_true(edge_config_load(tmpdir_write("edge.conf", text), &cfg));
 	assert_string_equal(cfg.id, "box-test");
 	assert_int_equal(cfg.sensors->len, 2);
 	assert_int_equal(((struct sensor *)g_ptr_array_index(cfg.sensors, 0))->period_ms, 500);
@@ -170,7 +141,7 @@ static void test_edge_config_bad(void **state)
 				     mqtt_group());
 
 	(void)state;
-	assert_false(edge_config_load(write_file("bad.conf", text), &cfg));
+	assert_false(edge_config_load(tmpdir_write("bad.conf", text), &cfg));
 	edge_config_release(&cfg);
 	g_free(text);
 }
@@ -183,11 +154,11 @@ static void test_collector_config(void **state)
 	char *bad = g_strdup_printf("[collector]\nid = box-1\nbatch_max = 0\n%s", mqtt_group());
 
 	(void)state;
-	assert_true(collector_config_load(write_file("c.conf", good), &cfg));
+	assert_true(collector_config_load(tmpdir_write("c.conf", good), &cfg));
 	assert_string_equal(cfg.share_group, "collectors");
 	assert_int_equal(cfg.max_payload, 256 * 1024);
 	collector_config_release(&cfg);
-	assert_false(collector_config_load(write_file("c-bad.conf", bad), &cfg));
+	assert_false(collector_config_load(tmpdir_write("c-bad.conf", bad), &cfg));
 	collector_config_release(&cfg);
 	g_free(good);
 	g_free(bad);
@@ -204,5 +175,5 @@ int main(void)
 		cmocka_unit_test(test_collector_config),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

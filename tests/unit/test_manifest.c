@@ -11,12 +11,13 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "unit_tmpdir.h"
 #include <glib.h>
 
 #include "manifest.h"
 #include "signing.h"
 
-static char dir[] = "/tmp/bk-unit-manifest.XXXXXX";
 static const char *chunks[] = {
 	"0000000000000000000000000000000000000000000000000000000000000001",
 	"0000000000000000000000000000000000000000000000000000000000000002",
@@ -29,23 +30,14 @@ static int setup(void **state)
 	int rc;
 
 	(void)state;
-	if (!mkdtemp(dir))
+	if (tmpdir_setup(state) != 0)
 		return -1;
 	cmd = g_strdup_printf("tools/bk-pki init %s/pki >/dev/null && "
-			      "tools/bk-pki issue %s/pki box-a >/dev/null", dir, dir);
+			      "tools/bk-pki issue %s/pki box-a >/dev/null",
+			      dir, dir);
 	rc = system(cmd);
 	g_free(cmd);
 	return rc == 0 ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-
-	(void)state;
-	g_free(cmd);
-	return rc;
 }
 
 static struct clip_manifest sample(void)
@@ -136,9 +128,11 @@ static void expect_refused(const char *json, const char *want)
 	cJSON_Delete(root);
 }
 
-#define BASE "\"clip_id\":\"c1\",\"camera\":\"k1\",\"start\":\"2026-11-25T08:00:00.000Z\"," \
-	     "\"end\":\"2026-11-25T08:01:00.000Z\",\"bytes\":10,\"chunk_size\":10,\"mime\":\"video/mp2t\"," \
-	     "\"signature\":\"AAAA\",\"cert\":\"-----BEGIN CERTIFICATE-----\\nx\\n\""
+#define BASE                                                                                       \
+	"\"clip_id\":\"c1\",\"camera\":\"k1\",\"start\":\"2026-11-25T08:00:00.000Z\","             \
+	"\"end\":\"2026-11-25T08:01:00.000Z\",\"bytes\":10,\"chunk_size\":10,\"mime\":\"video/"    \
+	"mp2t\","                                                                                  \
+	"\"signature\":\"AAAA\",\"cert\":\"-----BEGIN CERTIFICATE-----\\nx\\n\""
 #define H1 "\"0000000000000000000000000000000000000000000000000000000000000001\""
 
 static void test_refusals(void **state)
@@ -152,11 +146,13 @@ static void test_refusals(void **state)
 		       "'sha256'");
 	expect_refused("{" BASE ",\"sha256\":" H1 ",\"chunk_count\":1,\"chunks\":[" H1 "],\"x\":1}",
 		       "'x': not allowed");
-	expect_refused("{\"clip_id\":\"c1\",\"camera\":\"k1\",\"start\":\"2026-11-25T08:00:00.000Z\","
-		       "\"end\":\"2026-11-25T08:01:00.000Z\",\"bytes\":10,\"chunk_size\":10,"
-		       "\"mime\":\"video/mp2t\",\"signature\":\"%%%\",\"cert\":\"-----BEGIN CERTIFICATE-----\","
-		       "\"sha256\":" H1 ",\"chunk_count\":1,\"chunks\":[" H1 "]}",
-		       "not base64");
+	expect_refused(
+	    "{\"clip_id\":\"c1\",\"camera\":\"k1\",\"start\":\"2026-11-25T08:00:00.000Z\","
+	    "\"end\":\"2026-11-25T08:01:00.000Z\",\"bytes\":10,\"chunk_size\":10,"
+	    "\"mime\":\"video/mp2t\",\"signature\":\"%%%\",\"cert\":\"-----BEGIN "
+	    "CERTIFICATE-----\","
+	    "\"sha256\":" H1 ",\"chunk_count\":1,\"chunks\":[" H1 "]}",
+	    "not base64");
 }
 
 int main(void)
@@ -166,5 +162,5 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);
 }

@@ -11,27 +11,19 @@
 
 #include <cmocka.h>
 
+#include "unit_tmpdir.h"
+
 #include "outbox.h"
 
-static char dir[] = "/tmp/bk-unit-outbox.XXXXXX";
 static char path[256];
 
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(dir))
+	if (tmpdir_setup(state) != 0)
 		return -1;
 	snprintf(path, sizeof path, "%s/outbox.db", dir);
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd);
 }
 
 static void put(struct outbox *o, enum outbox_class cls)
@@ -106,5 +98,5 @@ int main(void)
 		cmocka_unit_test(test_open_failure),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);
 }

@@ -18,26 +18,11 @@
 
 #include <cmocka.h>
 
+#include "unit_tmpdir.h"
+
 #include "clock.h"
 #include "config.h"
 #include "sensor.h"
-
-static char dir[] = "/tmp/bk-unit-sensor.XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd);
-}
 
 /* dir/name, newly allocated. */
 static char *path_of(const char *name)
@@ -46,7 +31,7 @@ static char *path_of(const char *name)
 }
 
 /* Write text to dir/name (replacing it whole, as sysfs would show it). */
-static void write_file(const char *name, const char *text)
+static void write_atomic(const char *name, const char *text)
 {
 	char *path = path_of(name), *tmp = g_strdup_printf("%s.tmp", path);
 	FILE *f = fopen(tmp, "w");
@@ -64,7 +49,7 @@ static struct sensor *sensor_from(struct config *c, const char *text, const char
 {
 	char *path = path_of("sensor.conf");
 
-	write_file("sensor.conf", text);
+	write_atomic("sensor.conf", text);
 	assert_true(config_load(c, path));
 	g_free(path);
 	return sensor_new(c, group);
@@ -110,8 +95,8 @@ static void test_file_number(void **state)
 	double v;
 
 	(void)state;
-	write_file("temp1_input", "23125\n");
-	write_file("text", "temp1: -3.5e1 C (max 80)\n");
+	write_atomic("temp1_input", "23125\n");
+	write_atomic("text", "temp1: -3.5e1 C (max 80)\n");
 	hw = sensor_from(&c, text, "sensor hw");
 	tx = sensor_new(&c, "sensor text");
 	assert_non_null(hw);
@@ -121,14 +106,14 @@ static void test_file_number(void **state)
 	assert_reads(tx, -35); /* the 1 of "temp1" is part of a word */
 
 	/* read anew each time, no cached descriptor */
-	write_file("temp1_input", "-1500");
+	write_atomic("temp1_input", "-1500");
 	assert_reads(hw, -2.0);
 
-	write_file("temp1_input", "n/a\n");
+	write_atomic("temp1_input", "n/a\n");
 	assert_int_equal(sensor_read(hw, &v), -EINVAL);
-	write_file("temp1_input", "");
+	write_atomic("temp1_input", "");
 	assert_int_equal(sensor_read(hw, &v), -EINVAL);
-	write_file("temp1_input", "1e999\n");
+	write_atomic("temp1_input", "1e999\n");
 	assert_int_equal(sensor_read(hw, &v), -EINVAL);
 	gone = path_of("temp1_input");
 	assert_int_equal(unlink(gone), 0);
@@ -138,7 +123,7 @@ static void test_file_number(void **state)
 	assert_true(hw->fault);
 
 	/* a sensor plugged in later just starts working */
-	write_file("temp1_input", "4000\n");
+	write_atomic("temp1_input", "4000\n");
 	assert_reads(hw, 3.5);
 	assert_false(hw->fault);
 
@@ -165,22 +150,22 @@ static void test_file_w1_slave(void **state)
 	assert_true(config_ok(&c));
 	assert_int_equal(sensor_read(s, &v), -ENOENT);
 
-	write_file("w1_slave", "72 01 4b 46 7f ff 0e 10 57 : crc=57 YES\n"
-			       "72 01 4b 46 7f ff 0e 10 57 t=23125\n");
+	write_atomic("w1_slave", "72 01 4b 46 7f ff 0e 10 57 : crc=57 YES\n"
+				 "72 01 4b 46 7f ff 0e 10 57 t=23125\n");
 	assert_reads(s, 23.125);
-	write_file("w1_slave", "e8 ff 4b 46 7f ff 0c 10 1c : crc=1c YES\n"
-			       "e8 ff 4b 46 7f ff 0c 10 1c t=-1500\n");
+	write_atomic("w1_slave", "e8 ff 4b 46 7f ff 0c 10 1c : crc=1c YES\n"
+				 "e8 ff 4b 46 7f ff 0c 10 1c t=-1500\n");
 	assert_reads(s, -1.5);
 
-	write_file("w1_slave", "72 01 4b 46 7f ff 0e 10 57 : crc=00 NO\n"
-			       "72 01 4b 46 7f ff 0e 10 57 t=23125\n");
+	write_atomic("w1_slave", "72 01 4b 46 7f ff 0e 10 57 : crc=00 NO\n"
+				 "72 01 4b 46 7f ff 0e 10 57 t=23125\n");
 	assert_int_equal(sensor_read(s, &v), -EIO);
-	write_file("w1_slave", "72 01 4b 46 7f ff 0e 10 57 : crc=57 YES\n"
-			       "72 01 4b 46 7f ff 0e 10 57 t=warm\n");
+	write_atomic("w1_slave", "72 01 4b 46 7f ff 0e 10 57 : crc=57 YES\n"
+				 "72 01 4b 46 7f ff 0e 10 57 t=warm\n");
 	assert_int_equal(sensor_read(s, &v), -EINVAL);
-	write_file("w1_slave", "72 01 4b 46 7f ff 0e 10 57 : crc=57 YES\n");
+	write_atomic("w1_slave", "72 01 4b 46 7f ff 0e 10 57 : crc=57 YES\n");
 	assert_int_equal(sensor_read(s, &v), -EINVAL);
-	write_file("w1_slave", "23125\n");
+	write_atomic("w1_slave", "23125\n");
 	assert_int_equal(sensor_read(s, &v), -EINVAL);
 
 	sensor_free(s);
@@ -252,9 +237,9 @@ static void test_sim_csv(void **state)
 	double v;
 
 	(void)state;
-	write_file("steps.csv", "# a door opened twice\r\nseconds, value\r\n0,1\r\n"
-				"0.2 , 2 # warmer\r\n\r\n0.4,3\r\n");
-	write_file("late.csv", "0.3,7\n0.6,8\n");
+	write_atomic("steps.csv", "# a door opened twice\r\nseconds, value\r\n0,1\r\n"
+				  "0.2 , 2 # warmer\r\n\r\n0.4,3\r\n");
+	write_atomic("late.csv", "0.3,7\n0.6,8\n");
 	o0 = clock_mono_ms();
 	hold = sensor_from(&c, text, "sensor hold");
 	loop = sensor_new(&c, "sensor loop");
@@ -327,9 +312,9 @@ static void test_config_problems(void **state)
 	char *text, *all;
 
 	(void)state;
-	write_file("bad.csv", "seconds,value\n0,1\n1,abc\n2,5\n1.5,2\n3,3,4\n-1,2\nwhen,5\n");
-	write_file("empty.csv", "# nothing but a comment\nseconds,value\n");
-	write_file("one.csv", "0,4\n");
+	write_atomic("bad.csv", "seconds,value\n0,1\n1,abc\n2,5\n1.5,2\n3,3,4\n-1,2\nwhen,5\n");
+	write_atomic("empty.csv", "# nothing but a comment\nseconds,value\n");
+	write_atomic("one.csv", "0,4\n");
 	text = g_strdup_printf(
 	    "[sensor m-noreg]\nkind = fridge\ndriver = modbus\nhost = 127.0.0.1\n"
 	    "[sensor m-type]\nkind = fridge\ndriver = modbus\nhost = h\nregister = 1\ntype = "
@@ -358,7 +343,7 @@ static void test_config_problems(void **state)
 	    "[sensor s-loop1]\nkind = fridge\ndriver = sim\nsim_csv = %s/one.csv\nsim_loop = yes\n"
 	    "[sensor d-unknown]\nkind = fridge\ndriver = onewire\n",
 	    dir, dir, dir, dir);
-	write_file("sensor.conf", text);
+	write_atomic("sensor.conf", text);
 	{
 		char *path = path_of("sensor.conf");
 
@@ -417,5 +402,5 @@ int main(void)
 		cmocka_unit_test(test_config_problems),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -11,11 +11,11 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "unit_tmpdir.h"
 #include <glib.h>
 
 #include "signing.h"
-
-static char dir[] = "/tmp/bk-unit-signing.XXXXXX";
 
 static char *path(const char *name)
 {
@@ -28,7 +28,7 @@ static int setup(void **state)
 	int rc;
 
 	(void)state;
-	if (!mkdtemp(dir))
+	if (tmpdir_setup(state) != 0)
 		return -1;
 	cmd = g_strdup_printf("tools/bk-pki init %s/pki >/dev/null && "
 			      "tools/bk-pki issue %s/pki box-a >/dev/null && "
@@ -39,16 +39,6 @@ static int setup(void **state)
 	rc = system(cmd);
 	g_free(cmd);
 	return rc == 0 ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-
-	(void)state;
-	g_free(cmd);
-	return rc;
 }
 
 static struct signer *load(const char *pki, const char *id)
@@ -121,7 +111,8 @@ static void test_refusals(void **state)
 	expect_refused(ca, signer_cert_pem(impostor), "box-a", manifest, sizeof manifest, sig_x,
 		       "not trusted");
 	expect_refused(ca, "not a certificate", "box-a", manifest, sizeof manifest, sig, "not PEM");
-	expect_refused(ca, signer_cert_pem(a), "box-a", manifest, sizeof manifest, "%%%%", "signature");
+	expect_refused(ca, signer_cert_pem(a), "box-a", manifest, sizeof manifest, "%%%%",
+		       "signature");
 	g_free(sig);
 	g_free(sig_b);
 	g_free(sig_x);
@@ -155,5 +146,5 @@ int main(void)
 		cmocka_unit_test(test_mismatched_key),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);
 }

@@ -1,0 +1,45 @@
+/*
+ * unit_tmpdir.h — a scratch directory for one unit-test program, shared
+ * by the tests that touch files: `dir` is made by tmpdir_setup (use it as
+ * the group setup, or call it from one) and removed with everything in it
+ * by tmpdir_teardown. Header-only on purpose: each test program is its own
+ * binary and includes it once.
+ */
+#ifndef BK_UNIT_TMPDIR_H
+#define BK_UNIT_TMPDIR_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static char dir[] = "/tmp/bk-unit.XXXXXX";
+
+static inline int tmpdir_setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static inline int tmpdir_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+/* Write text to dir/name; the path, valid until the next call. */
+static inline const char *tmpdir_write(const char *name, const char *text)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+#endif
