@@ -16,12 +16,12 @@
 #include <glib/gstdio.h>
 
 struct assembly {
-	struct clip_spec spec;	/* strings owned below */
+	struct clip_spec spec; /* strings owned below */
 	char *box, *clip_id, *sha256;
 	char **chunk_sha256;
-	char *part;		/* ROOT/tmp/<box>/<clip>.part */
+	char *part; /* ROOT/tmp/<box>/<clip>.part */
 	int fd;
-	guint8 *have;		/* one byte per chunk */
+	guint8 *have; /* one byte per chunk */
 	int have_count;
 };
 
@@ -51,7 +51,8 @@ struct clipstore *clipstore_open(const char *root, char *err, size_t errlen)
 	char *tmp = g_build_filename(root, "tmp", NULL);
 
 	if (g_mkdir_with_parents(tmp, 0750) != 0) {
-		snprintf(err, errlen, "cannot create the clip store '%s': %s", tmp, g_strerror(errno));
+		snprintf(err, errlen, "cannot create the clip store '%s': %s", tmp,
+			 g_strerror(errno));
 		g_free(tmp);
 		return NULL;
 	}
@@ -184,9 +185,9 @@ int clipstore_put_chunk(struct clipstore *cs, const char *box, const char *clip_
 		return -ENOENT;
 	if (n < 0 || n >= a->spec.chunk_count)
 		return -ERANGE;
-	want = n + 1 < a->spec.chunk_count ?
-		       a->spec.chunk_size :
-		       a->spec.bytes - (int64_t)a->spec.chunk_size * (a->spec.chunk_count - 1);
+	want = n + 1 < a->spec.chunk_count
+		   ? a->spec.chunk_size
+		   : a->spec.bytes - (int64_t)a->spec.chunk_size * (a->spec.chunk_count - 1);
 	if ((int64_t)len != want)
 		return -ERANGE;
 	if (a->have[n])
@@ -203,8 +204,7 @@ int clipstore_put_chunk(struct clipstore *cs, const char *box, const char *clip_
 	return CHUNK_STORED;
 }
 
-int clipstore_missing(struct clipstore *cs, const char *box, const char *clip_id, int *out,
-		      int max)
+int clipstore_missing(struct clipstore *cs, const char *box, const char *clip_id, int *out, int max)
 {
 	struct assembly *a = find(cs, box, clip_id);
 	int missing = 0;

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLIPSTORE_MAX_CHUNKS 100000
+#define CLIPSTORE_MAX_CHUNKS	 100000
 #define CLIPSTORE_MAX_CHUNK_SIZE (1 << 20)
 
 struct clip_spec {
@@ -26,8 +26,8 @@ struct clip_spec {
 	int64_t bytes;
 	int chunk_size;
 	int chunk_count;
-	const char *sha256;			/* of the whole file, 64 hex */
-	const char *const *chunk_sha256;	/* chunk_count entries, 64 hex each */
+	const char *sha256;		 /* of the whole file, 64 hex */
+	const char *const *chunk_sha256; /* chunk_count entries, 64 hex each */
 };
 
 enum chunk_result { CHUNK_STORED = 0, CHUNK_DUPLICATE = 1 };

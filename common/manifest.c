@@ -7,9 +7,9 @@
 
 #include <glib.h>
 
-#define MANIFEST_MAX_CHUNKS 100000
+#define MANIFEST_MAX_CHUNKS	100000
 #define MANIFEST_MAX_CHUNK_SIZE (1 << 20)
-#define SEQ_MAX INT64_C(9007199254740991)
+#define SEQ_MAX			INT64_C(9007199254740991)
 
 char *manifest_signed_text(const struct clip_manifest *m)
 {
@@ -78,12 +78,12 @@ static bool is_base64(const char *s)
 	return pad <= 2;
 }
 
-bool manifest_read(struct jcheck *jc, const cJSON *root, const char *box,
-		   struct clip_manifest *m)
+bool manifest_read(struct jcheck *jc, const cJSON *root, const char *box, struct clip_manifest *m)
 {
-	static const char *const keys[] = { ENVELOPE_KEYS, "clip_id", "camera", "event_id", "start",
-					    "end", "bytes", "sha256", "chunk_size", "chunk_count",
-					    "chunks", "mime", "signature", "cert", NULL };
+	static const char *const keys[] = { ENVELOPE_KEYS, "clip_id",	  "camera", "event_id",
+					    "start",	   "end",	  "bytes",  "sha256",
+					    "chunk_size",  "chunk_count", "chunks", "mime",
+					    "signature",   "cert",	  NULL };
 	int64_t chunk_size = 0, chunk_count = 0;
 	const cJSON *chunks, *item;
 	int i = 0;
@@ -118,7 +118,7 @@ bool manifest_read(struct jcheck *jc, const cJSON *root, const char *box,
 	m->chunk_size = (int)chunk_size;
 	m->chunk_count = (int)chunk_count;
 	m->chunks = g_new0(const char *, (gsize)chunk_count + 1);
-	cJSON_ArrayForEach(item, chunks) {
+	cJSON_ArrayForEach (item, chunks) {
 		if (!cJSON_IsString(item) || !is_hex64(item->valuestring)) {
 			jc_fail(jc, "field 'chunks[%d]': not 64 lower-case hex digits", i);
 			manifest_release(m);

@@ -17,16 +17,16 @@
 #include "jcheck.h"
 
 struct clip_manifest {
-	const char *box;	/* the sender (envelope id) */
+	const char *box;			 /* the sender (envelope id) */
 	const char *clip_id, *camera, *event_id; /* event_id may be NULL */
-	const char *start, *end;	/* timestamps */
+	const char *start, *end;		 /* timestamps */
 	const char *mime;
-	const char *sha256;		/* whole file, 64 hex */
+	const char *sha256; /* whole file, 64 hex */
 	int64_t bytes;
 	int chunk_size, chunk_count;
-	const char **chunks;		/* chunk_count × 64 hex */
-	const char *signature;		/* base64; NULL while building the text to sign */
-	const char *cert;		/* PEM */
+	const char **chunks;   /* chunk_count × 64 hex */
+	const char *signature; /* base64; NULL while building the text to sign */
+	const char *cert;      /* PEM */
 };
 
 /* The text the signature covers: a fixed header line, the fields one per
@@ -39,8 +39,7 @@ cJSON *manifest_build(const struct envelope *e, const struct clip_manifest *m);
 /* Check root's clip fields and read them into m (strings point into root;
  * m->chunks is allocated: release with manifest_release). box is the
  * sender. false with jc->error naming the field. */
-bool manifest_read(struct jcheck *jc, const cJSON *root, const char *box,
-		   struct clip_manifest *m);
+bool manifest_read(struct jcheck *jc, const cJSON *root, const char *box, struct clip_manifest *m);
 void manifest_release(struct clip_manifest *m);
 
 #endif

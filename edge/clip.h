@@ -12,12 +12,12 @@
 #include <stdint.h>
 
 struct clip_file {
-	char *path;		/* owned */
+	char *path; /* owned */
 	int64_t bytes;
 	char sha256[65];
 	int chunk_size;
 	int chunk_count;
-	char **chunk_sha256;	/* chunk_count entries, NULL-terminated, owned */
+	char **chunk_sha256; /* chunk_count entries, NULL-terminated, owned */
 };
 
 /* Concatenate the n segment files into out_path and hash them. 0, or -errno
