@@ -524,19 +524,34 @@ static void commit_events(struct edge *e, const struct sensor *sn, const struct 
 		struct envelope env;
 		cJSON *msg;
 
+		int rc;
+
 		envelope_stamp(&env, e->cfg->id, outbox_last_seq(e->outbox) + 1);
 		msg = message_event(&env, &ev);
-		if (accept(e, MSG_EVENT, OUTBOX_ALERT, msg) != 0) {
+		/* the message and the box's memory of open events change together:
+		 * a crash cannot leave an event sent but forgotten, or remembered
+		 * but never sent */
+		rc = outbox_begin(e->outbox);
+		if (!rc) {
+			rc = put_message(e, MSG_EVENT, OUTBOX_ALERT, msg);
+			if (!rc)
+				rc = re->phase == RULE_CLOSE
+					 ? outbox_event_clear(e->outbox, re->event_id)
+					 : outbox_event_set(e->outbox, re->event_id, sn->id,
+							    re->type, re->start_ms, re->peak);
+			if (!rc)
+				rc = outbox_commit(e->outbox); /* rolls back itself on failure */
+			else
+				outbox_rollback(e->outbox);
+		}
+		if (rc) {
 			log_error("cannot commit event '%s' (%s %s) to the outbox", re->event_id,
 				  re->type, ev.phase);
 		} else {
 			log_info("event %s %s: %s%s%s", ev.phase, re->event_id, re->type,
 				 ev.message ? ": " : "", ev.message ? ev.message : "");
-			if (re->phase == RULE_CLOSE)
-				outbox_event_clear(e->outbox, re->event_id);
-			else
-				outbox_event_set(e->outbox, re->event_id, sn->id, re->type,
-						 re->start_ms, re->peak);
+			enforce_budget(e);
+			pump(e);
 		}
 		cJSON_Delete(msg);
 	}

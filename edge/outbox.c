@@ -85,6 +85,7 @@ struct outbox {
 	sqlite3 *db;
 	char *path;
 	int64_t last_seq;
+	int64_t seq_at_begin; /* last_seq when the open transaction began */
 	sqlite3_stmt *stmt[ST_COUNT];
 };
 
@@ -166,17 +167,42 @@ static int step_done(struct outbox *o, enum stmt s, const char *what)
 	return rc == SQLITE_DONE ? 0 : fail(o, what);
 }
 
+int outbox_begin(struct outbox *o)
+{
+	if (exec(o, "BEGIN IMMEDIATE", "begin"))
+		return -EIO;
+	o->seq_at_begin = o->last_seq;
+	return 0;
+}
+
+int outbox_commit(struct outbox *o)
+{
+	if (exec(o, "COMMIT", "commit")) {
+		outbox_rollback(o);
+		return -EIO;
+	}
+	return 0;
+}
+
+void outbox_rollback(struct outbox *o)
+{
+	if (!sqlite3_get_autocommit(o->db))
+		sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+	o->last_seq = o->seq_at_begin; /* what the rollback took back */
+}
+
 int outbox_put(struct outbox *o, int64_t seq, enum outbox_class cls, const char *topic,
 	       const char *payload, size_t len)
 {
 	sqlite3_stmt *st = o->stmt[ST_PUT];
+	bool own = sqlite3_get_autocommit(o->db); /* else the caller's transaction */
 
 	if (seq != o->last_seq + 1) {
 		log_error("outbox '%s': seq %lld out of order (last %lld)", o->path, (long long)seq,
 			  (long long)o->last_seq);
 		return -EINVAL;
 	}
-	if (exec(o, "BEGIN IMMEDIATE", "begin"))
+	if (own && outbox_begin(o))
 		return -EIO;
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_int(st, 2, cls);
@@ -185,12 +211,13 @@ int outbox_put(struct outbox *o, int64_t seq, enum outbox_class cls, const char 
 	sqlite3_bind_int64(st, 5, clock_wall_ms());
 	sqlite3_bind_int64(o->stmt[ST_SET_LAST], 1, seq);
 	if (step_done(o, ST_PUT, "store a message") ||
-	    step_done(o, ST_SET_LAST, "store the last seq") || exec(o, "COMMIT", "commit")) {
-		sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+	    step_done(o, ST_SET_LAST, "store the last seq")) {
+		if (own)
+			outbox_rollback(o);
 		return -EIO;
 	}
 	o->last_seq = seq;
-	return 0;
+	return own ? outbox_commit(o) : 0;
 }
 
 int outbox_ack(struct outbox *o, int64_t acked)

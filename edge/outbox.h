@@ -44,6 +44,13 @@ void outbox_close(struct outbox *o);
 /* The last seq issued (0 before the first message). */
 int64_t outbox_last_seq(const struct outbox *o);
 
+/* Several changes as one: begin, then outbox_put / outbox_event_set /
+ * outbox_event_clear, then commit (0 or -errno; a failed commit rolls back)
+ * or rollback. Without begin, each outbox_put is its own transaction. */
+int outbox_begin(struct outbox *o);
+int outbox_commit(struct outbox *o);
+void outbox_rollback(struct outbox *o);
+
 /* Append the message with seq == outbox_last_seq() + 1. 0 or -errno. */
 int outbox_put(struct outbox *o, int64_t seq, enum outbox_class cls, const char *topic,
 	       const char *payload, size_t len);

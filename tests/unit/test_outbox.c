@@ -13,6 +13,8 @@
 
 #include "unit_tmpdir.h"
 
+#include <glib.h>
+
 #include "outbox.h"
 
 static char path[256];
@@ -85,6 +87,45 @@ static void test_order_ack_and_persistence(void **state)
 	outbox_close(o);
 }
 
+static void count_event(void *ctx, const char *event_id, const char *sensor, const char *type,
+			int64_t start_ms, double peak)
+{
+	(void)event_id, (void)sensor, (void)type, (void)start_ms, (void)peak;
+	(*(int *)ctx)++;
+}
+
+static void test_transaction(void **state)
+{
+	char *p = g_strdup_printf("%s/txn.db", dir);
+	struct outbox *o = outbox_open(p, true);
+	struct outbox_row row;
+	int events = 0;
+
+	(void)state;
+	assert_non_null(o);
+	/* a message and an open event, taken back together */
+	assert_int_equal(outbox_begin(o), 0);
+	assert_int_equal(outbox_put(o, 1, OUTBOX_ALERT, "t", "a", 1), 0);
+	assert_int_equal(outbox_event_set(o, "e1", "s", "temperature_high", 1000, 9.0), 0);
+	outbox_rollback(o);
+	assert_int_equal(outbox_last_seq(o), 0);
+	assert_int_equal(outbox_get(o, 1, &row), -ENOENT);
+	assert_int_equal(outbox_events(o, count_event, &events), 0);
+	assert_int_equal(events, 0);
+	/* and kept together */
+	assert_int_equal(outbox_begin(o), 0);
+	assert_int_equal(outbox_put(o, 1, OUTBOX_ALERT, "t", "a", 1), 0);
+	assert_int_equal(outbox_event_set(o, "e1", "s", "temperature_high", 1000, 9.0), 0);
+	assert_int_equal(outbox_commit(o), 0);
+	outbox_close(o);
+	o = outbox_open(p, true);
+	assert_int_equal(outbox_last_seq(o), 1);
+	assert_int_equal(outbox_events(o, count_event, &events), 0);
+	assert_int_equal(events, 1);
+	outbox_close(o);
+	g_free(p);
+}
+
 static void test_open_failure(void **state)
 {
 	(void)state;
@@ -95,6 +136,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_ack_and_persistence),
+		cmocka_unit_test(test_transaction),
 		cmocka_unit_test(test_open_failure),
 	};
 
