@@ -15,6 +15,8 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "jcheck.h"
+
 struct assembly {
 	struct clip_spec spec; /* strings owned below */
 	char *box, *clip_id, *sha256;
@@ -77,17 +79,6 @@ static char *key_of(const char *box, const char *clip_id)
 	return g_strdup_printf("%s/%s", box, clip_id);
 }
 
-static bool is_hex64(const char *s)
-{
-	if (!s || strlen(s) != 64)
-		return false;
-	for (int i = 0; i < 64; i++) {
-		if (!g_ascii_isxdigit(s[i]) || g_ascii_isupper(s[i]))
-			return false;
-	}
-	return true;
-}
-
 static bool same_spec(const struct assembly *a, const struct clip_spec *s)
 {
 	if (a->spec.bytes != s->bytes || a->spec.chunk_size != s->chunk_size ||
@@ -127,12 +118,13 @@ int clipstore_expect(struct clipstore *cs, const struct clip_spec *s)
 	if (s->chunk_count < 1 || s->chunk_count > CLIPSTORE_MAX_CHUNKS || s->chunk_size < 1 ||
 	    s->chunk_size > CLIPSTORE_MAX_CHUNK_SIZE || s->bytes < 0 ||
 	    s->bytes > (int64_t)s->chunk_size * s->chunk_count ||
-	    s->bytes <= (int64_t)s->chunk_size * (s->chunk_count - 1) || !is_hex64(s->sha256)) {
+	    s->bytes <= (int64_t)s->chunk_size * (s->chunk_count - 1) ||
+	    !jc_is_sha256_hex(s->sha256)) {
 		g_free(key);
 		return -EINVAL;
 	}
 	for (int i = 0; i < s->chunk_count; i++) {
-		if (!is_hex64(s->chunk_sha256[i])) {
+		if (!jc_is_sha256_hex(s->chunk_sha256[i])) {
 			g_free(key);
 			return -EINVAL;
 		}

@@ -89,6 +89,17 @@ bool jc_is_ident(const char *text, const char *extra, size_t max_len)
 	return true;
 }
 
+bool jc_is_sha256_hex(const char *text)
+{
+	if (!text || strlen(text) != 64)
+		return false;
+	for (int i = 0; i < 64; i++) {
+		if (!((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f')))
+			return false;
+	}
+	return true;
+}
+
 bool jc_is_event_type(const char *text)
 {
 	size_t n = strlen(text);

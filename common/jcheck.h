@@ -50,6 +50,10 @@ const cJSON *jc_object(struct jcheck *jc, const cJSON *obj, const char *key, boo
  * on any key that appears twice. */
 bool jc_only_keys(struct jcheck *jc, const cJSON *obj, const char *const *allowed);
 
+/* True for a SHA-256 as our messages carry it: 64 lower-case hex digits.
+ * NULL is false. */
+bool jc_is_sha256_hex(const char *text);
+
 /* True for an event type: 1..64 of [a-z0-9_], starting with a letter. */
 bool jc_is_event_type(const char *text);
 

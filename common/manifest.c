@@ -49,17 +49,6 @@ cJSON *manifest_build(const struct envelope *e, const struct clip_manifest *m)
 	return obj;
 }
 
-static bool is_hex64(const char *s)
-{
-	if (strlen(s) != 64)
-		return false;
-	for (int i = 0; i < 64; i++) {
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	}
-	return true;
-}
-
 static bool is_base64(const char *s)
 {
 	size_t n = strlen(s), pad = 0;
@@ -98,7 +87,7 @@ bool manifest_read(struct jcheck *jc, const cJSON *root, const char *box, struct
 	m->end = jc_timestamp(jc, root, "end", true);
 	jc_int(jc, root, "bytes", true, 0, SEQ_MAX, &m->bytes);
 	m->sha256 = jc_string(jc, root, "sha256", true, 64);
-	if (m->sha256 && !is_hex64(m->sha256))
+	if (m->sha256 && !jc_is_sha256_hex(m->sha256))
 		jc_fail(jc, "field 'sha256': not 64 lower-case hex digits");
 	jc_int(jc, root, "chunk_size", true, 1, MANIFEST_MAX_CHUNK_SIZE, &chunk_size);
 	jc_int(jc, root, "chunk_count", true, 1, MANIFEST_MAX_CHUNKS, &chunk_count);
@@ -119,7 +108,7 @@ bool manifest_read(struct jcheck *jc, const cJSON *root, const char *box, struct
 	m->chunk_count = (int)chunk_count;
 	m->chunks = g_new0(const char *, (gsize)chunk_count + 1);
 	cJSON_ArrayForEach (item, chunks) {
-		if (!cJSON_IsString(item) || !is_hex64(item->valuestring)) {
+		if (!cJSON_IsString(item) || !jc_is_sha256_hex(item->valuestring)) {
 			jc_fail(jc, "field 'chunks[%d]': not 64 lower-case hex digits", i);
 			manifest_release(m);
 			return false;

@@ -26,18 +26,9 @@ static const char *chunks[] = {
 
 static int setup(void **state)
 {
-	char *cmd;
-	int rc;
-
-	(void)state;
 	if (tmpdir_setup(state) != 0)
 		return -1;
-	cmd = g_strdup_printf("tools/bk-pki init %s/pki >/dev/null && "
-			      "tools/bk-pki issue %s/pki box-a >/dev/null",
-			      dir, dir);
-	rc = system(cmd);
-	g_free(cmd);
-	return rc == 0 ? 0 : -1;
+	return tmpdir_pki("pki", (const char *const[]){ "box-a", NULL });
 }
 
 static struct clip_manifest sample(void)

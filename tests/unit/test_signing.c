@@ -24,21 +24,12 @@ static char *path(const char *name)
 
 static int setup(void **state)
 {
-	char *cmd;
-	int rc;
-
-	(void)state;
 	if (tmpdir_setup(state) != 0)
 		return -1;
-	cmd = g_strdup_printf("tools/bk-pki init %s/pki >/dev/null && "
-			      "tools/bk-pki issue %s/pki box-a >/dev/null && "
-			      "tools/bk-pki issue %s/pki box-b >/dev/null && "
-			      "tools/bk-pki init %s/other >/dev/null && "
-			      "tools/bk-pki issue %s/other box-a >/dev/null",
-			      dir, dir, dir, dir, dir);
-	rc = system(cmd);
-	g_free(cmd);
-	return rc == 0 ? 0 : -1;
+	if (tmpdir_pki("pki", (const char *const[]){ "box-a", "box-b", NULL }) != 0)
+		return -1;
+	/* the same name under another CA: an impostor */
+	return tmpdir_pki("other", (const char *const[]){ "box-a", NULL });
 }
 
 static struct signer *load(const char *pki, const char *id)

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <glib.h>
+
 static char dir[] = "/tmp/bk-unit.XXXXXX";
 
 static inline int tmpdir_setup(void **state)
@@ -40,6 +42,22 @@ static inline const char *tmpdir_write(const char *name, const char *text)
 	fputs(text, f);
 	fclose(f);
 	return path;
+}
+
+/* A deployment CA in dir/name (tools/bk-pki, run from the repository root
+ * as tests/run.sh does) with a certificate for each id; 0 on success. */
+static inline int tmpdir_pki(const char *name, const char *const *ids)
+{
+	GString *cmd = g_string_new("");
+	int rc;
+
+	g_string_printf(cmd, "tools/bk-pki init %s/%s >/dev/null", dir, name);
+	for (int i = 0; ids[i]; i++)
+		g_string_append_printf(cmd, " && tools/bk-pki issue %s/%s %s >/dev/null", dir, name,
+				       ids[i]);
+	rc = system(cmd->str);
+	g_string_free(cmd, TRUE);
+	return rc == 0 ? 0 : -1;
 }
 
 #endif
