@@ -99,10 +99,65 @@ static bool source_text_ok(const char *text)
 	return true;
 }
 
+/* "HH:MM" → minute of the day (24:00 allowed as an end); -1 if not. */
+static int parse_clock_minute(const char *text, size_t len)
+{
+	int h, m;
+
+	if (len != 5 || text[2] != ':' || !g_ascii_isdigit(text[0]) || !g_ascii_isdigit(text[1]) ||
+	    !g_ascii_isdigit(text[3]) || !g_ascii_isdigit(text[4]))
+		return -1;
+	h = (text[0] - '0') * 10 + (text[1] - '0');
+	m = (text[3] - '0') * 10 + (text[4] - '0');
+	if (m > 59 || h > 24 || (h == 24 && m != 0))
+		return -1;
+	return h * 60 + m;
+}
+
+/* schedule = always | HH:MM-HH:MM[,HH:MM-HH:MM…] in local time; an interval
+ * may run past midnight (22:00-02:00). */
+static void load_schedule(struct config *c, const char *group, struct camera_config *cc)
+{
+	char *text = config_string(c, group, "schedule", "always");
+	char **parts;
+
+	cc->n_schedule = 0;
+	if (!text || !strcmp(text, "always")) {
+		g_free(text);
+		return;
+	}
+	parts = g_strsplit(text, ",", -1);
+	for (char **p = parts; *p; p++) {
+		const char *dash = strchr(*p, '-');
+		int from = dash ? parse_clock_minute(*p, (size_t)(dash - *p)) : -1;
+		int to = dash ? parse_clock_minute(dash + 1, strlen(dash + 1)) : -1;
+
+		if (from < 0 || to < 0 || from == to || from == 24 * 60) {
+			config_problem(c, group, "schedule",
+				       "'%s' is not HH:MM-HH:MM (a non-empty interval of the day)",
+				       *p);
+			break;
+		}
+		if (cc->n_schedule == (int)G_N_ELEMENTS(cc->schedule)) {
+			config_problem(c, group, "schedule", "more than %d intervals",
+				       (int)G_N_ELEMENTS(cc->schedule));
+			break;
+		}
+		cc->schedule[cc->n_schedule].from_min = from;
+		cc->schedule[cc->n_schedule].to_min = to;
+		cc->n_schedule++;
+	}
+	g_strfreev(parts);
+	g_free(text);
+}
+
 static void load_camera(struct config *c, struct edge_config *cfg, const char *group)
 {
-	static const char *const keys[] = { "source",  "zone",	    "gb28181_id",
-					    "segment", "retention", "no_frames_timeout",
+	static const char *const keys[] = { "source",	       "zone",
+					    "gb28181_id",      "segment",
+					    "retention",       "retention_bytes",
+					    "no_frames_timeout", "schedule",
+					    "motion",	       "motion_threshold",
 					    NULL };
 	struct camera_config *cc = g_new0(struct camera_config, 1);
 	const char *id = group + strlen("camera ");
@@ -145,8 +200,14 @@ static void load_camera(struct config *c, struct edge_config *cfg, const char *g
 	cc->segment_ms = config_duration_ms(c, group, "segment", 10000, 1000, 600000);
 	cc->retention_ms =
 	    config_duration_ms(c, group, "retention", 7 * 86400000LL, 60000, 366 * 86400000LL);
+	cc->retention_bytes = g_key_file_has_key(c->kf, group, "retention_bytes", NULL)
+				  ? config_bytes(c, group, "retention_bytes", 0, 1 << 20)
+				  : 0;
 	cc->no_frames_timeout_ms =
 	    config_duration_ms(c, group, "no_frames_timeout", 10000, 1000, 600000);
+	load_schedule(c, group, cc);
+	cc->motion = config_bool(c, group, "motion", false);
+	cc->motion_threshold = config_double(c, group, "motion_threshold", 0.02, 0.0001, 1);
 	g_ptr_array_add(cfg->cameras, cc);
 }
 
@@ -162,16 +223,73 @@ static void load_cameras(struct config *c, struct edge_config *cfg)
 	g_strfreev(groups);
 }
 
+/* An optional duration: -1 when the key is absent. */
+static int64_t optional_duration_ms(struct config *c, const char *group, const char *key,
+				    int64_t max)
+{
+	if (!g_key_file_has_key(c->kf, group, key, NULL))
+		return -1;
+	return config_duration_ms(c, group, key, 0, 0, max);
+}
+
+static void load_clips(struct config *c, struct edge_config *cfg)
+{
+	static const char *const keys[] = { "pre_roll",	  "post_roll", "max_length",
+					    "chunk_size", "snapshots", NULL };
+	static const char *const type_keys[] = { "pre_roll", "post_roll", NULL };
+	struct clips_config *cl = &cfg->clips;
+	gsize n = 0;
+	char **groups = g_key_file_get_groups(c->kf, &n);
+
+	config_check_keys(c, "clips", keys);
+	cl->pre_ms = optional_duration_ms(c, "clips", "pre_roll", 600000);
+	cl->post_ms = optional_duration_ms(c, "clips", "post_roll", 600000);
+	cl->max_length_ms = config_duration_ms(c, "clips", "max_length", 300000, 10000, 3600000);
+	cl->chunk_size = (int)config_bytes(c, "clips", "chunk_size", 256 << 10, 4 << 10);
+	if (cl->chunk_size > (1 << 20))
+		config_problem(c, "clips", "chunk_size", "more than 1 MiB (the broker's packet limit)");
+	cl->snapshots = config_bool(c, "clips", "snapshots", true);
+	for (gsize i = 0; i < n; i++) {
+		const char *type = groups[i] + strlen("clips ");
+		struct clip_roll roll;
+
+		if (!g_str_has_prefix(groups[i], "clips "))
+			continue;
+		config_check_keys(c, groups[i], type_keys);
+		if (!jc_is_event_type(type))
+			config_problem(c, groups[i], NULL, "'%s' is not an event type", type);
+		roll.type = g_strdup(type);
+		roll.pre_ms = optional_duration_ms(c, groups[i], "pre_roll", 600000);
+		roll.post_ms = optional_duration_ms(c, groups[i], "post_roll", 600000);
+		g_array_append_val(cl->rolls, roll);
+	}
+	g_strfreev(groups);
+}
+
+static void load_detections(struct config *c, struct edge_config *cfg)
+{
+	static const char *const keys[] = { "socket", "min_confidence", NULL };
+	char *dflt = g_build_filename(cfg->state_dir ? cfg->state_dir : ".", "detections.sock",
+				      NULL);
+
+	config_check_keys(c, "detections", keys);
+	cfg->detections.socket = config_string(c, "detections", "socket", dflt);
+	g_free(dflt);
+	cfg->detections.min_confidence =
+	    config_double(c, "detections", "min_confidence", 0.5, 0, 1);
+}
+
 bool edge_config_load(const char *path, struct edge_config *cfg)
 {
-	static const char *const groups[] = { "box", "mqtt", "outbox", NULL };
-	static const char *const prefixes[] = { "sensor ", "camera ", NULL };
+	static const char *const groups[] = { "box", "mqtt", "outbox", "clips", "detections", NULL };
+	static const char *const prefixes[] = { "sensor ", "camera ", "clips ", NULL };
 	struct config c = { 0 };
 	bool ok;
 
 	memset(cfg, 0, sizeof *cfg);
 	cfg->sensors = g_ptr_array_new_with_free_func((GDestroyNotify)sensor_free);
 	cfg->cameras = g_ptr_array_new_with_free_func(camera_config_free);
+	cfg->clips.rolls = g_array_new(FALSE, TRUE, sizeof(struct clip_roll));
 	if (config_load(&c, path)) {
 		config_check_groups(&c, groups, prefixes);
 		load_box(&c, cfg);
@@ -179,6 +297,8 @@ bool edge_config_load(const char *path, struct edge_config *cfg)
 		load_outbox(&c, cfg);
 		load_sensors(&c, cfg);
 		load_cameras(&c, cfg);
+		load_clips(&c, cfg);
+		load_detections(&c, cfg);
 	}
 	ok = config_ok(&c);
 	config_print_problems(&c, stderr);
@@ -196,5 +316,10 @@ void edge_config_release(struct edge_config *cfg)
 		g_ptr_array_free(cfg->sensors, TRUE);
 	if (cfg->cameras)
 		g_ptr_array_free(cfg->cameras, TRUE);
+	for (guint i = 0; cfg->clips.rolls && i < cfg->clips.rolls->len; i++)
+		g_free(g_array_index(cfg->clips.rolls, struct clip_roll, i).type);
+	if (cfg->clips.rolls)
+		g_array_free(cfg->clips.rolls, TRUE);
+	g_free(cfg->detections.socket);
 	memset(cfg, 0, sizeof *cfg);
 }

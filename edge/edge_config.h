@@ -5,7 +5,11 @@
  *   [mqtt]         uri, ca, cert, key, keepalive, reconnect_max
  *   [outbox]       path, sync, window, ack_timeout, max_rate, max_bytes_rate
  *   [sensor <id>]  kind, driver, period, unit, and the driver's own keys
- *   [camera <id>]  source, zone, gb28181_id, segment, retention, no_frames_timeout
+ *   [camera <id>]  source, zone, gb28181_id, segment, retention, retention_bytes,
+ *                  no_frames_timeout, schedule, motion, motion_threshold
+ *   [clips]        pre_roll, post_roll, max_length, chunk_size, snapshots
+ *   [clips <type>] pre_roll, post_roll: the defaults for one event type
+ *   [detections]   socket, min_confidence
  *
  * See README.md, "Configuration", for every key and its default.
  */
@@ -35,7 +39,35 @@ struct camera_config {
 	char *gb28181_id; /* NULL: none; else 20 digits */
 	int64_t segment_ms;
 	int64_t retention_ms;
+	int64_t retention_bytes; /* 0: only the box's disk budget limits it */
 	int64_t no_frames_timeout_ms;
+	/* Recording hours, local time: minute-of-day intervals [from, to),
+	 * n_schedule == 0 means always. */
+	struct {
+		int from_min, to_min;
+	} schedule[8];
+	int n_schedule;
+	bool motion;		 /* run the motion detector on this camera */
+	double motion_threshold; /* share of the picture that must change, 0..1 */
+};
+
+/* Pre- and post-roll of the clips one event type asks for; -1: not set. */
+struct clip_roll {
+	char *type; /* NULL: the [clips] defaults */
+	int64_t pre_ms, post_ms;
+};
+
+struct clips_config {
+	int64_t pre_ms, post_ms; /* -1: the built-in default of each event type */
+	int64_t max_length_ms;	 /* longer events get an opening and a closing clip */
+	int chunk_size;
+	bool snapshots; /* a JPEG with every alert */
+	GArray *rolls;	/* of struct clip_roll, from [clips <type>] */
+};
+
+struct detections_config {
+	char *socket; /* Unix socket path; "" or NULL: no local detections interface */
+	double min_confidence;
 };
 
 struct edge_config {
@@ -54,6 +86,8 @@ struct edge_config {
 	double max_bytes_rate; /* payload bytes/s sent */
 	GPtrArray *sensors;    /* of struct sensor*, owned */
 	GPtrArray *cameras;    /* of struct camera_config*, owned */
+	struct clips_config clips;
+	struct detections_config detections;
 };
 
 /* Load and check path, creating the sensors. On problems, prints each to
