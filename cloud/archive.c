@@ -34,6 +34,9 @@ enum stmt {
 	ST_PUT_EVENT_STATE,
 	ST_META_GET,
 	ST_META_SET,
+	ST_PUT_CLIP,
+	ST_CLIP_STATE,
+	ST_GET_CLIP,
 	ST_COUNT
 };
 
@@ -82,6 +85,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[ST_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2)"
 			" ON CONFLICT(key) DO UPDATE SET value = ?2",
+	[ST_PUT_CLIP] = "INSERT OR IGNORE INTO clips(box, clip_id, seq, camera, event_id, mime,"
+			" start, end, bytes, sha256, chunk_size, chunk_count, chunks, state,"
+			" received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+			" ?13, ?14, ?15)",
+	[ST_CLIP_STATE] = "UPDATE clips SET state = ?3, path = coalesce(?4, path),"
+			  " reason = ?5, verified_at = iif(?3 = 'verified', ?6, verified_at)"
+			  " WHERE box = ?1 AND clip_id = ?2",
+	[ST_GET_CLIP] = "SELECT box, clip_id, seq, camera, event_id, mime, start, end, bytes,"
+			" sha256, chunk_size, chunk_count, chunks, state, path FROM clips"
+			" WHERE box = ?1 AND clip_id = ?2",
 };
 
 /* Each entry moves the schema from version i to i + 1. */
@@ -120,6 +133,16 @@ static const char *const migrations[] = {
 	"CREATE INDEX event_state_by_start ON event_state(start);"
 	"CREATE TABLE dropped(box TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
 	" event_seq INTEGER NOT NULL, PRIMARY KEY(box, first)) WITHOUT ROWID;",
+	/* 2: clips and snapshots (cloud/collector/clip_intake.c); chunks are the
+	 * chunk hashes, space-separated, so an assembly can restart from here */
+	"CREATE TABLE clips(box TEXT NOT NULL, clip_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+	" camera TEXT NOT NULL, event_id TEXT, mime TEXT NOT NULL, start TEXT NOT NULL,"
+	" end TEXT NOT NULL, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL,"
+	" chunk_size INTEGER NOT NULL, chunk_count INTEGER NOT NULL, chunks TEXT NOT NULL,"
+	" state TEXT NOT NULL, reason TEXT, path TEXT, received_at TEXT NOT NULL,"
+	" verified_at TEXT, PRIMARY KEY(box, clip_id)) WITHOUT ROWID;"
+	"CREATE INDEX clips_by_event ON clips(box, event_id);"
+	"CREATE INDEX clips_by_start ON clips(start);",
 };
 
 struct archive {
@@ -462,6 +485,89 @@ int archive_meta_set(struct archive *a, const char *key, int64_t value)
 	return step_done(a, ST_META_SET, "store meta");
 }
 
+/* --- clips ------------------------------------------------------------ */
+
+int archive_put_clip(struct archive *a, const struct archive_clip *c)
+{
+	sqlite3_stmt *st = a->stmt[ST_PUT_CLIP];
+	char now[CLOCK_TS_LEN];
+	int rc;
+
+	now_ts(now);
+	bind_text(st, 1, c->box);
+	bind_text(st, 2, c->clip_id);
+	sqlite3_bind_int64(st, 3, c->seq);
+	bind_text(st, 4, c->camera);
+	bind_text(st, 5, c->event_id);
+	bind_text(st, 6, c->mime);
+	bind_text(st, 7, c->start);
+	bind_text(st, 8, c->end);
+	sqlite3_bind_int64(st, 9, c->bytes);
+	bind_text(st, 10, c->sha256);
+	sqlite3_bind_int(st, 11, c->chunk_size);
+	sqlite3_bind_int(st, 12, c->chunk_count);
+	bind_text(st, 13, c->chunks);
+	bind_text(st, 14, c->state);
+	bind_text(st, 15, now);
+	rc = step_done(a, ST_PUT_CLIP, "store a clip");
+	return rc ? rc : sqlite3_changes(a->db);
+}
+
+int archive_set_clip_state(struct archive *a, const char *box, const char *clip_id,
+			   const char *state, const char *path, const char *reason)
+{
+	sqlite3_stmt *st = a->stmt[ST_CLIP_STATE];
+	char now[CLOCK_TS_LEN];
+
+	now_ts(now);
+	bind_text(st, 1, box);
+	bind_text(st, 2, clip_id);
+	bind_text(st, 3, state);
+	bind_text(st, 4, path);
+	bind_text(st, 5, reason);
+	bind_text(st, 6, now);
+	return step_done(a, ST_CLIP_STATE, "store a clip's state");
+}
+
+static const char *column_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int archive_get_clip(struct archive *a, const char *box, const char *clip_id, archive_clip_fn fn,
+		     void *ctx)
+{
+	sqlite3_stmt *st = a->stmt[ST_GET_CLIP];
+	int rc;
+
+	bind_text(st, 1, box);
+	bind_text(st, 2, clip_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		struct archive_clip c = {
+			.box = column_text(st, 0),
+			.clip_id = column_text(st, 1),
+			.seq = sqlite3_column_int64(st, 2),
+			.camera = column_text(st, 3),
+			.event_id = column_text(st, 4),
+			.mime = column_text(st, 5),
+			.start = column_text(st, 6),
+			.end = column_text(st, 7),
+			.bytes = sqlite3_column_int64(st, 8),
+			.sha256 = column_text(st, 9),
+			.chunk_size = sqlite3_column_int(st, 10),
+			.chunk_count = sqlite3_column_int(st, 11),
+			.chunks = column_text(st, 12),
+			.state = column_text(st, 13),
+			.path = column_text(st, 14),
+		};
+
+		fn(ctx, &c);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : fail(a, "read a clip");
+}
+
 /* --- reports ----------------------------------------------------------- */
 
 static const char *const report_sql[] = {
@@ -503,6 +609,10 @@ static const char *const report_sql[] = {
 	    "  UNION ALL SELECT b.id, t.last + 1, b.last_seq, b.last_seq - t.last FROM boxes b"
 	    "  JOIN top t ON t.box = b.id WHERE b.last_seq > t.last"
 	    " ) ORDER BY box, first LIMIT ?4",
+	[REPORT_CLIPS] = "SELECT box, clip_id, camera, event_id, mime, start, end, bytes, state,"
+			 " sha256, path, reason, received_at, verified_at FROM clips"
+			 " WHERE (?1 IS NULL OR box = ?1) AND (?2 IS NULL OR camera = ?2)"
+			 " AND (?3 IS NULL OR start >= ?3) ORDER BY start DESC, box LIMIT ?4",
 	[REPORT_ACTIVITY] =
 	    "SELECT * FROM ("
 	    " SELECT received_at AS at, sender AS source, kind || ' #' || seq AS what,"
@@ -522,6 +632,10 @@ static const char *const report_sql[] = {
 	    "  || coalesce(' ' || source, '') || coalesce(': ' || message, '')"
 	    "  FROM events e JOIN messages m ON m.sender = e.box AND m.seq = e.seq"
 	    "  WHERE received_at > ?3 AND (?1 IS NULL OR box = ?1)"
+	    " UNION ALL"
+	    " SELECT coalesce(verified_at, received_at), box, 'clip ' || state,"
+	    "  camera || ' ' || start || ' ' || bytes || ' bytes' || coalesce(': ' || reason, '')"
+	    "  FROM clips WHERE coalesce(verified_at, received_at) > ?3 AND (?1 IS NULL OR box = ?1)"
 	    " UNION ALL"
 	    " SELECT at, coalesce(sender, '-'), 'reject', reason || ' on ' || topic FROM rejects"
 	    "  WHERE at > ?3 AND (?1 IS NULL OR sender = ?1)"

@@ -54,6 +54,26 @@ int archive_put_event(struct archive *a, const struct message *m);
 int archive_put_dropped(struct archive *a, const char *box, int64_t first, int64_t last,
 			int64_t event_seq);
 
+/* Clips and snapshots announced by boxes. put stores a manifest's clip
+ * (returns 1 stored, 0 already known, or -errno); set_clip_state records
+ * "verified" (with its path in the clip store) or "rejected" (with the
+ * reason); get_clip calls fn with the row (-ENOENT if none). */
+struct archive_clip {
+	const char *box, *clip_id, *camera, *event_id /* may be NULL */, *mime;
+	const char *start, *end, *sha256;
+	int64_t seq, bytes;
+	int chunk_size, chunk_count;
+	const char *chunks; /* the chunks' SHA-256, space-separated */
+	const char *state;  /* receiving, verified, rejected */
+	const char *path;   /* in the clip store, once verified */
+};
+typedef void (*archive_clip_fn)(void *ctx, const struct archive_clip *c);
+int archive_put_clip(struct archive *a, const struct archive_clip *c);
+int archive_set_clip_state(struct archive *a, const char *box, const char *clip_id,
+			   const char *state, const char *path, const char *reason);
+int archive_get_clip(struct archive *a, const char *box, const char *clip_id, archive_clip_fn fn,
+		     void *ctx);
+
 /* Small persistent counters (e.g. the collector's own envelope seq). */
 int archive_meta_get(struct archive *a, const char *key, int64_t *value);
 int archive_meta_set(struct archive *a, const char *key, int64_t value);
@@ -68,6 +88,7 @@ enum archive_report {
 	REPORT_EVENT_STEPS, /* every step of every event (the history), newest first */
 	REPORT_GAPS,	    /* per box, seq ranges neither archived nor reported dropped */
 	REPORT_ACTIVITY,    /* everything archived after filter->since, oldest first */
+	REPORT_CLIPS,	    /* clips, newest first; filter->sensor is the camera */
 };
 
 struct archive_filter {

@@ -19,7 +19,7 @@
 
 struct assembly {
 	struct clip_spec spec; /* strings owned below */
-	char *box, *clip_id, *sha256;
+	char *box, *clip_id, *sha256, *ext;
 	char **chunk_sha256;
 	char *part; /* ROOT/tmp/<box>/<clip>.part */
 	int fd;
@@ -41,6 +41,7 @@ static void assembly_free(gpointer data)
 	g_free(a->box);
 	g_free(a->clip_id);
 	g_free(a->sha256);
+	g_free(a->ext);
 	g_strfreev(a->chunk_sha256);
 	g_free(a->part);
 	g_free(a->have);
@@ -134,12 +135,14 @@ int clipstore_expect(struct clipstore *cs, const struct clip_spec *s)
 	a->box = g_strdup(s->box);
 	a->clip_id = g_strdup(s->clip_id);
 	a->sha256 = g_strdup(s->sha256);
+	a->ext = g_strdup(s->ext ? s->ext : "ts");
 	a->chunk_sha256 = g_new0(char *, (gsize)s->chunk_count + 1);
 	for (int i = 0; i < s->chunk_count; i++)
 		a->chunk_sha256[i] = g_strdup(s->chunk_sha256[i]);
 	a->spec.box = a->box;
 	a->spec.clip_id = a->clip_id;
 	a->spec.sha256 = a->sha256;
+	a->spec.ext = a->ext;
 	a->spec.chunk_sha256 = (const char *const *)a->chunk_sha256;
 	a->have = g_new0(guint8, s->chunk_count);
 	a->fd = -1;
@@ -210,6 +213,13 @@ int clipstore_missing(struct clipstore *cs, const char *box, const char *clip_id
 	return missing;
 }
 
+int clipstore_chunk_count(struct clipstore *cs, const char *box, const char *clip_id)
+{
+	struct assembly *a = find(cs, box, clip_id);
+
+	return a ? a->spec.chunk_count : -ENOENT;
+}
+
 /* SHA-256 of the whole file behind fd, as hex (g_free), or NULL. */
 static char *hash_file(int fd)
 {
@@ -255,7 +265,7 @@ int clipstore_finish(struct clipstore *cs, const char *box, const char *clip_id,
 	memcpy(prefix, a->sha256, 2);
 	prefix[2] = '\0';
 	dir = g_build_filename(cs->root, prefix, NULL);
-	dest = g_strdup_printf("%s/%s.ts", dir, a->sha256);
+	dest = g_strdup_printf("%s/%s.%s", dir, a->sha256, a->ext);
 	if (g_mkdir_with_parents(dir, 0750) != 0 || g_rename(a->part, dest) != 0)
 		rc = -errno;
 	g_free(dir);

@@ -2,7 +2,7 @@
  * clipstore.h — the collector's clip store: reassembles a clip from its
  * chunks, checks each chunk and the whole file against the (signed)
  * manifest, and keeps verified clips content-addressed:
- * ROOT/<first two hex digits>/<sha256>.ts. A clip that two events share is
+ * ROOT/<first two hex digits>/<sha256>.<ext>. A clip that two events share is
  * stored once.
  *
  * Assembly state (which chunks are in) lives in memory; the chunks
@@ -28,6 +28,7 @@ struct clip_spec {
 	int chunk_count;
 	const char *sha256;		 /* of the whole file, 64 hex */
 	const char *const *chunk_sha256; /* chunk_count entries, 64 hex each */
+	const char *ext;		 /* file name extension: "ts", "jpg"; NULL: "ts" */
 };
 
 enum chunk_result { CHUNK_STORED = 0, CHUNK_DUPLICATE = 1 };
@@ -50,10 +51,14 @@ int clipstore_expect(struct clipstore *cs, const struct clip_spec *spec);
 int clipstore_put_chunk(struct clipstore *cs, const char *box, const char *clip_id, int n,
 			const void *data, size_t len);
 
-/* Chunk numbers still missing, ascending, at most max into out; returns how
- * many are missing in all (may exceed max). -ENOENT if unknown. */
+/* Chunk numbers still missing, ascending, at most max into out (NULL when
+ * max is 0); returns how many are missing in all (may exceed max).
+ * -ENOENT if unknown. */
 int clipstore_missing(struct clipstore *cs, const char *box, const char *clip_id, int *out,
 		      int max);
+
+/* The clip's number of chunks, -ENOENT if unknown. */
+int clipstore_chunk_count(struct clipstore *cs, const char *box, const char *clip_id);
 
 /* When every chunk is in: check the whole file's sha256 and move it to its
  * content address (newly allocated path in *path, g_free). 0 verified,

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
+#include "manifest.h"
+
 const char *const message_sensor_kinds[] = {
 	"fridge", "freezer", "cleanroom", "disinfection", "uv_lamp",
 	"rinse",  "gas",     "generic",	  NULL,
@@ -144,6 +147,49 @@ cJSON *message_ack(const struct envelope *e, const struct ack_info *a)
 	cJSON_AddNumberToObject(obj, "acked", (double)a->acked);
 	cJSON_AddNumberToObject(obj, "max_seen", (double)a->max_seen);
 	add_ranges(obj, "missing", a->missing, a->n_missing);
+	if (a->n_verified) {
+		cJSON *arr = cJSON_AddArrayToObject(obj, "clips_verified");
+
+		for (size_t i = 0; i < a->n_verified; i++)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(a->clips_verified[i]));
+	}
+	if (a->n_clips_missing) {
+		cJSON *arr = cJSON_AddArrayToObject(obj, "clips_missing");
+
+		for (size_t i = 0; i < a->n_clips_missing; i++) {
+			const struct ack_clip_missing *cm = &a->clips_missing[i];
+			cJSON *item = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(item, "clip_id", cm->clip_id);
+			cJSON_AddItemToObject(item, "chunks",
+					      cJSON_CreateIntArray(cm->chunks, (int)cm->n_chunks));
+			cJSON_AddItemToArray(arr, item);
+		}
+	}
+	return obj;
+}
+
+const char *const message_cmd_actions[] = {
+	[CMD_PING] = "ping",	       [CMD_SNAPSHOT] = "snapshot", [CMD_UPLOAD_RANGE] = "upload_range",
+	[CMD_CONFIG] = "config",       [CMD_RESEND] = "resend",	    NULL,
+};
+
+cJSON *message_cmd(const struct envelope *e, const struct cmd_info *c)
+{
+	cJSON *obj = new_message(e);
+	cJSON *args;
+
+	cJSON_AddStringToObject(obj, "cmd_id", c->cmd_id);
+	cJSON_AddStringToObject(obj, "box", c->box);
+	cJSON_AddStringToObject(obj, "action", message_cmd_actions[c->action]);
+	if (c->camera) {
+		args = cJSON_AddObjectToObject(obj, "args");
+		cJSON_AddStringToObject(args, "camera", c->camera);
+		if (c->action == CMD_UPLOAD_RANGE) {
+			add_ts(args, "from", c->from_ms);
+			add_ts(args, "to", c->to_ms);
+		}
+	}
 	return obj;
 }
 
@@ -316,6 +362,9 @@ static bool validate_ack(struct jcheck *jc, const cJSON *root, struct message *m
 	static const char *const keys[] = { ENVELOPE_KEYS,   "box",	"acked",
 					    "max_seen",	     "missing", "clips_verified",
 					    "clips_missing", NULL };
+	const cJSON *item;
+	int i = 0;
+
 	jc_only_keys(jc, root, keys);
 	m->u.ack.box = jc_string(jc, root, "box", true, ENVELOPE_ID_MAX);
 	jc_int(jc, root, "acked", true, 0, SEQ_MAX, &m->u.ack.acked);
@@ -323,6 +372,90 @@ static bool validate_ack(struct jcheck *jc, const cJSON *root, struct message *m
 	validate_ranges(jc, root, "missing", true);
 	if (jc_ok(jc) && envelope_party(m->u.ack.box) != PARTY_BOX)
 		jc_fail(jc, "field 'box': not a box id");
+	m->u.ack.clips_verified =
+	    jc_array(jc, root, "clips_verified", false, 0, MESSAGE_MAX_ACK_CLIPS);
+	cJSON_ArrayForEach (item, m->u.ack.clips_verified) {
+		if (!cJSON_IsString(item) || !jc_is_ident(item->valuestring, ":", 128))
+			jc_fail(jc, "field 'clips_verified[%d]': not a clip id", i);
+		i++;
+	}
+	m->u.ack.clips_missing = jc_array(jc, root, "clips_missing", false, 0, MESSAGE_MAX_ACK_CLIPS);
+	i = 0;
+	cJSON_ArrayForEach (item, m->u.ack.clips_missing) {
+		static const char *const clip_keys[] = { "clip_id", "chunks", NULL };
+		const cJSON *chunks, *n;
+		int k = 0;
+
+		jc_prefix(jc, "clips_missing[%d].", i++);
+		if (!cJSON_IsObject(item)) {
+			jc_fail(jc, "field 'clips_missing[%d]': not an object", i - 1);
+			break;
+		}
+		jc_only_keys(jc, item, clip_keys);
+		jc_ident(jc, item, "clip_id", true, ":", 128);
+		chunks = jc_array(jc, item, "chunks", true, 0, MESSAGE_MAX_ACK_CHUNKS);
+		cJSON_ArrayForEach (n, chunks) {
+			if (!cJSON_IsNumber(n) || !(n->valuedouble >= 0 && n->valuedouble < 1e6) ||
+			    n->valuedouble != (double)(int)n->valuedouble)
+				jc_fail(jc, "field 'clips_missing[%d].chunks[%d]': not a chunk number",
+					i - 1, k);
+			k++;
+		}
+	}
+	jc_prefix(jc, "%s", "");
+	return jc_ok(jc);
+}
+
+static bool validate_clip(struct jcheck *jc, const cJSON *root, struct message *m)
+{
+	struct clip_manifest cm;
+	bool ok = manifest_read(jc, root, m->env.id, &cm);
+
+	manifest_release(&cm);
+	return ok;
+}
+
+static bool validate_cmd(struct jcheck *jc, const cJSON *root, struct message *m)
+{
+	static const char *const keys[] = { ENVELOPE_KEYS, "cmd_id", "box", "action", "args", NULL };
+	static const char *const arg_keys[] = { "camera", "from", "to", NULL };
+	const cJSON *args;
+	const char *from = NULL, *to = NULL;
+	int action;
+
+	jc_only_keys(jc, root, keys);
+	m->u.cmd.cmd_id = jc_ident(jc, root, "cmd_id", true, ":", 128);
+	m->u.cmd.box = jc_string(jc, root, "box", true, ENVELOPE_ID_MAX);
+	action = jc_enum(jc, root, "action", true, message_cmd_actions);
+	args = jc_object(jc, root, "args", false);
+	if (jc_ok(jc) && envelope_party(m->u.cmd.box) != PARTY_BOX)
+		jc_fail(jc, "field 'box': not a box id");
+	if (!jc_ok(jc))
+		return false;
+	m->u.cmd.action = (enum cmd_action)action;
+	if (action != CMD_SNAPSHOT && action != CMD_UPLOAD_RANGE)
+		return true;
+	if (!args) {
+		jc_fail(jc, "field 'args': required for %s", message_cmd_actions[action]);
+		return false;
+	}
+	jc_prefix(jc, "args.");
+	jc_only_keys(jc, args, arg_keys);
+	m->u.cmd.camera = jc_ident(jc, args, "camera", true, NULL, 63);
+	if (action == CMD_UPLOAD_RANGE) {
+		from = jc_timestamp(jc, args, "from", true);
+		to = jc_timestamp(jc, args, "to", true);
+	}
+	jc_prefix(jc, "%s", "");
+	if (!jc_ok(jc) || action != CMD_UPLOAD_RANGE)
+		return jc_ok(jc);
+	clock_parse_ts(from, &m->u.cmd.from_ms);
+	clock_parse_ts(to, &m->u.cmd.to_ms);
+	if (m->u.cmd.to_ms <= m->u.cmd.from_ms)
+		jc_fail(jc, "field 'args.to': not after 'args.from'");
+	else if (m->u.cmd.to_ms - m->u.cmd.from_ms > MESSAGE_MAX_RANGE_MS)
+		jc_fail(jc, "field 'args.to': the range is longer than %d minutes",
+			MESSAGE_MAX_RANGE_MS / 60000);
 	return jc_ok(jc);
 }
 
@@ -379,12 +512,21 @@ bool message_validate(const struct topic *t, const cJSON *root, struct message *
 		return validate_reading(jc, root, m);
 	case MSG_EVENT:
 		return validate_event(jc, root, m);
+	case MSG_CLIP:
+		return validate_clip(jc, root, m);
 	case MSG_ACK:
 		if (!validate_ack(jc, root, m))
 			return false;
 		if (strcmp(m->u.ack.box, t->owner) != 0)
 			jc_fail(jc, "field 'box': '%s' does not match the topic's '%s'",
 				m->u.ack.box, t->owner);
+		return jc_ok(jc);
+	case MSG_CMD:
+		if (!validate_cmd(jc, root, m))
+			return false;
+		if (strcmp(m->u.cmd.box, t->owner) != 0)
+			jc_fail(jc, "field 'box': '%s' does not match the topic's '%s'",
+				m->u.cmd.box, t->owner);
 		return jc_ok(jc);
 	default:
 		jc_fail(jc, "message: %s messages are not handled by this build",

@@ -71,13 +71,41 @@ struct status_info {
 	size_t n_cameras;
 };
 
+/* A clip whose chunks are not all in yet, in an ack. */
+struct ack_clip_missing {
+	const char *clip_id;
+	const int *chunks; /* numbers of the chunks not received, ascending */
+	size_t n_chunks;
+};
+
+#define MESSAGE_MAX_ACK_CLIPS  64   /* clips named in one ack, each list */
+#define MESSAGE_MAX_ACK_CHUNKS 1000 /* chunk numbers named for one clip */
+
 struct ack_info {
 	const char *box;
 	int64_t acked; /* every seq <= acked is accounted for */
 	int64_t max_seen;
 	const struct seq_range *missing; /* gaps in (acked, max_seen] */
 	size_t n_missing;
+	const char *const *clips_verified; /* may be NULL */
+	size_t n_verified;
+	const struct ack_clip_missing *clips_missing; /* may be NULL */
+	size_t n_clips_missing;
 };
+
+/* Commands to a box (schemas/cmd.json). */
+enum cmd_action { CMD_PING, CMD_SNAPSHOT, CMD_UPLOAD_RANGE, CMD_CONFIG, CMD_RESEND };
+extern const char *const message_cmd_actions[]; /* by enum cmd_action, NULL-terminated */
+
+struct cmd_info {
+	const char *cmd_id;
+	const char *box;
+	enum cmd_action action;
+	const char *camera; /* snapshot, upload_range */
+	int64_t from_ms, to_ms; /* upload_range */
+};
+
+#define MESSAGE_MAX_RANGE_MS (3600 * 1000) /* longest range upload_range may ask for */
 
 /* One step of an event's life (schemas/event.json). Optional fields:
  * NULL strings, end_ms 0, has_peak false, n_dropped 0 leave them out. */
@@ -102,6 +130,7 @@ cJSON *message_reading(const struct envelope *e, const struct reading_sample *s,
 cJSON *message_event(const struct envelope *e, const struct event_info *ev);
 cJSON *message_status(const struct envelope *e, const struct status_info *st);
 cJSON *message_ack(const struct envelope *e, const struct ack_info *a);
+cJSON *message_cmd(const struct envelope *e, const struct cmd_info *c);
 
 /* A received message, checked. Pointers point into the cJSON root. */
 struct message {
@@ -120,7 +149,14 @@ struct message {
 			const char *box;
 			int64_t acked;
 			int64_t max_seen;
+			const cJSON *clips_verified; /* array of checked clip ids, or NULL */
+			const cJSON *clips_missing;  /* array of checked {clip_id, chunks}, or NULL */
 		} ack;
+		struct {
+			const char *cmd_id, *box, *camera; /* camera: NULL unless needed */
+			enum cmd_action action;
+			int64_t from_ms, to_ms; /* upload_range */
+		} cmd;
 		struct {
 			const char *event_id, *phase, *type, *severity, *start, *end;
 			const char *source, *zone, *unit, *message;

@@ -31,6 +31,11 @@ void topic_format(char *buf, enum msg_kind kind, const char *owner)
 		snprintf(buf, TOPIC_MAX, TOPIC_PREFIX "%s/%s/%s", area, owner, kind_names[kind]);
 }
 
+void topic_format_chunk(char *buf, const char *box, const char *clip_id, int n)
+{
+	snprintf(buf, TOPIC_MAX, TOPIC_PREFIX "box/%s/clip/%s/%d", box, clip_id, n);
+}
+
 /* Split text on '/' into at most max parts (in place in copy); returns the count. */
 static int split(char *copy, char **parts, int max)
 {

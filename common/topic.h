@@ -40,6 +40,8 @@ const char *topic_kind_name(enum msg_kind kind);
 
 /* Write the topic of a message of kind for owner into buf[TOPIC_MAX]. */
 void topic_format(char *buf, enum msg_kind kind, const char *owner);
+/* The topic of chunk n of a clip: bk/v1/box/{box}/clip/{clip}/{n}. */
+void topic_format_chunk(char *buf, const char *box, const char *clip_id, int n);
 
 /* Parse a received topic; false with a reason in err[errlen] if it is not one of ours. */
 bool topic_parse(const char *text, struct topic *t, char *err, size_t errlen);

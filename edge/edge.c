@@ -14,6 +14,7 @@
 
 #include "camera.h"
 #include "clock.h"
+#include "evidence.h"
 #include "log.h"
 #include "message.h"
 #include "mqtt_link.h"
@@ -54,6 +55,7 @@ struct edge {
 	struct sensor_timer *timer_ctx;
 	struct rules *rules;	     /* one per sensor, same index */
 	struct camera_slot *cameras; /* one per cfg->cameras entry, same index */
+	struct evidence *evidence;   /* clips and snapshots; NULL: none (cannot sign) */
 	guint batch_source, status_source, resend_source, pump_source;
 	int64_t cursor[OUTBOX_CLASSES]; /* last seq sent per class since (re)connect */
 	GHashTable *inflight;		/* seq → mono ms sent */
@@ -209,7 +211,8 @@ static void track_sent(struct edge *e, int64_t seq)
 	g_queue_push_tail(&e->sent_order, SEQ_KEY(seq));
 }
 
-/* Send from the outbox, lowest class first, while the window has room. */
+/* Send from the outbox, lowest class first, while the window has room;
+ * then clip chunks, which come after everything in the outbox. */
 static void pump(struct edge *e)
 {
 	while (mqtt_link_connected(e->link) &&
@@ -220,7 +223,7 @@ static void pump(struct edge *e)
 		for (int cls = 0; cls < OUTBOX_CLASSES && rc == -ENOENT; cls++)
 			rc = outbox_next(e->outbox, (enum outbox_class)cls, e->cursor[cls], &row);
 		if (rc)
-			return;
+			break;
 		if (row.seq <= e->acked) {
 			/* acked while we were away: no need to send it */
 			e->cursor[row.cls] = row.seq;
@@ -236,8 +239,18 @@ static void pump(struct edge *e)
 		}
 		outbox_row_clear(&row);
 		if (rc)
-			return;
+			return; /* the cap or the link: chunks wait too */
 	}
+	if (e->evidence && mqtt_link_connected(e->link))
+		evidence_pump(e->evidence);
+}
+
+static int send_chunk(void *ctx, const char *topic, const void *data, size_t len)
+{
+	struct edge *e = ctx;
+	int rc = mqtt_link_connected(e->link) ? take_tokens(e, len) : -ENOTCONN;
+
+	return rc ? rc : mqtt_link_publish(e->link, topic, data, len, false);
 }
 
 /* Send again what has waited longer than ack_timeout for its ack. */
@@ -322,6 +335,10 @@ static void handle_ack(struct edge *e, const struct message *m)
 		if (seq <= e->acked || (seq <= max_seen && !in_ranges(seq, missing)))
 			g_hash_table_iter_remove(&it);
 	}
+	if (e->evidence) {
+		evidence_acked(e->evidence, e->acked);
+		evidence_ack_clips(e->evidence, m->u.ack.clips_verified, m->u.ack.clips_missing);
+	}
 	pump(e);
 }
 
@@ -360,6 +377,8 @@ static void on_mqtt_event(void *ctx, const struct mqtt_event *ev)
 		g_hash_table_remove_all(e->inflight);
 		g_queue_clear(&e->sent_order);
 		publish_status(e, true);
+		if (e->evidence)
+			evidence_connected(e->evidence);
 		pump(e);
 		break;
 	case MQTT_EVENT_DISCONNECTED:
@@ -385,6 +404,20 @@ static int put_message(struct edge *e, enum msg_kind kind, enum outbox_class cls
 	cJSON_free(text);
 	if (rc == 0)
 		e->n.accepted++;
+	return rc;
+}
+
+static gboolean on_pump_timer(gpointer data);
+
+/* A clip's manifest, committed by evidence.c in its own transaction: sent
+ * by the next pump. */
+static int put_manifest(void *ctx, cJSON *msg)
+{
+	struct edge *e = ctx;
+	int rc = put_message(e, MSG_CLIP, OUTBOX_BULK, msg);
+
+	if (rc == 0 && !e->pump_source)
+		e->pump_source = g_idle_add(on_pump_timer, e);
 	return rc;
 }
 
@@ -550,6 +583,9 @@ static void commit_events(struct edge *e, const struct sensor *sn, const struct 
 		} else {
 			log_info("event %s %s: %s%s%s", ev.phase, re->event_id, re->type,
 				 ev.message ? ": " : "", ev.message ? ev.message : "");
+			if (e->evidence && re->phase != RULE_UPDATE)
+				evidence_event(e->evidence, re->event_id, re->type, sn->zone, NULL,
+					       re->phase == RULE_CLOSE, re->start_ms, re->end_ms);
 			enforce_budget(e);
 			pump(e);
 		}
@@ -738,6 +774,11 @@ int edge_start(struct edge *e)
 		id = g_timeout_add((guint)s->period_ms, on_sensor_timer, &e->timer_ctx[i]);
 		g_array_append_val(e->sensor_timers, id);
 	}
+	if (cfg->cameras->len) {
+		struct evidence_ops ops = { put_manifest, send_chunk, e };
+
+		e->evidence = evidence_new(cfg, e->outbox, &ops);
+	}
 	resume_open_events(e);
 	e->cameras = g_new0(struct camera_slot, cfg->cameras->len);
 	for (guint i = 0; i < cfg->cameras->len; i++) {
@@ -778,6 +819,7 @@ void edge_free(struct edge *e)
 	for (guint i = 0; e->cameras && i < e->cfg->cameras->len; i++)
 		camera_free(e->cameras[i].cam); /* indexes the segments being written */
 	g_free(e->cameras);
+	evidence_free(e->evidence);
 	if (e->outbox)
 		commit_readings(e);
 	if (e->link && mqtt_link_connected(e->link))

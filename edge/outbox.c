@@ -37,8 +37,23 @@ enum stmt {
 	ST_SEG_ADD,
 	ST_SEG_BETWEEN,
 	ST_SEG_DEL,
+	ST_SEG_BYTES,
+	ST_SEG_OLDEST,
+	ST_SEG_RECORDED,
+	ST_CLIP_WANT,
+	ST_CLIP_EXTEND,
+	ST_CLIP_BUILT,
+	ST_CLIP_DEL,
+	ST_CLIP_LIST,
+	ST_CLIP_BYTES,
 	ST_COUNT
 };
+
+/* A segment is pinned by hand (pinned = 1) or while a clip not yet built
+ * wants time it covers; once built, the clip's own file is the evidence. */
+#define SEG_PINNED                                                                                 \
+	"(s.pinned OR EXISTS (SELECT 1 FROM clips c WHERE c.state = 0 AND c.camera = s.camera"    \
+	" AND c.from_ms < s.end_ms AND c.to_ms > s.start_ms))"
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PUT] = "INSERT INTO outbox(seq, class, topic, payload, created_ms) VALUES (?1, ?2, ?3, "
@@ -62,9 +77,24 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_EVENT_LIST] = "SELECT event_id, sensor, type, start_ms, peak FROM open_events",
 	[ST_SEG_ADD] = "INSERT INTO segments(camera, start_ms, end_ms, path, bytes, pinned)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, 0)",
-	[ST_SEG_BETWEEN] = "SELECT id, camera, start_ms, end_ms, path, bytes, pinned FROM segments"
-			   " WHERE camera = ?1 AND end_ms > ?2 AND start_ms < ?3 ORDER BY start_ms",
+	[ST_SEG_BETWEEN] = "SELECT id, camera, start_ms, end_ms, path, bytes, " SEG_PINNED
+			   " FROM segments s WHERE camera = ?1 AND end_ms > ?2 AND start_ms < ?3"
+			   " ORDER BY start_ms",
 	[ST_SEG_DEL] = "DELETE FROM segments WHERE id = ?1",
+	[ST_SEG_BYTES] = "SELECT coalesce(sum(bytes), 0) FROM segments",
+	[ST_SEG_OLDEST] = "SELECT id, camera, start_ms, end_ms, path, bytes, 0 FROM segments s"
+			  " WHERE NOT " SEG_PINNED " ORDER BY start_ms LIMIT ?1",
+	[ST_SEG_RECORDED] = "SELECT coalesce(sum(min(end_ms, ?3) - max(start_ms, ?2)), 0)"
+			    " FROM segments WHERE camera = ?1 AND end_ms > ?2 AND start_ms < ?3",
+	[ST_CLIP_WANT] = "INSERT INTO clips(clip_id, camera, event_id, kind, from_ms, to_ms, state,"
+			 " created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
+	[ST_CLIP_EXTEND] = "UPDATE clips SET to_ms = ?2 WHERE clip_id = ?1 AND state = 0",
+	[ST_CLIP_BUILT] = "UPDATE clips SET state = 1, path = ?2, seq = ?3, bytes = ?4,"
+			  " chunk_size = ?5, chunk_count = ?6 WHERE clip_id = ?1",
+	[ST_CLIP_DEL] = "DELETE FROM clips WHERE clip_id = ?1",
+	[ST_CLIP_LIST] = "SELECT clip_id, camera, event_id, kind, from_ms, to_ms, state, path, seq,"
+			 " bytes, chunk_size, chunk_count, created_ms FROM clips ORDER BY created_ms",
+	[ST_CLIP_BYTES] = "SELECT coalesce(sum(bytes), 0) FROM clips WHERE state = 1",
 };
 
 static const char schema[] =
@@ -79,7 +109,13 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS segments(id INTEGER PRIMARY KEY, camera TEXT NOT NULL,"
     " start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, path TEXT NOT NULL,"
     " bytes INTEGER NOT NULL, pinned INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX IF NOT EXISTS segments_by_time ON segments(camera, start_ms);";
+    "CREATE INDEX IF NOT EXISTS segments_by_time ON segments(camera, start_ms);"
+    /* clips and snapshots from request to verified upload (edge/evidence.c):
+     * state 0 wanted, 1 built and announced (seq: its manifest) */
+    "CREATE TABLE IF NOT EXISTS clips(clip_id TEXT PRIMARY KEY, camera TEXT NOT NULL,"
+    " event_id TEXT, kind TEXT NOT NULL, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL,"
+    " state INTEGER NOT NULL, path TEXT, seq INTEGER, bytes INTEGER NOT NULL DEFAULT 0,"
+    " chunk_size INTEGER, chunk_count INTEGER, created_ms INTEGER NOT NULL);";
 
 struct outbox {
 	sqlite3 *db;
@@ -384,6 +420,19 @@ int outbox_segment_add(struct outbox *o, const char *camera, int64_t start_ms, i
 	return step_done(o, ST_SEG_ADD, "index a video segment");
 }
 
+static struct outbox_segment segment_of(sqlite3_stmt *st)
+{
+	return (struct outbox_segment){
+		.id = sqlite3_column_int64(st, 0),
+		.camera = (const char *)sqlite3_column_text(st, 1),
+		.start_ms = sqlite3_column_int64(st, 2),
+		.end_ms = sqlite3_column_int64(st, 3),
+		.path = (const char *)sqlite3_column_text(st, 4),
+		.bytes = sqlite3_column_int64(st, 5),
+		.pinned = sqlite3_column_int(st, 6) != 0,
+	};
+}
+
 int outbox_segments_between(struct outbox *o, const char *camera, int64_t from_ms, int64_t to_ms,
 			    outbox_segment_fn fn, void *ctx)
 {
@@ -394,15 +443,7 @@ int outbox_segments_between(struct outbox *o, const char *camera, int64_t from_m
 	sqlite3_bind_int64(st, 2, from_ms);
 	sqlite3_bind_int64(st, 3, to_ms);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct outbox_segment seg = {
-			.id = sqlite3_column_int64(st, 0),
-			.camera = (const char *)sqlite3_column_text(st, 1),
-			.start_ms = sqlite3_column_int64(st, 2),
-			.end_ms = sqlite3_column_int64(st, 3),
-			.path = (const char *)sqlite3_column_text(st, 4),
-			.bytes = sqlite3_column_int64(st, 5),
-			.pinned = sqlite3_column_int(st, 6) != 0,
-		};
+		struct outbox_segment seg = segment_of(st);
 
 		fn(ctx, &seg);
 	}
@@ -414,6 +455,125 @@ int outbox_segment_delete(struct outbox *o, int64_t id)
 {
 	sqlite3_bind_int64(o->stmt[ST_SEG_DEL], 1, id);
 	return step_done(o, ST_SEG_DEL, "delete a video segment");
+}
+
+int outbox_segments_oldest_unpinned(struct outbox *o, int max, outbox_segment_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = o->stmt[ST_SEG_OLDEST];
+	int rc;
+
+	sqlite3_bind_int(st, 1, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct outbox_segment seg = segment_of(st);
+
+		fn(ctx, &seg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(o, "list the oldest video segments");
+}
+
+int64_t outbox_segment_bytes(struct outbox *o)
+{
+	return scalar(o, ST_SEG_BYTES);
+}
+
+int64_t outbox_recorded_ms(struct outbox *o, const char *camera, int64_t from_ms, int64_t to_ms)
+{
+	sqlite3_stmt *st = o->stmt[ST_SEG_RECORDED];
+	int64_t ms = -EIO;
+
+	sqlite3_bind_text(st, 1, camera, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from_ms);
+	sqlite3_bind_int64(st, 3, to_ms);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ms = sqlite3_column_int64(st, 0);
+	else
+		fail(o, "sum recorded time");
+	sqlite3_reset(st);
+	return ms;
+}
+
+/* --- clips ----------------------------------------------------------- */
+
+int outbox_clip_want(struct outbox *o, const char *clip_id, const char *camera,
+		     const char *event_id, const char *kind, int64_t from_ms, int64_t to_ms)
+{
+	sqlite3_stmt *st = o->stmt[ST_CLIP_WANT];
+
+	sqlite3_bind_text(st, 1, clip_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, camera, -1, SQLITE_STATIC);
+	if (event_id)
+		sqlite3_bind_text(st, 3, event_id, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, from_ms);
+	sqlite3_bind_int64(st, 6, to_ms);
+	sqlite3_bind_int64(st, 7, clock_wall_ms());
+	return step_done(o, ST_CLIP_WANT, "record a clip request");
+}
+
+int outbox_clip_set_end(struct outbox *o, const char *clip_id, int64_t to_ms)
+{
+	int rc;
+
+	sqlite3_bind_text(o->stmt[ST_CLIP_EXTEND], 1, clip_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(o->stmt[ST_CLIP_EXTEND], 2, to_ms);
+	rc = step_done(o, ST_CLIP_EXTEND, "move the end of a clip request");
+	return rc ? rc : sqlite3_changes(o->db) == 1 ? 0 : -ENOENT;
+}
+
+int outbox_clip_built(struct outbox *o, const char *clip_id, const char *path, int64_t seq,
+		      int64_t bytes, int chunk_size, int chunk_count)
+{
+	sqlite3_stmt *st = o->stmt[ST_CLIP_BUILT];
+
+	sqlite3_bind_text(st, 1, clip_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, seq);
+	sqlite3_bind_int64(st, 4, bytes);
+	sqlite3_bind_int(st, 5, chunk_size);
+	sqlite3_bind_int(st, 6, chunk_count);
+	return step_done(o, ST_CLIP_BUILT, "record a built clip");
+}
+
+int outbox_clip_delete(struct outbox *o, const char *clip_id)
+{
+	sqlite3_bind_text(o->stmt[ST_CLIP_DEL], 1, clip_id, -1, SQLITE_STATIC);
+	return step_done(o, ST_CLIP_DEL, "forget a clip");
+}
+
+int outbox_clips(struct outbox *o, outbox_clip_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = o->stmt[ST_CLIP_LIST];
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct outbox_clip c = {
+			.clip_id = (const char *)sqlite3_column_text(st, 0),
+			.camera = (const char *)sqlite3_column_text(st, 1),
+			.event_id = (const char *)sqlite3_column_text(st, 2),
+			.kind = (const char *)sqlite3_column_text(st, 3),
+			.from_ms = sqlite3_column_int64(st, 4),
+			.to_ms = sqlite3_column_int64(st, 5),
+			.built = sqlite3_column_int(st, 6) == 1,
+			.path = (const char *)sqlite3_column_text(st, 7),
+			.seq = sqlite3_column_int64(st, 8),
+			.bytes = sqlite3_column_int64(st, 9),
+			.chunk_size = sqlite3_column_int(st, 10),
+			.chunk_count = sqlite3_column_int(st, 11),
+			.created_ms = sqlite3_column_int64(st, 12),
+		};
+
+		fn(ctx, &c);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(o, "list clips");
+}
+
+int64_t outbox_clip_bytes(struct outbox *o)
+{
+	return scalar(o, ST_CLIP_BYTES);
 }
 
 int64_t outbox_used_bytes(struct outbox *o)

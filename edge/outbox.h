@@ -100,6 +100,42 @@ int outbox_segment_add(struct outbox *o, const char *camera, int64_t start_ms, i
 int outbox_segments_between(struct outbox *o, const char *camera, int64_t from_ms, int64_t to_ms,
 			    outbox_segment_fn fn, void *ctx);
 int outbox_segment_delete(struct outbox *o, int64_t id);
+/* fn for up to max of the oldest unpinned segments of every camera, oldest
+ * first (for the disk budget). 0 or -EIO. */
+int outbox_segments_oldest_unpinned(struct outbox *o, int max, outbox_segment_fn fn, void *ctx);
+/* Bytes of all indexed segments. */
+int64_t outbox_segment_bytes(struct outbox *o);
+/* Milliseconds of camera's indexed video inside [from_ms, to_ms), or -EIO. */
+int64_t outbox_recorded_ms(struct outbox *o, const char *camera, int64_t from_ms, int64_t to_ms);
+
+/* Clips and snapshots from request to verified upload (edge/evidence.c).
+ * want records a request for camera's [from_ms, to_ms] (a snapshot:
+ * from = to); while it is not built, the segments it overlaps are pinned.
+ * set_end moves the end of a request not yet built (-ENOENT if there is
+ * none); built records the file and the seq of its manifest; delete
+ * forgets (the file is the caller's). 0 or -EIO (want: also for a clip id
+ * already known). */
+struct outbox_clip {
+	const char *clip_id, *camera, *event_id /* may be NULL */, *kind /* video, snapshot */;
+	int64_t from_ms, to_ms;
+	bool built;
+	const char *path; /* NULL until built */
+	int64_t seq, bytes;
+	int chunk_size, chunk_count;
+	int64_t created_ms;
+};
+typedef void (*outbox_clip_fn)(void *ctx, const struct outbox_clip *clip);
+int outbox_clip_want(struct outbox *o, const char *clip_id, const char *camera,
+		     const char *event_id, const char *kind, int64_t from_ms, int64_t to_ms);
+int outbox_clip_set_end(struct outbox *o, const char *clip_id, int64_t to_ms);
+int outbox_clip_built(struct outbox *o, const char *clip_id, const char *path, int64_t seq,
+		      int64_t bytes, int chunk_size, int chunk_count);
+int outbox_clip_delete(struct outbox *o, const char *clip_id);
+/* fn for every clip, oldest request first (fields valid during fn only; fn
+ * must not call the outbox). 0 or -EIO. */
+int outbox_clips(struct outbox *o, outbox_clip_fn fn, void *ctx);
+/* Bytes of the built clip files waiting for verification. */
+int64_t outbox_clip_bytes(struct outbox *o);
 
 /* Bytes of the database in use (pages not on the free list). */
 int64_t outbox_used_bytes(struct outbox *o);

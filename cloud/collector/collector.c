@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "archive.h"
+#include "clip_intake.h"
 #include "log.h"
 #include "message.h"
 #include "mqtt_link.h"
@@ -31,6 +32,7 @@ struct pending {
 struct collector {
 	const struct collector_config *cfg;
 	struct archive *archive;
+	struct clip_intake *clips;
 	struct mqtt_link *link;
 	GPtrArray *batch;     /* of struct pending* */
 	GHashTable *progress; /* box id → struct progress* */
@@ -163,6 +165,8 @@ static int store_one(struct collector *col, struct pending *p, GHashTable *touch
 			rc = store_readings(col, m);
 		else if (m->kind == MSG_EVENT)
 			rc = store_event(col, m, prog);
+		else if (m->kind == MSG_CLIP)
+			rc = clip_intake_manifest(col->clips, m);
 		if (rc < 0)
 			return rc;
 	}
@@ -171,15 +175,28 @@ static int store_one(struct collector *col, struct pending *p, GHashTable *touch
 	return 0;
 }
 
+/* An ack for box: its progress, and a clip's verdict if v is not NULL. */
 static void publish_ack(struct collector *col, const char *box, const struct progress *prog,
-			int64_t seq)
+			int64_t seq, const struct clip_verdict *v)
 {
 	struct seq_range missing[MESSAGE_MAX_RANGES];
+	const char *verified[1];
+	struct ack_clip_missing clip_missing;
 	struct ack_info a = {
 		.box = box,
 		.acked = prog->acked,
 		.missing = missing,
 	};
+
+	if (v && v->verified) {
+		verified[0] = v->clip_id;
+		a.clips_verified = verified;
+		a.n_verified = 1;
+	} else if (v) {
+		clip_missing = (struct ack_clip_missing){ v->clip_id, v->missing, v->n_missing };
+		a.clips_missing = &clip_missing;
+		a.n_clips_missing = 1;
+	}
 	struct envelope e;
 	char topic[TOPIC_MAX];
 	cJSON *msg;
@@ -238,7 +255,7 @@ static void flush_batch(struct collector *col)
 	col->own_seq += g_hash_table_size(touched);
 	g_hash_table_iter_init(&it, touched);
 	while (g_hash_table_iter_next(&it, &box, NULL))
-		publish_ack(col, box, g_hash_table_lookup(col->progress, box), first_seq++);
+		publish_ack(col, box, g_hash_table_lookup(col->progress, box), first_seq++, NULL);
 out:
 	g_hash_table_destroy(touched);
 	g_ptr_array_set_size(col->batch, 0);
@@ -289,10 +306,6 @@ static void ingest(struct collector *col, struct pending *p)
 		       (long long)col->cfg->max_payload);
 		return;
 	}
-	if (t.kind == MSG_CHUNK) {
-		reject(col, p, "clip chunks are not accepted yet");
-		return;
-	}
 	p->root = message_parse(p->payload, p->len, err, sizeof err);
 	if (!p->root) {
 		reject(col, p, "%s", err);
@@ -302,19 +315,68 @@ static void ingest(struct collector *col, struct pending *p)
 		reject(col, p, "%s", jc.error);
 }
 
+/* Tell a box where its clip stands, outside any batch. */
+static void publish_verdict(struct collector *col, const char *box, const struct clip_verdict *v)
+{
+	struct progress *prog = box_progress(col, box);
+
+	/* the ack's seq is reserved in the archive first, like a batch's */
+	if (!prog || archive_meta_set(col->archive, "own_seq", col->own_seq + 1) != 0)
+		return; /* the box asks again */
+	publish_ack(col, box, prog, ++col->own_seq, v);
+}
+
+/* A clip chunk: binary, not part of the stream, handled at once. true when
+ * taken; false with the reason in err when it is a reject. */
+static bool take_chunk(struct collector *col, const struct mqtt_event *ev, char *err,
+		       size_t errlen)
+{
+	struct topic t;
+	struct clip_verdict v;
+
+	if (!topic_parse(ev->topic, &t, err, errlen))
+		return false;
+	if (t.kind != MSG_CHUNK) {
+		snprintf(err, errlen, "not a clip chunk topic");
+		return false;
+	}
+	if (clip_intake_chunk(col->clips, t.owner, t.clip_id, t.chunk, ev->payload, ev->len, &v,
+			      err, errlen) != 0)
+		return false;
+	if (v.answer)
+		publish_verdict(col, t.owner, &v);
+	return true;
+}
+
+static bool is_chunk_topic(const char *topic)
+{
+	/* bk/v1/box/{box}/clip/{clip}/{n}: seven levels */
+	int levels = 1;
+
+	for (const char *c = topic; *c; c++)
+		levels += *c == '/';
+	return levels == 7 && g_str_has_prefix(topic, TOPIC_PREFIX "box/");
+}
+
 static void on_mqtt_event(void *ctx, const struct mqtt_event *ev)
 {
 	struct collector *col = ctx;
 	struct pending *p;
+	char err[256];
 
 	if (ev->kind != MQTT_EVENT_MESSAGE)
 		return;
 	col->n.received++;
+	if (is_chunk_topic(ev->topic) && take_chunk(col, ev, err, sizeof err))
+		return;
 	p = g_new0(struct pending, 1);
 	p->topic = g_strdup(ev->topic);
 	p->payload = g_memdup2(ev->payload, ev->len + 1);
 	p->len = ev->len;
-	ingest(col, p);
+	if (is_chunk_topic(ev->topic))
+		reject(col, p, "%s", err);
+	else
+		ingest(col, p);
 	g_ptr_array_add(col->batch, p);
 	if ((int)col->batch->len >= col->cfg->batch_max)
 		flush_batch(col);
@@ -363,6 +425,9 @@ struct collector *collector_new(const struct collector_config *cfg)
 		goto out_free;
 	if (archive_meta_get(col->archive, "own_seq", &col->own_seq))
 		goto out_free;
+	col->clips = clip_intake_new(col->archive, cfg->clip_store, cfg->mqtt.ca);
+	if (!col->clips)
+		goto out_free;
 	for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++)
 		subs[i] = g_strdup_printf("$share/%s/" TOPIC_PREFIX "box/+/%s", cfg->share_group,
 					  kinds[i]);
@@ -398,6 +463,7 @@ void collector_free(struct collector *col)
 		on_stats(col);
 	}
 	mqtt_link_free(col->link, 1000);
+	clip_intake_free(col->clips);
 	archive_close(col->archive);
 	g_ptr_array_free(col->batch, TRUE);
 	g_hash_table_destroy(col->progress);

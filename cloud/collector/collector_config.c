@@ -10,8 +10,9 @@
 bool collector_config_load(const char *path, struct collector_config *cfg)
 {
 	static const char *const groups[] = { "collector", "mqtt", NULL };
-	static const char *const keys[] = { "id",	 "archive",	 "log_level", "max_payload",
-					    "batch_max", "stats_period", NULL };
+	static const char *const keys[] = { "id",	 "archive",	 "clips",
+					    "log_level", "max_payload", "batch_max",
+					    "stats_period", NULL };
 	static const char *const mqtt_extra[] = { "share_group", NULL };
 	struct config c = { 0 };
 	char *level;
@@ -26,6 +27,14 @@ bool collector_config_load(const char *path, struct collector_config *cfg)
 			config_problem(&c, "collector", "id", "'%s' is not a service id (svc-…)",
 				       cfg->id);
 		cfg->archive_path = config_string(&c, "collector", "archive", NULL);
+		if (cfg->archive_path) {
+			char *dir = g_path_get_dirname(cfg->archive_path);
+			char *dflt = g_build_filename(dir, "clips", NULL);
+
+			cfg->clip_store = config_string(&c, "collector", "clips", dflt);
+			g_free(dflt);
+			g_free(dir);
+		}
 		level = config_string(&c, "collector", "log_level", "info");
 		if (level && !log_level_parse(level, &cfg->log_level))
 			config_problem(&c, "collector", "log_level",
@@ -48,6 +57,7 @@ void collector_config_release(struct collector_config *cfg)
 {
 	g_free(cfg->id);
 	g_free(cfg->archive_path);
+	g_free(cfg->clip_store);
 	g_free(cfg->share_group);
 	mqtt_settings_release(&cfg->mqtt);
 	memset(cfg, 0, sizeof *cfg);

@@ -80,8 +80,16 @@ static void test_status_builds_valid(void **state)
 static void test_ack_builds_valid(void **state)
 {
 	struct seq_range missing[] = { { 11, 12 }, { 14, 14 } };
-	struct ack_info a = { "box-a", 10, 20, missing, 2 };
-	struct ack_info none = { "box-a", 0, 0, NULL, 0 };
+	const char *verified[] = { "clip:cam1:1764057600000" };
+	const int chunks[] = { 0, 3 };
+	struct ack_clip_missing cm[] = { { "clip:cam1:1764057660000", chunks, 2 } };
+	struct ack_info a = { .box = "box-a", 10, 20, missing, 2 };
+	struct ack_info none = { .box = "box-a" };
+	struct ack_info clips = { .box = "box-a",
+				  .clips_verified = verified,
+				  .n_verified = 1,
+				  .clips_missing = cm,
+				  .n_clips_missing = 1 };
 	struct envelope e;
 	char err[256];
 
@@ -89,6 +97,23 @@ static void test_ack_builds_valid(void **state)
 	envelope_stamp(&e, "svc-collector", 3);
 	assert_true(check_built("bk/v1/box/box-a/ack", message_ack(&e, &a), err, sizeof err));
 	assert_true(check_built("bk/v1/box/box-a/ack", message_ack(&e, &none), err, sizeof err));
+	assert_true(check_built("bk/v1/box/box-a/ack", message_ack(&e, &clips), err, sizeof err));
+}
+
+static void test_cmd_builds_valid(void **state)
+{
+	struct cmd_info ping = { "cmd-1", "box-a", CMD_PING, NULL, 0, 0 };
+	struct cmd_info snap = { "cmd-2", "box-a", CMD_SNAPSHOT, "cam1", 0, 0 };
+	struct cmd_info range = { "cmd-3", "box-a", CMD_UPLOAD_RANGE, "cam1", 1764057600000,
+				  1764057660000 };
+	struct envelope e;
+	char err[256];
+
+	(void)state;
+	envelope_stamp(&e, "svc-bkctl", 1);
+	assert_true(check_built("bk/v1/box/box-a/cmd", message_cmd(&e, &ping), err, sizeof err));
+	assert_true(check_built("bk/v1/box/box-a/cmd", message_cmd(&e, &snap), err, sizeof err));
+	assert_true(check_built("bk/v1/box/box-a/cmd", message_cmd(&e, &range), err, sizeof err));
 }
 
 /* The validator's verdict and error for text on topic. */
@@ -157,6 +182,45 @@ static void test_reading_rejects(void **state)
 		      "duplicate");
 }
 
+static void test_cmd_and_ack_clip_rejects(void **state)
+{
+	const char *cmd = "bk/v1/box/box-a/cmd", *ack = "bk/v1/box/box-a/ack";
+
+	(void)state;
+	expect_reject(cmd, "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
+			   "\"action\":\"reboot\"}",
+		      "'action'");
+	expect_reject(cmd, "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-b\","
+			   "\"action\":\"ping\"}",
+		      "does not match the topic");
+	expect_reject(cmd, "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
+			   "\"action\":\"upload_range\"}",
+		      "field 'args': required");
+	expect_reject(cmd, "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
+			   "\"action\":\"upload_range\",\"args\":{\"camera\":\"cam1\","
+			   "\"from\":\"2026-11-25T08:00:00.000Z\",\"to\":\"2026-11-25T07:00:00.000Z\"}}",
+		      "'args.to': not after");
+	expect_reject(cmd, "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
+			   "\"action\":\"upload_range\",\"args\":{\"camera\":\"cam1\","
+			   "\"from\":\"2026-11-25T08:00:00.000Z\",\"to\":\"2026-11-25T10:00:00.000Z\"}}",
+		      "longer than 60 minutes");
+	expect_reject(cmd, "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
+			   "\"action\":\"snapshot\",\"args\":{\"camera\":\"../x\"}}",
+		      "'args.camera'");
+	expect_reject(cmd, "{" ENV("box-a", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
+			   "\"action\":\"ping\"}",
+		      "may not send cmd");
+	expect_reject(ack, "{" ENV("svc-c", 1) ",\"box\":\"box-a\",\"acked\":0,\"max_seen\":0,"
+			   "\"missing\":[],\"clips_verified\":[\"a b\"]}",
+		      "'clips_verified[0]'");
+	expect_reject(ack, "{" ENV("svc-c", 1) ",\"box\":\"box-a\",\"acked\":0,\"max_seen\":0,"
+			   "\"missing\":[],\"clips_missing\":[{\"clip_id\":\"c\",\"chunks\":[-1]}]}",
+		      "'clips_missing[0].chunks[0]'");
+	expect_reject(ack, "{" ENV("svc-c", 1) ",\"box\":\"box-a\",\"acked\":0,\"max_seen\":0,"
+			   "\"missing\":[],\"clips_missing\":[{\"clip_id\":\"c\"}]}",
+		      "'clips_missing[0].chunks': missing");
+}
+
 static void test_status_and_ack_rejects(void **state)
 {
 	(void)state;
@@ -187,6 +251,8 @@ int main(void)
 		cmocka_unit_test(test_reading_builds_valid),
 		cmocka_unit_test(test_status_builds_valid),
 		cmocka_unit_test(test_ack_builds_valid),
+		cmocka_unit_test(test_cmd_builds_valid),
+		cmocka_unit_test(test_cmd_and_ack_clip_rejects),
 		cmocka_unit_test(test_reading_rejects),
 		cmocka_unit_test(test_status_and_ack_rejects),
 	};

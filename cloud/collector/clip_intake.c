@@ -1,0 +1,269 @@
+/*
+ * clip_intake.c — see clip_intake.h.
+ */
+#include "clip_intake.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "clipstore.h"
+#include "log.h"
+#include "manifest.h"
+#include "signing.h"
+
+struct clip_intake {
+	struct archive *archive;
+	struct clipstore *store;
+	char *ca_path;
+	struct clip_intake_counters n;
+};
+
+struct clip_intake *clip_intake_new(struct archive *a, const char *store_root,
+				    const char *ca_path)
+{
+	struct clip_intake *ci = g_new0(struct clip_intake, 1);
+	char err[256];
+
+	ci->archive = a;
+	ci->ca_path = g_strdup(ca_path);
+	ci->store = clipstore_open(store_root, err, sizeof err);
+	if (!ci->store) {
+		log_error("%s", err);
+		clip_intake_free(ci);
+		return NULL;
+	}
+	return ci;
+}
+
+void clip_intake_free(struct clip_intake *ci)
+{
+	if (!ci)
+		return;
+	clipstore_close(ci->store);
+	g_free(ci->ca_path);
+	g_free(ci);
+}
+
+static const char *ext_of(const char *mime)
+{
+	return !strcmp(mime, "image/jpeg") ? "jpg" : !strcmp(mime, "video/mp2t") ? "ts" : "bin";
+}
+
+int clip_intake_manifest(struct clip_intake *ci, const struct message *m)
+{
+	struct jcheck jc = { 0 };
+	struct clip_manifest cm;
+	char why[256] = "";
+	char *text, *chunks;
+	int rc;
+
+	ci->n.manifests++;
+	if (!manifest_read(&jc, m->root, m->env.id, &cm)) {
+		manifest_release(&cm);
+		return 0; /* message_validate let it through: cannot happen */
+	}
+	text = manifest_signed_text(&cm);
+	if (!signing_verify(ci->ca_path, cm.cert, m->env.id, text, strlen(text), cm.signature,
+			    why, sizeof why)) {
+		ci->n.manifests_rejected++;
+		log_warn("clip %s of %s rejected: %s", cm.clip_id, m->env.id, why);
+	} else {
+		struct clip_spec spec = {
+			.box = m->env.id,
+			.clip_id = cm.clip_id,
+			.bytes = cm.bytes,
+			.chunk_size = cm.chunk_size,
+			.chunk_count = cm.chunk_count,
+			.sha256 = cm.sha256,
+			.chunk_sha256 = cm.chunks,
+			.ext = ext_of(cm.mime),
+		};
+
+		rc = clipstore_expect(ci->store, &spec);
+		if (rc == -EEXIST)
+			snprintf(why, sizeof why, "another clip with the id '%s' is being received",
+				 cm.clip_id);
+		else if (rc)
+			snprintf(why, sizeof why, "chunk sizes do not add up to %lld bytes",
+				 (long long)cm.bytes);
+		if (rc) {
+			ci->n.manifests_rejected++;
+			log_warn("clip %s of %s rejected: %s", cm.clip_id, m->env.id, why);
+		}
+	}
+	g_free(text);
+	chunks = g_strjoinv(" ", (char **)cm.chunks);
+	{
+		struct archive_clip ac = {
+			.box = m->env.id,
+			.clip_id = cm.clip_id,
+			.camera = cm.camera,
+			.event_id = cm.event_id,
+			.mime = cm.mime,
+			.start = cm.start,
+			.end = cm.end,
+			.sha256 = cm.sha256,
+			.seq = m->env.seq,
+			.bytes = cm.bytes,
+			.chunk_size = cm.chunk_size,
+			.chunk_count = cm.chunk_count,
+			.chunks = chunks,
+			.state = why[0] ? "rejected" : "receiving",
+		};
+
+		rc = archive_put_clip(ci->archive, &ac);
+		if (rc >= 0 && why[0])
+			rc = archive_set_clip_state(ci->archive, m->env.id, cm.clip_id, "rejected",
+						    NULL, why);
+	}
+	g_free(chunks);
+	manifest_release(&cm);
+	return rc < 0 ? rc : 0;
+}
+
+/* --- chunks ---------------------------------------------------------- */
+
+/* What the archive says of a clip the store does not know. */
+struct known_clip {
+	struct clip_intake *ci;
+	char state[16];
+	char reason_or_path[256];
+	int chunk_count;
+	int expect_rc;
+};
+
+static void on_known_clip(void *ctx, const struct archive_clip *c)
+{
+	struct known_clip *k = ctx;
+	char **hashes;
+
+	snprintf(k->state, sizeof k->state, "%s", c->state);
+	k->chunk_count = c->chunk_count;
+	if (strcmp(c->state, "receiving") != 0)
+		return;
+	/* an assembly lost with a restart starts over */
+	hashes = g_strsplit(c->chunks, " ", -1);
+	{
+		struct clip_spec spec = {
+			.box = c->box,
+			.clip_id = c->clip_id,
+			.bytes = c->bytes,
+			.chunk_size = c->chunk_size,
+			.chunk_count = c->chunk_count,
+			.sha256 = c->sha256,
+			.chunk_sha256 = (const char *const *)hashes,
+			.ext = ext_of(c->mime),
+		};
+
+		k->expect_rc = (int)g_strv_length(hashes) == c->chunk_count
+				   ? clipstore_expect(k->ci->store, &spec)
+				   : -EINVAL;
+	}
+	g_strfreev(hashes);
+}
+
+static void say_missing(struct clip_intake *ci, const char *box, const char *clip_id,
+			struct clip_verdict *v)
+{
+	int n = clipstore_missing(ci->store, box, clip_id, v->missing,
+				  (int)G_N_ELEMENTS(v->missing));
+
+	v->answer = n >= 0;
+	v->n_missing = (size_t)MIN(MAX(n, 0), (int)G_N_ELEMENTS(v->missing));
+}
+
+/* All chunks are in: check the whole and store it. */
+static void finish(struct clip_intake *ci, const char *box, const char *clip_id,
+		   struct clip_verdict *v)
+{
+	char *path = NULL;
+	int rc = clipstore_finish(ci->store, box, clip_id, &path);
+
+	if (rc == -EBADMSG) {
+		ci->n.whole_mismatch++;
+		log_warn("clip %s of %s: every chunk matched, the whole did not; receiving it again",
+			 clip_id, box);
+		say_missing(ci, box, clip_id, v);
+		return;
+	}
+	if (rc) {
+		log_error("clip %s of %s: cannot store it: %s", clip_id, box, g_strerror(-rc));
+		return;
+	}
+	if (archive_set_clip_state(ci->archive, box, clip_id, "verified", path, NULL) == 0) {
+		ci->n.verified++;
+		v->answer = v->verified = true;
+		log_info("clip %s of %s verified, stored as %s", clip_id, box, path);
+	}
+	g_free(path);
+}
+
+int clip_intake_chunk(struct clip_intake *ci, const char *box, const char *clip_id, long n,
+		      const void *data, size_t len, struct clip_verdict *v, char *err,
+		      size_t errlen)
+{
+	struct known_clip k = { .ci = ci };
+	int rc, missing;
+
+	memset(v, 0, sizeof *v);
+	snprintf(v->clip_id, sizeof v->clip_id, "%s", clip_id);
+	ci->n.chunks++;
+	if (n < 0 || n >= CLIPSTORE_MAX_CHUNKS) {
+		ci->n.chunks_rejected++;
+		snprintf(err, errlen, "chunk number %ld out of range", n);
+		return -ERANGE;
+	}
+	rc = clipstore_put_chunk(ci->store, box, clip_id, (int)n, data, len);
+	if (rc == -ENOENT) {
+		rc = archive_get_clip(ci->archive, box, clip_id, on_known_clip, &k);
+		if (rc == -ENOENT) {
+			ci->n.chunks_rejected++;
+			snprintf(err, errlen, "no manifest announced clip '%s'", clip_id);
+			return -ENOENT;
+		}
+		if (rc)
+			return rc;
+		if (!strcmp(k.state, "verified")) {
+			/* the box missed the verdict */
+			ci->n.chunks_duplicate++;
+			v->answer = v->verified = true;
+			return 0;
+		}
+		if (strcmp(k.state, "receiving") != 0 || k.expect_rc) {
+			ci->n.chunks_rejected++;
+			snprintf(err, errlen, "clip '%s' was rejected", clip_id);
+			return -EPERM;
+		}
+		rc = clipstore_put_chunk(ci->store, box, clip_id, (int)n, data, len);
+	}
+	if (rc == -ERANGE) {
+		ci->n.chunks_rejected++;
+		snprintf(err, errlen, "chunk %ld of clip '%s': number or length does not fit", n,
+			 clip_id);
+		return rc;
+	}
+	if (rc == -EBADMSG) {
+		ci->n.chunks_bad++;
+		log_warn("chunk %ld of clip %s of %s does not match its hash; asked for again", n,
+			 clip_id, box);
+	} else if (rc == CHUNK_DUPLICATE) {
+		ci->n.chunks_duplicate++;
+	} else if (rc < 0) {
+		log_error("chunk %ld of clip %s of %s: %s", n, clip_id, box, g_strerror(-rc));
+		return 0; /* our trouble, not the box's: it stays missing */
+	}
+	missing = clipstore_missing(ci->store, box, clip_id, NULL, 0);
+	if (missing == 0)
+		finish(ci, box, clip_id, v);
+	else if (missing > 0 && n == clipstore_chunk_count(ci->store, box, clip_id) - 1)
+		say_missing(ci, box, clip_id, v); /* the end of a pass */
+	return 0;
+}
+
+const struct clip_intake_counters *clip_intake_counters(const struct clip_intake *ci)
+{
+	return &ci->n;
+}

@@ -1,0 +1,64 @@
+/*
+ * clip_intake.h — the collector's side of clip uploads (schemas/clip.json):
+ * a manifest's signature is checked against the box's certificate (which
+ * must chain to the deployment CA and name the box) and the clip recorded
+ * in the archive; chunks go to the clip store (cloud/clipstore.c), which
+ * checks each against the manifest; the complete file is checked whole and
+ * stored content-addressed, and the clip marked verified.
+ *
+ * The box learns where its clip stands from a verdict after the last chunk
+ * of each pass (and after any chunk of a clip already verified): verified,
+ * or the chunks still missing. After a collector restart an assembly
+ * starts over from the manifest kept in the archive.
+ * Main thread only.
+ */
+#ifndef BK_CLIP_INTAKE_H
+#define BK_CLIP_INTAKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "archive.h"
+#include "message.h"
+
+struct clip_intake_counters {
+	uint64_t manifests, manifests_rejected;
+	uint64_t chunks, chunks_duplicate, chunks_bad, chunks_rejected;
+	uint64_t verified, whole_mismatch;
+};
+
+/* What the box is told about one clip, when answer is set. */
+struct clip_verdict {
+	bool answer;
+	bool verified;
+	char clip_id[129];
+	int missing[MESSAGE_MAX_ACK_CHUNKS];
+	size_t n_missing;
+};
+
+struct clip_intake;
+
+/* store_root: the clip store's directory; ca_path: the deployment CA that
+ * box certificates must chain to. NULL with a log line on error. */
+struct clip_intake *clip_intake_new(struct archive *a, const char *store_root,
+				    const char *ca_path);
+void clip_intake_free(struct clip_intake *ci);
+
+/* A manifest (checked by message_validate) archived for the first time in
+ * the archive's open transaction: check its signature, record the clip as
+ * receiving or rejected. 0, or -errno when the archive fails (the batch
+ * rolls back and the box sends the manifest again). */
+int clip_intake_manifest(struct clip_intake *ci, const struct message *m);
+
+/* Chunk n of a box's clip. 0 when taken (stored, duplicate, or refused for
+ * its hash: it stays missing and is asked for again); -errno with the
+ * reason in err[errlen] when it is refused outright (unknown or rejected
+ * clip, impossible number or length). *v says whether and what to answer. */
+int clip_intake_chunk(struct clip_intake *ci, const char *box, const char *clip_id, long n,
+		      const void *data, size_t len, struct clip_verdict *v, char *err,
+		      size_t errlen);
+
+const struct clip_intake_counters *clip_intake_counters(const struct clip_intake *ci);
+
+#endif
