@@ -39,7 +39,7 @@ static int setup(void **state)
 static struct clip_spec spec(const char *clip_id)
 {
 	return (struct clip_spec){
-		"box-a", clip_id, BYTES, CHUNK, 4, whole_sum, (const char *const *)chunk_sums
+		"box-a", clip_id, BYTES, CHUNK, 4, whole_sum, (const char *const *)chunk_sums, "ts"
 	};
 }
 
