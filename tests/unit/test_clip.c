@@ -60,7 +60,7 @@ static void test_build_and_reassemble(void **state)
 	assert_int_equal(
 	    clipstore_expect(cs, &(struct clip_spec){ "box-a", "c", clip.bytes, clip.chunk_size,
 						      clip.chunk_count, clip.sha256,
-						      (const char *const *)clip.chunk_sha256 }),
+						      (const char *const *)clip.chunk_sha256, "ts" }),
 	    0);
 	for (int k = clip.chunk_count - 1; k >= 0; k--) {
 		assert_int_equal(clip_read_chunk(&clip, k, buf, &len), 0);
