@@ -10,10 +10,13 @@
 #include <errno.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include <cjson/cJSON.h>
 
 #include "camera.h"
 #include "clock.h"
+#include "detections.h"
 #include "evidence.h"
 #include "log.h"
 #include "message.h"
@@ -56,7 +59,7 @@ struct edge {
 	struct rules *rules;	     /* one per sensor, same index */
 	struct camera_slot *cameras; /* one per cfg->cameras entry, same index */
 	struct evidence *evidence;   /* clips and snapshots; NULL: none (cannot sign) */
-	guint batch_source, status_source, resend_source, pump_source;
+	guint batch_source, status_source, resend_source, pump_source, budget_source;
 	int64_t cursor[OUTBOX_CLASSES]; /* last seq sent per class since (re)connect */
 	GHashTable *inflight;		/* seq → mono ms sent */
 	GQueue sent_order;		/* seqs, oldest send first */
@@ -65,6 +68,8 @@ struct edge {
 	double msg_tokens, byte_tokens; /* the send-rate cap, a token bucket */
 	int64_t tokens_ms;
 	uint64_t dropped_events; /* data_dropped events issued, for their ids */
+	uint64_t detections_seen;
+	struct detections *detections; /* the local detections interface */
 	bool over_budget_logged; /* said once that only alerts are left */
 	struct edge_counters n;
 };
@@ -95,7 +100,9 @@ static char *status_payload(struct edge *e, bool online)
 		health.oldest_unacked_s = oldest ? MAX(0, clock_wall_ms() - oldest) / 1000.0 : 0;
 		health.resends = (int64_t)e->n.resends;
 		health.evictions = (int64_t)e->n.evictions;
-		health.disk_used_bytes = outbox_disk_bytes(e->outbox);
+		health.disk_used_bytes = outbox_disk_bytes(e->outbox) +
+					 outbox_segment_bytes(e->outbox) +
+					 (e->evidence ? evidence_bytes(e->evidence) : 0);
 		health.disk_budget_bytes = cfg->disk_budget;
 		st.version = BK_VERSION;
 		st.started_ms = e->started_ms;
@@ -148,12 +155,21 @@ static void refresh_will(struct edge *e)
 	cJSON_free(text);
 }
 
+static void enforce_budget(struct edge *e);
+
 static gboolean on_status_timer(gpointer data)
 {
 	struct edge *e = data;
 
 	if (mqtt_link_connected(e->link))
 		publish_status(e, true);
+	return G_SOURCE_CONTINUE;
+}
+
+/* Cameras add segments by themselves: the budget is checked every few seconds too. */
+static gboolean on_budget_timer(gpointer data)
+{
+	enforce_budget(data);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -454,22 +470,73 @@ static void report_dropped(struct edge *e, const struct seq_range *r, size_t n, 
 	log_warn("%s", text);
 }
 
-/* Keep the outbox within the disk budget: the oldest readings go first;
- * alerts are never evicted. Every eviction is reported. */
+/* What the budget covers: the outbox, the recorded segments and the clip
+ * files waiting for verification. */
+static int64_t disk_used(struct edge *e)
+{
+	return outbox_used_bytes(e->outbox) + outbox_segment_bytes(e->outbox) +
+	       (e->evidence ? evidence_bytes(e->evidence) : 0);
+}
+
+struct doomed_segment {
+	int64_t id;
+	char *path;
+};
+
+static void collect_doomed(void *ctx, const struct outbox_segment *seg)
+{
+	struct doomed_segment d = { seg->id, g_strdup(seg->path) };
+
+	g_array_append_val(ctx, d);
+}
+
+/* Delete up to max of the oldest segments not pinned by a clip; how many. */
+static int evict_segments(struct edge *e, int max)
+{
+	GArray *doomed = g_array_new(FALSE, FALSE, sizeof(struct doomed_segment));
+	int n = 0;
+
+	outbox_segments_oldest_unpinned(e->outbox, max, collect_doomed, doomed);
+	for (guint i = 0; i < doomed->len; i++) {
+		struct doomed_segment *d = &g_array_index(doomed, struct doomed_segment, i);
+
+		if (outbox_segment_delete(e->outbox, d->id) == 0) {
+			if (g_unlink(d->path) != 0 && errno != ENOENT)
+				log_warn("cannot delete segment '%s': %s", d->path,
+					 g_strerror(errno));
+			n++;
+		}
+		g_free(d->path);
+	}
+	g_array_free(doomed, TRUE);
+	if (n) {
+		e->n.segments_evicted += (uint64_t)n;
+		log_info("disk budget: deleted the %d oldest video segments (%llu so far)", n,
+			 (unsigned long long)e->n.segments_evicted);
+	}
+	return n;
+}
+
+/* Keep the box within the disk budget: the oldest video segments not held
+ * by a clip go first, then the oldest readings; alerts and clips waiting
+ * for verification are never evicted. Every eviction is counted, and
+ * evicted readings are reported. */
 static void enforce_budget(struct edge *e)
 {
 	struct seq_range ranges[MESSAGE_MAX_RANGES];
 	size_t n;
 	int rows;
 
-	while (outbox_used_bytes(e->outbox) > e->cfg->disk_budget) {
+	while (disk_used(e) > e->cfg->disk_budget) {
+		if (evict_segments(e, 16) > 0)
+			continue;
 		rows = outbox_evict_oldest(e->outbox, OUTBOX_READING, 256, ranges,
 					   G_N_ELEMENTS(ranges), &n);
 		if (rows <= 0) {
 			if (!e->over_budget_logged)
-				log_error("outbox uses %lld bytes, over the disk budget of %lld, "
-					  "and holds only alerts; keeping them",
-					  (long long)outbox_used_bytes(e->outbox),
+				log_error("the box uses %lld bytes, over the disk budget of %lld, "
+					  "and holds only alerts and clips; keeping them",
+					  (long long)disk_used(e),
 					  (long long)e->cfg->disk_budget);
 			e->over_budget_logged = true;
 			return;
@@ -534,9 +601,11 @@ static const char *const phase_names[] = {
 	[RULE_OPEN] = "open", [RULE_UPDATE] = "update", [RULE_CLOSE] = "close"
 };
 
-/* Commit what the rule engine said about sensor sn as event messages. */
-static void commit_events(struct edge *e, const struct sensor *sn, const struct rule_event *evs,
-			  int n)
+/* Commit what the rule engine said about sensor sn as event messages.
+ * camera, if not NULL, is the only camera whose clip the events want (a
+ * detection); otherwise the cameras of sn's zone. */
+static void commit_events(struct edge *e, const struct sensor *sn, const char *camera,
+			  const struct rule_event *evs, int n)
 {
 	for (int i = 0; i < n; i++) {
 		const struct rule_event *re = &evs[i];
@@ -584,7 +653,7 @@ static void commit_events(struct edge *e, const struct sensor *sn, const struct 
 			log_info("event %s %s: %s%s%s", ev.phase, re->event_id, re->type,
 				 ev.message ? ": " : "", ev.message ? ev.message : "");
 			if (e->evidence && re->phase != RULE_UPDATE)
-				evidence_event(e->evidence, re->event_id, re->type, sn->zone, NULL,
+				evidence_event(e->evidence, re->event_id, re->type, sn->zone, camera,
 					       re->phase == RULE_CLOSE, re->start_ms, re->end_ms);
 			enforce_budget(e);
 			pump(e);
@@ -655,7 +724,7 @@ static void resume_open_events(struct edge *e)
 		snprintf(re.message, sizeof re.message,
 			 "closed when the box restarted: no rule of '%s' resumes %s", oe->sensor,
 			 oe->type);
-		commit_events(e, &orphan, &re, 1);
+		commit_events(e, &orphan, NULL, &re, 1);
 	}
 	g_ptr_array_free(list, TRUE);
 }
@@ -687,9 +756,39 @@ static void on_camera_state(void *ctx, struct camera *cam, bool online, int64_t 
 		return;
 	}
 	snprintf(re.event_id, sizeof re.event_id, "%s", slot->event_id);
-	commit_events(slot->e, &as_source, &re, 1);
+	commit_events(slot->e, &as_source, cc->id, &re, 1);
 	if (online)
 		slot->event_id[0] = '\0';
+}
+
+/* Detections handed over by a camera's AI or a detector (edge/detections.c):
+ * each is an event of its own, closed at once, with a clip of its camera. */
+static void on_detection(void *ctx, const struct detection *d)
+{
+	struct edge *e = ctx;
+	const struct camera_config *cc = NULL;
+	bool critical = !strcmp(d->type, "rodent") || !strcmp(d->type, "unattended_flame");
+	struct rule_event re = { .phase = RULE_CLOSE,
+				 .type = d->type,
+				 .severity = critical		     ? "critical"
+					     : !strcmp(d->type, "motion") ? "info"
+									  : "warning",
+				 .start_ms = d->t_ms,
+				 .end_ms = d->t_ms };
+	struct sensor as_source = { .id = (char *)d->camera };
+
+	for (guint i = 0; i < e->cfg->cameras->len && !cc; i++) {
+		cc = g_ptr_array_index(e->cfg->cameras, i);
+		if (strcmp(cc->id, d->camera) != 0)
+			cc = NULL;
+	}
+	as_source.zone = cc ? cc->zone : NULL;
+	snprintf(re.event_id, sizeof re.event_id, "%s:%s:%lld:%llu", d->type, d->camera,
+		 (long long)d->t_ms, (unsigned long long)++e->detections_seen);
+	snprintf(re.message, sizeof re.message, "%s on camera '%s', confidence %.2f%s%s%s%s",
+		 d->type, d->camera, d->confidence, d->detector ? ", by " : "",
+		 d->detector ? d->detector : "", d->ref ? ", ref " : "", d->ref ? d->ref : "");
+	commit_events(e, &as_source, d->camera, &re, 1);
 }
 
 static gboolean on_sensor_timer(gpointer data)
@@ -705,11 +804,11 @@ static gboolean on_sensor_timer(gpointer data)
 
 	if (rc < 0) {
 		e->n.read_errors++;
-		commit_events(e, sn, evs, rules_feed_error(rules, mono, s.t_ms, rc, evs));
+		commit_events(e, sn, NULL, evs, rules_feed_error(rules, mono, s.t_ms, rc, evs));
 	}
 	if (rc != 0)
 		return G_SOURCE_CONTINUE;
-	commit_events(e, sn, evs, rules_feed(rules, mono, s.t_ms, s.value, evs));
+	commit_events(e, sn, NULL, evs, rules_feed(rules, mono, s.t_ms, s.value, evs));
 	g_array_append_val(e->samples, s);
 	if (e->cfg->reading_batch_ms == 0 || e->samples->len >= MESSAGE_MAX_READINGS)
 		commit_readings(e);
@@ -787,6 +886,15 @@ int edge_start(struct edge *e)
 		e->cameras[i].cam = camera_new(g_ptr_array_index(cfg->cameras, i), cfg->state_dir,
 					       e->outbox, on_camera_state, &e->cameras[i]);
 	}
+	if (cfg->cameras->len) {
+		const char **ids = g_new0(const char *, cfg->cameras->len + 1);
+
+		for (guint i = 0; i < cfg->cameras->len; i++)
+			ids[i] = ((const struct camera_config *)g_ptr_array_index(cfg->cameras, i))->id;
+		/* without it the box runs on: detections are an addition */
+		e->detections = detections_new(&cfg->detections, ids, on_detection, e);
+		g_free(ids);
+	}
 	if (cfg->reading_batch_ms > 0)
 		e->batch_source = g_timeout_add((guint)cfg->reading_batch_ms, on_batch_timer, e);
 	e->msg_tokens = cfg->max_rate;
@@ -794,6 +902,7 @@ int edge_start(struct edge *e)
 	e->tokens_ms = clock_mono_ms();
 	e->status_source = g_timeout_add((guint)cfg->status_period_ms, on_status_timer, e);
 	e->resend_source = g_timeout_add(tick, on_resend_timer, e);
+	e->budget_source = g_timeout_add(2000, on_budget_timer, e);
 	log_info("box '%s' starting: %u sensors, %u cameras, outbox '%s' at seq %lld with %lld "
 		 "waiting",
 		 cfg->id, cfg->sensors->len, cfg->cameras->len, cfg->outbox_path,
@@ -816,9 +925,12 @@ void edge_free(struct edge *e)
 		g_source_remove(e->resend_source);
 	if (e->pump_source)
 		g_source_remove(e->pump_source);
+	if (e->budget_source)
+		g_source_remove(e->budget_source);
 	for (guint i = 0; e->cameras && i < e->cfg->cameras->len; i++)
 		camera_free(e->cameras[i].cam); /* indexes the segments being written */
 	g_free(e->cameras);
+	detections_free(e->detections);
 	evidence_free(e->evidence);
 	if (e->outbox)
 		commit_readings(e);

@@ -20,7 +20,8 @@ struct edge_counters {
 	uint64_t sent;	   /* first sends */
 	uint64_t resends;
 	uint64_t acks;
-	uint64_t evictions;
+	uint64_t evictions;	   /* readings evicted by the disk budget */
+	uint64_t segments_evicted; /* video segments deleted by the disk budget */
 	uint64_t read_errors;
 };
 

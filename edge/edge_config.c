@@ -29,7 +29,7 @@ static void load_box(struct config *c, struct edge_config *cfg)
 	g_free(level);
 	cfg->status_period_ms = config_duration_ms(c, "box", "status_period", 30000, 1000, 3600000);
 	cfg->reading_batch_ms = config_duration_ms(c, "box", "reading_batch", 10000, 0, 3600000);
-	cfg->disk_budget = config_bytes(c, "box", "disk_budget", 1LL << 30, 64 << 10);
+	cfg->disk_budget = config_bytes(c, "box", "disk_budget", 16LL << 30, 64 << 10);
 }
 
 static void load_outbox(struct config *c, struct edge_config *cfg)

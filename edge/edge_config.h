@@ -76,7 +76,7 @@ struct edge_config {
 	enum log_level log_level;
 	int64_t status_period_ms;
 	int64_t reading_batch_ms; /* 0: every sample is its own message */
-	int64_t disk_budget;	  /* bytes for the outbox (and, later, video) */
+	int64_t disk_budget;	  /* bytes for the outbox, video segments and clips */
 	struct mqtt_settings mqtt;
 	char *outbox_path;
 	bool outbox_sync_full;

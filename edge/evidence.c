@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -57,6 +58,9 @@ struct evidence {
 	GHashTable *opening; /* "event_id camera" → struct opening* */
 	guint tick_source;
 	uint64_t next_id;
+	/* Fault injection for the tests (BK_TEST_CORRUPT_CHUNKS=N): the first N
+	 * chunks go out with a byte flipped, as a bad link would deliver them. */
+	int corrupt_left;
 	struct evidence_counters n;
 };
 
@@ -579,7 +583,14 @@ void evidence_pump(struct evidence *ev)
 				return; /* tried again on the next tick */
 			}
 			topic_format_chunk(topic, ev->cfg->id, u->clip_id, k);
+			if (ev->corrupt_left > 0 && len > 0)
+				buf[len / 2] ^= 0x5a;
 			rc = ev->ops.send_chunk(ev->ops.ctx, topic, buf, len);
+			if (ev->corrupt_left > 0 && len > 0 && rc == 0) {
+				ev->corrupt_left--;
+				log_warn("clip %s: chunk %d sent corrupted (BK_TEST_CORRUPT_CHUNKS)",
+					 u->clip_id, k);
+			}
 			if (rc) {
 				g_free(buf);
 				return;
@@ -617,6 +628,8 @@ struct evidence *evidence_new(const struct edge_config *cfg, struct outbox *ob,
 	g_queue_init(&ev->uploads);
 	ev->opening = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	ev->dir = g_build_filename(cfg->state_dir, "clips", NULL);
+	if (g_getenv("BK_TEST_CORRUPT_CHUNKS"))
+		ev->corrupt_left = atoi(g_getenv("BK_TEST_CORRUPT_CHUNKS"));
 	if (g_mkdir_with_parents(ev->dir, 0700) != 0) {
 		log_error("cannot create the clip directory '%s': %s; no clips", ev->dir,
 			  g_strerror(errno));

@@ -35,6 +35,7 @@ static const struct {
 	{ "events", REPORT_EVENTS, "events with their current state, newest first" },
 	{ "event-steps", REPORT_EVENT_STEPS, "every step (open, update, close) of every event" },
 	{ "gaps", REPORT_GAPS, "per box, seqs neither archived nor reported dropped" },
+	{ "clips", REPORT_CLIPS, "clips and snapshots: state, checks, where they are stored" },
 	{ "watch", REPORT_ACTIVITY, "follow what is archived, as it arrives" },
 };
 
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
 		{ "json", 'j', 0, G_OPTION_ARG_NONE, &json, "print JSON instead of a table", NULL },
 		{ "box", 'b', 0, G_OPTION_ARG_STRING, &box, "only this box", "ID" },
 		{ "sensor", 's', 0, G_OPTION_ARG_STRING, &sensor, "only this sensor", "ID" },
+		{ "camera", 'c', 0, G_OPTION_ARG_STRING, &sensor, "only this camera (clips)", "ID" },
 		{ "since", 0, 0, G_OPTION_ARG_STRING, &since, "only from this time on",
 		  "2026-01-31T08:00:00.000Z" },
 		{ "limit", 'n', 0, G_OPTION_ARG_INT, &limit, "at most N rows (default 100)", "N" },
