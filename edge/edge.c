@@ -358,6 +358,182 @@ static void handle_ack(struct edge *e, const struct message *m)
 	pump(e);
 }
 
+/* --- snapshots and motion ------------------------------------------- */
+
+static void commit_events(struct edge *e, const struct sensor *sn, const char *camera,
+			  const struct rule_event *evs, int n);
+static void on_detection(void *ctx, const struct detection *d);
+
+struct snapshot_request {
+	struct edge *e;
+	char *camera, *event_id;
+};
+
+static void on_snapshot(void *ctx, struct camera *cam, const char *path, int64_t wall_ms,
+			const char *why)
+{
+	struct snapshot_request *r = ctx;
+
+	(void)cam;
+	if (!path)
+		log_warn("no snapshot of camera '%s'%s%s: %s", r->camera,
+			 r->event_id ? " for " : "", r->event_id ? r->event_id : "", why);
+	else if (r->e->evidence)
+		evidence_add_file(r->e->evidence, r->camera, r->event_id, "snapshot", "image/jpeg",
+				  path, wall_ms);
+	g_free(r->camera);
+	g_free(r->event_id);
+	g_free(r);
+}
+
+static struct camera_slot *camera_slot_of(struct edge *e, const char *camera)
+{
+	for (guint i = 0; e->cameras && i < e->cfg->cameras->len; i++) {
+		if (e->cameras[i].cam &&
+		    !strcmp(camera_config(e->cameras[i].cam)->id, camera))
+			return &e->cameras[i];
+	}
+	return NULL;
+}
+
+/* A JPEG of camera's live picture, uploaded like a clip. */
+static void take_snapshot(void *ctx, const char *camera, const char *event_id)
+{
+	struct edge *e = ctx;
+	struct camera_slot *slot = camera_slot_of(e, camera);
+	struct snapshot_request *r;
+	char *path;
+
+	if (!slot) {
+		log_warn("no snapshot of camera '%s': no such camera is recording", camera);
+		return;
+	}
+	r = g_new0(struct snapshot_request, 1);
+	r->e = e;
+	r->camera = g_strdup(camera);
+	r->event_id = g_strdup(event_id);
+	path = g_strdup_printf("%s/snapshot-%s-%lld.jpg", e->cfg->state_dir, camera,
+			       (long long)clock_wall_ms());
+	if (camera_snapshot(slot->cam, path, on_snapshot, r) != 0) {
+		g_free(r->camera);
+		g_free(r->event_id);
+		g_free(r);
+	}
+	g_free(path);
+}
+
+/* The GStreamer motion detector of a camera: a detection like any other. */
+static void on_motion(void *ctx, struct camera *cam, int64_t wall_ms, double score)
+{
+	struct camera_slot *slot = ctx;
+	struct detection d = { .type = "motion",
+			       .camera = camera_config(cam)->id,
+			       .detector = "bk-motion",
+			       .confidence = MIN(1.0, score),
+			       .t_ms = wall_ms };
+
+	on_detection(slot->e, &d);
+}
+
+/* --- commands -------------------------------------------------------- */
+
+struct recorded_ranges {
+	GString *text;
+	int64_t from_ms, to_ms; /* the run being merged; to_ms 0: none yet */
+	int64_t total_ms;
+};
+
+static void append_range(struct recorded_ranges *r)
+{
+	char a[CLOCK_TS_LEN], b[CLOCK_TS_LEN];
+
+	if (!r->to_ms)
+		return;
+	clock_format_ms(r->from_ms, a);
+	clock_format_ms(r->to_ms, b);
+	g_string_append_printf(r->text, "%s%s – %s", r->text->len ? ", " : "", a, b);
+	r->total_ms += r->to_ms - r->from_ms;
+}
+
+/* Segments closer than a second make one range. */
+static void add_recorded(void *ctx, const struct outbox_segment *seg)
+{
+	struct recorded_ranges *r = ctx;
+
+	if (r->to_ms && seg->start_ms - r->to_ms <= 1000) {
+		r->to_ms = MAX(r->to_ms, seg->end_ms);
+		return;
+	}
+	append_range(r);
+	r->from_ms = seg->start_ms;
+	r->to_ms = seg->end_ms;
+}
+
+/* upload_range: say which parts of the range the box has (an
+ * evidence_request event, id cmd:<cmd_id>), and upload them as a clip. */
+static void cmd_upload_range(struct edge *e, const struct message *m)
+{
+	const char *camera = m->u.cmd.camera;
+	struct recorded_ranges r = { .text = g_string_new(NULL) };
+	struct sensor as_source = { .id = (char *)camera };
+	struct rule_event re = { .phase = RULE_CLOSE,
+				 .type = "evidence_request",
+				 .severity = "info",
+				 .start_ms = m->u.cmd.from_ms,
+				 .end_ms = m->u.cmd.to_ms };
+	char clip_id[128] = "";
+	int rc;
+
+	snprintf(re.event_id, sizeof re.event_id, "cmd:%s", m->u.cmd.cmd_id);
+	outbox_segments_between(e->outbox, camera, m->u.cmd.from_ms, m->u.cmd.to_ms, add_recorded,
+				&r);
+	append_range(&r);
+	rc = e->evidence ? evidence_want_range(e->evidence, camera, re.event_id, m->u.cmd.from_ms,
+					       m->u.cmd.to_ms, clip_id)
+			 : -ENOTSUP;
+	if (rc == -ENOENT)
+		snprintf(re.message, sizeof re.message, "no camera '%s' on this box", camera);
+	else if (rc)
+		snprintf(re.message, sizeof re.message, "cannot upload: %s",
+			 rc == -ENOTSUP ? "this box cannot sign clips" : g_strerror(-rc));
+	else if (r.total_ms == 0)
+		snprintf(re.message, sizeof re.message,
+			 "nothing recorded yet in that range; clip %s follows if it is", clip_id);
+	else
+		snprintf(re.message, sizeof re.message, "recorded %lld s: %s; uploading as clip %s",
+			 (long long)(r.total_ms / 1000), r.text->str, clip_id);
+	g_string_free(r.text, TRUE);
+	commit_events(e, &as_source, NULL, &re, 1);
+}
+
+static void on_cmd(struct edge *e, const struct message *m)
+{
+	log_info("command %s: %s%s%s", m->u.cmd.cmd_id, message_cmd_actions[m->u.cmd.action],
+		 m->u.cmd.camera ? " " : "", m->u.cmd.camera ? m->u.cmd.camera : "");
+	switch (m->u.cmd.action) {
+	case CMD_PING:
+		publish_status(e, true); /* the answer: the box's state, now */
+		break;
+	case CMD_UPLOAD_RANGE:
+		cmd_upload_range(e, m);
+		break;
+	case CMD_RESEND:
+		/* everything unacknowledged goes again, as after a reconnect */
+		memset(e->cursor, 0, sizeof e->cursor);
+		g_hash_table_remove_all(e->inflight);
+		g_queue_clear(&e->sent_order);
+		pump(e);
+		break;
+	case CMD_SNAPSHOT:
+		take_snapshot(e, m->u.cmd.camera, NULL);
+		break;
+	case CMD_CONFIG:
+		log_warn("command %s: remote configuration is not supported by this box",
+			 m->u.cmd.cmd_id);
+		break;
+	}
+}
+
 static void on_message(struct edge *e, const struct mqtt_event *ev)
 {
 	struct topic t;
@@ -379,6 +555,8 @@ static void on_message(struct edge *e, const struct mqtt_event *ev)
 		log_warn("ignored a message on '%.128s': %s", ev->topic, jc.error);
 	else if (t.kind == MSG_ACK)
 		handle_ack(e, &m);
+	else if (t.kind == MSG_CMD)
+		on_cmd(e, &m);
 	cJSON_Delete(root);
 }
 
@@ -874,7 +1052,7 @@ int edge_start(struct edge *e)
 		g_array_append_val(e->sensor_timers, id);
 	}
 	if (cfg->cameras->len) {
-		struct evidence_ops ops = { put_manifest, send_chunk, e };
+		struct evidence_ops ops = { put_manifest, send_chunk, take_snapshot, e };
 
 		e->evidence = evidence_new(cfg, e->outbox, &ops);
 	}
@@ -885,6 +1063,8 @@ int edge_start(struct edge *e)
 		/* a camera that cannot be set up is reported offline, the box runs on */
 		e->cameras[i].cam = camera_new(g_ptr_array_index(cfg->cameras, i), cfg->state_dir,
 					       e->outbox, on_camera_state, &e->cameras[i]);
+		if (e->cameras[i].cam)
+			camera_on_motion(e->cameras[i].cam, on_motion, &e->cameras[i]);
 	}
 	if (cfg->cameras->len) {
 		const char **ids = g_new0(const char *, cfg->cameras->len + 1);

@@ -437,6 +437,8 @@ void evidence_event(struct evidence *ev, const char *event_id, const char *type,
 		if (!camera_concerned(ev, cc, zone, camera))
 			continue;
 		key = g_strdup_printf("%s %s", event_id, cc->id);
+		if (!closing && ev->cfg->clips.snapshots && ev->ops.snapshot)
+			ev->ops.snapshot(ev->ops.ctx, cc->id, event_id);
 		if (!closing) {
 			/* open-ended until the event closes, at most max_length */
 			op = g_new0(struct opening, 1);

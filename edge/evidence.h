@@ -37,6 +37,9 @@ struct evidence_ops {
 	 * cap is reached (the box pumps again when it has refilled); other
 	 * -errno when it cannot be sent (disconnected). */
 	int (*send_chunk)(void *ctx, const char *topic, const void *data, size_t len);
+	/* Take a snapshot of camera for event_id and hand it to evidence_add_file
+	 * when it comes ([clips] snapshots: with every alert that opens). */
+	void (*snapshot)(void *ctx, const char *camera, const char *event_id);
 	void *ctx;
 };
 
@@ -58,7 +61,8 @@ void evidence_free(struct evidence *ev);
  * of the event's zone (all cameras when none is in it) is asked for a clip
  * [start − pre-roll, start + post-roll]; on close the clip is stretched to
  * end + post-roll if it is not built yet and stays within max_length, or a
- * closing clip [end − pre-roll, end + post-roll] is asked for. camera, when
+ * closing clip [end − pre-roll, end + post-roll] is asked for; an opening
+ * also asks each such camera for a snapshot. camera, when
  * not NULL, names the only camera concerned (a detection). Types that
  * speak of the box itself (camera_offline, sensor_fault, data_dropped…)
  * get no clip. */

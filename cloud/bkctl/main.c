@@ -20,6 +20,8 @@
 
 #include "archive.h"
 #include "clock.h"
+#include "command.h"
+#include "envelope.h"
 #include "log.h"
 #include "output.h"
 #include "version.h"
@@ -93,10 +95,125 @@ static int watch(struct archive *a, const char *box, const char *since, bool jso
 	}
 }
 
+/* Evidence retrieval's outcome in the archive: the box's answer (an
+ * evidence_request event, id cmd:<cmd_id>) and the clip it sent. */
+struct retrieval {
+	const char *event_id;
+	char *answer;
+	char *clip_state, *clip_path;
+};
+
+static const char *column(int ncols, const char *const *names, const struct archive_value *v,
+			  const char *name)
+{
+	for (int i = 0; i < ncols; i++) {
+		if (!strcmp(names[i], name))
+			return v[i].type == VALUE_TEXT ? v[i].text : NULL;
+	}
+	return NULL;
+}
+
+static void find_answer(void *ctx, int ncols, const char *const *names,
+			const struct archive_value *v)
+{
+	struct retrieval *r = ctx;
+	const char *id = column(ncols, names, v, "event_id");
+
+	if (id && !strcmp(id, r->event_id) && !r->answer)
+		r->answer = g_strdup(column(ncols, names, v, "message"));
+}
+
+static void find_clip(void *ctx, int ncols, const char *const *names, const struct archive_value *v)
+{
+	struct retrieval *r = ctx;
+	const char *id = column(ncols, names, v, "event_id");
+
+	if (id && !strcmp(id, r->event_id)) {
+		g_free(r->clip_state);
+		g_free(r->clip_path);
+		r->clip_state = g_strdup(column(ncols, names, v, "state"));
+		r->clip_path = g_strdup(column(ncols, names, v, "path"));
+	}
+}
+
+/* Follow a retrieval in the archive for up to wait_s seconds. */
+static int wait_retrieval(const char *db, const char *box, const char *camera, const char *cmd_id,
+			  int wait_s)
+{
+	char *event_id = g_strdup_printf("cmd:%s", cmd_id);
+	struct retrieval r = { .event_id = event_id };
+	struct archive_filter f = { .box = box, .sensor = camera, .limit = 1000 };
+	int64_t deadline = clock_mono_ms() + (int64_t)wait_s * 1000;
+	int status = 1;
+
+	while (clock_mono_ms() < deadline) {
+		struct archive *a = archive_open(db, true);
+
+		if (a) {
+			if (!r.answer)
+				archive_report(a, REPORT_EVENTS, &(struct archive_filter){ .box = box, .limit = 1000 },
+					       find_answer, &r);
+			archive_report(a, REPORT_CLIPS, &f, find_clip, &r);
+			archive_close(a);
+		}
+		if (r.answer && r.clip_state && strcmp(r.clip_state, "receiving") != 0)
+			break;
+		g_usleep(500000);
+	}
+	printf("box: %s\n", r.answer ? r.answer : "(no answer yet)");
+	printf("clip: %s%s%s\n", r.clip_state ? r.clip_state : "(not received yet)",
+	       r.clip_path ? " " : "", r.clip_path ? r.clip_path : "");
+	if (r.clip_state && !strcmp(r.clip_state, "verified"))
+		status = 0;
+	g_free(r.answer);
+	g_free(r.clip_state);
+	g_free(r.clip_path);
+	g_free(event_id);
+	return status;
+}
+
+/* bkctl clip request / snapshot / ping: a command to a box. */
+static int box_command(int argc, char **argv, const char *config, const char *db, const char *box,
+		       const char *camera, const char *from, const char *to, int wait_s)
+{
+	struct cmd_info c = { .box = box, .camera = camera };
+	char cmd_id[64];
+	bool range = argc == 3 && !strcmp(argv[1], "clip") && !strcmp(argv[2], "request");
+
+	if (range)
+		c.action = CMD_UPLOAD_RANGE;
+	else if (argc == 2 && !strcmp(argv[1], "snapshot"))
+		c.action = CMD_SNAPSHOT;
+	else
+		c.action = CMD_PING;
+	if (!config || !box || envelope_party(box) != PARTY_BOX ||
+	    (c.action != CMD_PING && !camera)) {
+		fprintf(stderr, "bkctl: %s needs --config, --box (a box id)%s\n", argv[1],
+			c.action != CMD_PING ? " and --camera" : "");
+		return 2;
+	}
+	if (range && (!from || !to || !clock_parse_ts(from, &c.from_ms) ||
+		      !clock_parse_ts(to, &c.to_ms) || c.to_ms <= c.from_ms ||
+		      c.to_ms - c.from_ms > MESSAGE_MAX_RANGE_MS)) {
+		fprintf(stderr, "bkctl: clip request needs --from and --to, timestamps like "
+				"2026-01-31T08:00:00.000Z, at most %d minutes apart\n",
+			MESSAGE_MAX_RANGE_MS / 60000);
+		return 2;
+	}
+	if (command_send(config, &c, cmd_id) != 0)
+		return 1;
+	printf("sent %s %s to %s\n", message_cmd_actions[c.action], cmd_id, box);
+	fflush(stdout);
+	if (range && wait_s > 0 && db)
+		return wait_retrieval(db, box, camera, cmd_id, wait_s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char *db = NULL, *box = NULL, *sensor = NULL, *since = NULL;
-	int limit = 0;
+	char *config = NULL, *from = NULL, *to = NULL;
+	int limit = 0, wait_s = 0;
 	gboolean json = FALSE, show_version = FALSE;
 	GOptionEntry entries[] = {
 		{ "db", 'd', 0, G_OPTION_ARG_FILENAME, &db, "archive database (SQLite)", "FILE" },
@@ -107,6 +224,12 @@ int main(int argc, char **argv)
 		{ "since", 0, 0, G_OPTION_ARG_STRING, &since, "only from this time on",
 		  "2026-01-31T08:00:00.000Z" },
 		{ "limit", 'n', 0, G_OPTION_ARG_INT, &limit, "at most N rows (default 100)", "N" },
+		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
+		  "for commands to boxes: [bkctl] id and [mqtt]", "FILE" },
+		{ "from", 0, 0, G_OPTION_ARG_STRING, &from, "clip request: start", "TIMESTAMP" },
+		{ "to", 0, 0, G_OPTION_ARG_STRING, &to, "clip request: end", "TIMESTAMP" },
+		{ "wait", 'w', 0, G_OPTION_ARG_INT, &wait_s,
+		  "clip request: follow the answer in --db for up to S seconds", "S" },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &show_version, "print the version", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
@@ -121,6 +244,11 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
 		g_string_append_printf(summary, "\n  %-10s %s", commands[i].name, commands[i].help);
+	g_string_append(summary,
+			"\nCommands to a box (--config, --box):"
+			"\n  clip request  upload --camera's video --from … --to … (--wait S: follow it)"
+			"\n  snapshot      upload a JPEG of --camera's live picture"
+			"\n  ping          ask the box for its status now");
 	g_option_context_set_summary(octx, summary->str);
 	g_string_free(summary, TRUE);
 	g_option_context_add_main_entries(octx, entries, NULL);
@@ -132,6 +260,12 @@ int main(int argc, char **argv)
 	if (show_version) {
 		printf("bkctl %s\n", BK_VERSION);
 		status = 0;
+		goto out;
+	}
+	if ((argc == 3 && !strcmp(argv[1], "clip")) ||
+	    (argc == 2 && (!strcmp(argv[1], "snapshot") || !strcmp(argv[1], "ping")))) {
+		log_init("bkctl", LOG_WARN);
+		status = box_command(argc, argv, config, db, box, sensor, from, to, wait_s);
 		goto out;
 	}
 	if (argc != 2 || !db) {
@@ -172,5 +306,8 @@ out:
 	g_free(box);
 	g_free(sensor);
 	g_free(since);
+	g_free(config);
+	g_free(from);
+	g_free(to);
 	return status;
 }

@@ -328,14 +328,15 @@ static void publish_verdict(struct collector *col, const char *box, const struct
 
 /* A clip chunk: binary, not part of the stream, handled at once. true when
  * taken; false with the reason in err when it is a reject. */
-static bool take_chunk(struct collector *col, const struct mqtt_event *ev, char *err,
-		       size_t errlen)
+static bool take_chunk(struct collector *col, const struct mqtt_event *ev, char *owner,
+		       char *err, size_t errlen)
 {
 	struct topic t;
 	struct clip_verdict v;
 
 	if (!topic_parse(ev->topic, &t, err, errlen))
 		return false;
+	snprintf(owner, ENVELOPE_ID_MAX + 1, "%s", t.owner);
 	if (t.kind != MSG_CHUNK) {
 		snprintf(err, errlen, "not a clip chunk topic");
 		return false;
@@ -362,21 +363,27 @@ static void on_mqtt_event(void *ctx, const struct mqtt_event *ev)
 {
 	struct collector *col = ctx;
 	struct pending *p;
-	char err[256];
+	char err[256], owner[ENVELOPE_ID_MAX + 1] = "";
+	bool chunk;
 
 	if (ev->kind != MQTT_EVENT_MESSAGE)
 		return;
+	chunk = is_chunk_topic(ev->topic);
 	col->n.received++;
-	if (is_chunk_topic(ev->topic) && take_chunk(col, ev, err, sizeof err))
+	if (chunk && take_chunk(col, ev, owner, err, sizeof err))
 		return;
 	p = g_new0(struct pending, 1);
 	p->topic = g_strdup(ev->topic);
 	p->payload = g_memdup2(ev->payload, ev->len + 1);
 	p->len = ev->len;
-	if (is_chunk_topic(ev->topic))
+	if (chunk) {
+		/* binary: the reject keeps no head of it */
+		p->sender = owner[0] ? g_strdup(owner) : NULL;
+		p->len = 0;
 		reject(col, p, "%s", err);
-	else
+	} else {
 		ingest(col, p);
+	}
 	g_ptr_array_add(col->batch, p);
 	if ((int)col->batch->len >= col->cfg->batch_max)
 		flush_batch(col);

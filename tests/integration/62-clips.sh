@@ -46,12 +46,16 @@ sleep 3
 echo 4000 >"$T/probe"
 ok "... which closes" wait_until 15 bk_at_least 1 ev closed
 
-clip() { bk_sql "$DB" "SELECT count(*) FROM clips WHERE box = '$BOX' AND state = '$1'"; }
-ok "the clip is verified at the collector" wait_until 60 bk_at_least 1 clip verified
-is "one clip for the alert" "$(bk_sql "$DB" "SELECT count(*) FROM clips WHERE box = '$BOX'")" 1
+clip() { bk_sql "$DB" "SELECT count(*) FROM clips WHERE box = '$BOX' AND mime = '$1' AND state = 'verified'"; }
+ok "the clip is verified at the collector" wait_until 60 bk_at_least 1 clip video/mp2t
+ok "... and the alert's snapshot" wait_until 10 bk_at_least 1 clip image/jpeg
+is "one clip and one snapshot for the alert" \
+	"$(bk_sql "$DB" "SELECT group_concat(mime, ' ') FROM (SELECT mime FROM clips WHERE box = '$BOX' ORDER BY mime)")" \
+	"image/jpeg video/mp2t"
 IFS='|' read -r event_id c_event c_start c_end c_sha c_path c_bytes <<<"$(bk_sql "$DB" "
 	SELECT e.event_id, c.event_id, c.start, c.end, c.sha256, c.path, c.bytes
-	FROM clips c JOIN event_state e ON e.box = c.box AND e.source = 'probe'")"
+	FROM clips c JOIN event_state e ON e.box = c.box AND e.source = 'probe'
+	WHERE c.mime = 'video/mp2t'")"
 is "the clip names the alert" "$c_event" "$event_id"
 ms() { date -d "$1" +%s%3N; }
 IFS='|' read -r e_start e_end <<<"$(bk_sql "$DB" "SELECT start, end FROM event_state WHERE event_id = '$event_id'")"
@@ -65,13 +69,19 @@ ok "the clip ends at most one segment after end + post-roll ($tail ms)" test "$t
 ok "the stored file exists, content-addressed" test -f "$c_path" -a "$(basename "$c_path")" = "$c_sha.ts"
 is "the collector's file has the sha256 the box signed" "$(sha256sum "$c_path" | cut -d' ' -f1)" "$c_sha"
 is "... and the announced size" "$(stat -c %s "$c_path")" "$c_bytes"
-dur=$(gst-discoverer-1.0 "$c_path" 2>/dev/null | sed -n 's/^Duration: \([0-9:.]*\).*/\1/p' | head -1)
+dur=$(gst-discoverer-1.0 "$c_path" 2>/dev/null | sed -n 's/^ *Duration: \([0-9:.]*\).*/\1/p' | head -1)
 dur_ms=$(awk -F: -v d="$dur" 'BEGIN{split(d, p, ":"); printf "%d", (p[1] * 3600 + p[2] * 60 + p[3]) * 1000}')
 want_ms=$(($(ms "$c_end") - $(ms "$c_start")))
 echo "# gst-discoverer-1.0: $dur ($dur_ms ms), manifest says $want_ms ms"
 ok "gst-discoverer-1.0 reads it with the expected duration (±1.5 s)" \
 	awk -v a="$dur_ms" -v b="$want_ms" 'BEGIN{d = a - b; exit !(a > 0 && d < 1500 && d > -1500)}'
 
+IFS='|' read -r s_event s_path <<<"$(bk_sql "$DB" "SELECT event_id, path FROM clips WHERE box = '$BOX' AND mime = 'image/jpeg'")"
+is "the snapshot names the alert" "$s_event" "$event_id"
+ok "the snapshot is a JPEG, stored content-addressed" bash -c "
+	[ \"\$(head -c 2 '$s_path' | od -An -tx1 | tr -d ' ')\" = ffd8 ] &&
+	[ \"\$(tail -c 2 '$s_path' | od -An -tx1 | tr -d ' ')\" = ffd9 ] &&
+	[ \"\$(sha256sum '$s_path' | cut -c1-64).jpg\" = \"\$(basename '$s_path')\" ]"
 ok "the box sent two chunks corrupted" test "$(grep -c 'sent corrupted' "$T/$BOX.log")" -eq 2
 ok "the collector refused them and asked for them again" \
 	test "$(grep -c 'does not match its hash; asked for again' "$T/collector.log")" -eq 2
