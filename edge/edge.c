@@ -687,11 +687,7 @@ static int evict_segments(struct edge *e, int max)
 		g_free(d->path);
 	}
 	g_array_free(doomed, TRUE);
-	if (n) {
-		e->n.segments_evicted += (uint64_t)n;
-		log_info("disk budget: deleted the %d oldest video segments (%llu so far)", n,
-			 (unsigned long long)e->n.segments_evicted);
-	}
+	e->n.segments_evicted += (uint64_t)n;
 	return n;
 }
 
@@ -702,11 +698,13 @@ static int evict_segments(struct edge *e, int max)
 static void enforce_budget(struct edge *e)
 {
 	struct seq_range ranges[MESSAGE_MAX_RANGES];
+	uint64_t segments_before = e->n.segments_evicted;
 	size_t n;
 	int rows;
 
 	while (disk_used(e) > e->cfg->disk_budget) {
-		if (evict_segments(e, 16) > 0)
+		/* one at a time: a segment is large, the check is cheap */
+		if (evict_segments(e, 1) > 0)
 			continue;
 		rows = outbox_evict_oldest(e->outbox, OUTBOX_READING, 256, ranges,
 					   G_N_ELEMENTS(ranges), &n);
@@ -717,7 +715,7 @@ static void enforce_budget(struct edge *e)
 					  (long long)disk_used(e),
 					  (long long)e->cfg->disk_budget);
 			e->over_budget_logged = true;
-			return;
+			break;
 		}
 		e->over_budget_logged = false;
 		e->n.evictions += (uint64_t)rows;
@@ -727,6 +725,10 @@ static void enforce_budget(struct edge *e)
 		}
 		report_dropped(e, ranges, n, rows);
 	}
+	if (e->n.segments_evicted > segments_before)
+		log_info("disk budget: deleted the %llu oldest video segments (%llu so far)",
+			 (unsigned long long)(e->n.segments_evicted - segments_before),
+			 (unsigned long long)e->n.segments_evicted);
 }
 
 /* Commit msg (built with seq = last + 1) to the outbox and start sending it. */

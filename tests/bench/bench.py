@@ -6,13 +6,16 @@
                                                   "timeout") and its own CPU seconds;
                                                   exit 1 on time-out
   bench.py ticks PID...                           CPU seconds (user + system) of the PIDs
+  bench.py proc PID...                            the PIDs' CPU seconds and memory, summed:
+                                                  "cpu=S rss_kb=K hwm_kb=K pss_kb=K"
   bench.py cpustat                                /proc/stat totals: "busy iowait total" ticks
   bench.py busy SECONDS                           percent of the machine's CPU busy over SECONDS
   bench.py e2e KEY=VALUE...                       the figures of one end-to-end run
   bench.py report RAW                             the markdown table from the raw lines
   bench.py details RAW                            per box count: CPU per message, duplicates…
 
-Raw lines are "kind key=value ..." (kind: machine, outbox, e2e); every figure in
+Raw lines are "kind key=value ..." (kind: machine, outbox, e2e, videocfg, video,
+clip, cliphash); every figure in
 the table is the median of the runs with their min-max, and every ratio is taken
 inside one run before the median is taken.
 """
@@ -68,6 +71,29 @@ def ticks(pids):
         except (OSError, IndexError, ValueError):
             pass  # gone already: counted as 0
     print(f"{total / hz:.2f}")
+
+
+def proc(pids):
+    """CPU seconds (utime + stime: all the threads, exact to the tick) and
+    VmRSS, VmHWM (peak) and Pss (shared pages split between their users) of
+    the PIDs, summed; a process that is gone counts as 0."""
+    hz = os.sysconf("SC_CLK_TCK")
+    cpu = 0
+    mem = {"VmRSS": 0, "VmHWM": 0, "Pss": 0}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            cpu += int(fields[11]) + int(fields[12])
+            for name in (f"/proc/{pid}/status", f"/proc/{pid}/smaps_rollup"):
+                with open(name) as f:
+                    for line in f:
+                        key, _, rest = line.partition(":")
+                        if key in mem:
+                            mem[key] += int(rest.split()[0])
+        except (OSError, IndexError, ValueError):
+            pass
+    print(f"cpu={cpu / hz:.2f} rss_kb={mem['VmRSS']} hwm_kb={mem['VmHWM']} pss_kb={mem['Pss']}")
 
 
 def cpustat():
@@ -286,7 +312,10 @@ def report(path):
     e2e_rows = [r for k, r in rows if k == "e2e"]
     full_rate = med(r.get("rate") for r in outbox if r.get("sync") == "full")
     out = []
-    out.append("| benchmark | what is measured | msg/s, median (min–max) "
+    video_ran = any(k == "videocfg" for k, _ in rows)
+    # the video rows state their own units (% of a core, MiB, s, MB/s)
+    unit = "msg/s (video: as stated)" if video_ran else "msg/s"
+    out.append(f"| benchmark | what is measured | {unit}, median (min–max) "
                "| ratio, median (min–max) | bottleneck |")
     out.append("| --- | --- | --- | --- | --- |")
     if outbox:
@@ -326,7 +355,92 @@ def report(path):
                    f"{cell(r.get('coll_rate') for r in runs)} | collector/plain "
                    f"{cell((r.get('ratio') for r in runs), 2, '×')} | "
                    f"{bottleneck(runs, full_rate)} |")
+    out.extend(video_rows(rows))
     return "\n".join(out), machine, e2e_rows
+
+
+def core_pct(r):
+    """Percent of one core a video phase's processes used over its window."""
+    try:
+        return 100 * float(r["cpu"]) / float(r["wall_s"])
+    except (KeyError, ValueError, ZeroDivisionError):
+        return float("nan")
+
+
+def mib(kb):
+    try:
+        return float(kb) / 1024
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def video_phases(rows):
+    video = [r for k, r in rows if k == "video"]
+    bare = {r["run"]: r for r in video if r.get("phase") == "bare"}
+    daemon = {r["run"]: r for r in video if r.get("phase") == "daemon"}
+    return bare, daemon
+
+
+def video_rows(rows):
+    """The video section's rows: recording CPU and memory, bk-edge against
+    bare gst-launch pipelines on the same streams; building a clip."""
+    cfg = next((r for k, r in rows if k == "videocfg"), None)
+    if cfg is None:
+        return []
+    out = []
+    bare, daemon = video_phases(rows)
+    n = cfg.get("streams", "2")
+    streams = (f"{n} × {cfg.get('width')}x{cfg.get('height')} {cfg.get('fps')} fps "
+               f"~{float(cfg.get('kbps', 0)) / 1000:g} Mbit/s RTSP H.264 (fake-camera, "
+               f"not counted)")
+    window = f"{cfg.get('measure_s')} s after a {cfg.get('warmup_s')} s warm-up"
+    ratios = [core_pct(daemon[k]) / core_pct(bare[k]) for k in daemon
+              if k in bare and core_pct(bare[k]) > 0]
+    if bare:
+        rate = [8 * float(r.get("bytes", "nan")) / float(r["wall_s"]) / 1e6
+                for r in bare.values()]
+        out.append(f"| video, bare `gst-launch-1.0` × {n} | CPU (utime+stime) of one "
+                   f"`rtspsrc ! rtph264depay ! h264parse ! splitmuxsink muxer=mpegtsmux` "
+                   f"per stream, {streams}, {window}; sum, % of one core | "
+                   f"{cell((core_pct(r) for r in bare.values()), 2, ' %')} | 1 (reference) | "
+                   f"recorded {med(rate):.2f} Mbit/s in all |")
+    if daemon:
+        per_cam = [core_pct(r) / int(n) for r in daemon.values()]
+        out.append(f"| video, `bk-edge`, {n} cameras | CPU of the whole daemon recording the "
+                   f"same streams in the same run, same window, % of one core | "
+                   f"{cell((core_pct(r) for r in daemon.values()), 2, ' %')} | "
+                   f"bk-edge/bare {cell(ratios, 2, '×')} | aim ≤ 1.5× bare and ~1.5 % of a "
+                   f"core per camera: {med(per_cam):.2f} % per camera |")
+        out.append(f"| video, `bk-edge`, {n} cameras | memory: VmRSS at the end of the window "
+                   f"(peak VmHWM {cell((mib(r.get('hwm_kb')) for r in daemon.values()), 1, ' MiB')}) | "
+                   f"{cell((mib(r.get('rss_kb')) for r in daemon.values()), 1, ' MiB')} | | "
+                   f"aim < 40 MiB; bare, {n} processes: VmRSS "
+                   f"{cell((mib(r.get('rss_kb')) for r in bare.values()), 1, ' MiB')} "
+                   f"in all (each counts the GStreamer libraries once) |")
+    clips = [r for k, r in rows if k == "clip"]
+    hashes = [r for k, r in rows if k == "cliphash"]
+    for cache, how in (("warm", "segments in the page cache, as just recorded"),
+                       ("cold", "segments dropped from the page cache first "
+                                "(`posix_fadvise` DONTNEED)")):
+        rs = [r for r in clips if r.get("cache") == cache]
+        if not rs:
+            continue
+        hash_rate = med(r.get("mb_s") for r in hashes)
+        clip_rate = med(r.get("mb_s") for r in rs)
+        hashing = (f"SHA-256 alone (whole + per chunk: every byte twice) runs at "
+                   f"{hash_rate:,.0f} MB/s, {100 * clip_rate / hash_rate:.0f}% of the build's "
+                   f"time; the rest is read, write and fsync" if hash_rate == hash_rate else "")
+        out.append(f"| clip build, {rs[0].get('target_s', '?')} s clip ({cache}) | "
+                   f"`clip_build` (bench_clip) of one camera's "
+                   f"{rs[0].get('segments')} recorded segments (whole segments covering "
+                   f"{rs[0].get('target_s', '?')} s: {float(rs[0].get('video_s', 'nan')):.1f} s), "
+                   f"{float(rs[0].get('bytes', 'nan')) / 1e6:.1f} MB, "
+                   f"{int(rs[0].get('chunk', 0)) // 1024} KiB chunks, fsync included; "
+                   f"{how} | {cell((r.get('seconds') for r in rs), 3, ' s')}; "
+                   f"{cell((r.get('mb_s') for r in rs), 0, ' MB/s')} | | {hashing} |")
+    out.append("| clip upload throughput | **not measured yet (clip upload being wired)** "
+               "— placeholder | — | — | — |")
+    return out
 
 
 def plural(n, word):
@@ -370,6 +484,7 @@ def details(path):
         out.insert(0, f"- **The machine was not quiet**: processes outside the bench used "
                       f"{busy_elsewhere:.0f}% of its CPU (median over the runs); every rate "
                       f"here is lower, and its spread wider, than on an idle machine")
+    out.extend(video_details(rows))
     for mode in ("full", "normal"):
         rs = [r for r in outbox if r.get("sync") == mode]
         if rs:
@@ -383,12 +498,51 @@ def details(path):
     return "\n".join(out)
 
 
+def video_details(rows):
+    """Per video phase: the machine meanwhile, the fake cameras' own cost,
+    what was recorded, the memory in other measures."""
+    out = []
+    bare, daemon = video_phases(rows)
+    for name, runs in (("bare gst-launch", bare), ("bk-edge", daemon)):
+        rs = list(runs.values())
+        if not rs:
+            continue
+        others = [other_pct(r.get("cpu0"), r.get("cpu1"),
+                            float(r.get("cpu", "nan")) + float(r.get("cam_cpu", "nan")))
+                  for r in rs]
+        busy = []
+        for r in rs:
+            try:
+                c0 = [int(x) for x in r["cpu0"].split(",")]
+                c1 = [int(x) for x in r["cpu1"].split(",")]
+                busy.append(100 * (c1[0] - c0[0]) / (c1[2] - c0[2]))
+            except (KeyError, ValueError, ZeroDivisionError):
+                pass
+        quiet = " — **not quiet**: every figure is less clean" if med(others) >= 20 else ""
+        out.append(
+            f"- video, {name} ({plural(len(rs), 'run')}): recorded "
+            f"{med(8 * float(r.get('bytes', 'nan')) / float(r['wall_s']) / 1e6 for r in rs):.2f} "
+            f"Mbit/s in all; the fake cameras' own CPU (not counted) "
+            f"{med(100 * float(r.get('cam_cpu', 'nan')) / float(r['wall_s']) for r in rs):.1f} % "
+            f"of a core; memory VmRSS {med(mib(r.get('rss_kb')) for r in rs):.1f} MiB, VmHWM "
+            f"{med(mib(r.get('hwm_kb')) for r in rs):.1f} MiB, Pss "
+            f"{med(mib(r.get('pss_kb')) for r in rs):.1f} MiB ({rs[0].get('procs', '?')} "
+            f"process{'es' if rs[0].get('procs') != '1' else ''}; Pss splits shared pages, the "
+            f"GStreamer libraries included, with every process mapping them, the fake "
+            f"cameras too); machine {med(busy):.0f}% busy, {med(others):.0f}% outside the "
+            f"bench's processes and the cameras{quiet}")
+    return out
+
+
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "wait-acked" and len(argv) == 6:
         return wait_acked(argv[2], int(argv[3]), int(argv[4]), float(argv[5]))
     if cmd == "ticks":
         ticks(argv[2:])
+        return 0
+    if cmd == "proc":
+        proc(argv[2:])
         return 0
     if cmd == "busy" and len(argv) == 3:
         busy(float(argv[2]))

@@ -8,19 +8,28 @@
 #      bk-collector, N burst boxes (tests/lib/daemons.sh bk_burst_conf,
 #      [outbox] sync = full, the default) and a plain mosquitto_sub on the same
 #      broker: archived-and-acked messages/s against the plain receive rate,
-#      for 1, 10 and 100 boxes.
+#      for 1, 10 and 100 boxes;
+#   3. video (tests/bench/video.sh): CPU and memory of bk-edge recording two
+#      720p ~2 Mbit/s RTSP H.264 streams from the fake camera against bare
+#      gst-launch-1.0 pipelines on the same streams, in the same run, and
+#      their ratio in each run; the time bk-edge takes to build a 60 s clip
+#      from the segments it recorded (build/bench/bench_clip); a placeholder
+#      row for clip upload. About 3.5 minutes.
 #
-# Each figure is the median of BK_BENCH_RUNS runs (default 5) with min–max.
+# Each figure is the median of BK_BENCH_RUNS runs (default 5; video: at
+# most 3, BK_BENCH_VIDEO_RUNS) with min–max.
 # Prints one markdown table and writes it, with the machine and the raw
 # figures, to tests/bench/results/YYYY-MM-DD-<commit>[-dirty].md.
 #
 # Environment: BK_BUILD (default build), BK_BENCH_RUNS (5), BK_BENCH_BUDGET
-# (seconds for the whole script, default 540: runs that would start later are
-# skipped and said so), BK_BENCH_ONLY (outbox or e2e), BK_BENCH_SIZES (default
+# (seconds for the whole script, default 780: runs that would start later are
+# skipped and said so), BK_BENCH_ONLY (outbox, e2e or video, or a comma-separated
+# list of them), BK_BENCH_SIZES (default
 # "1:2000 10:2000 100:200", BOXES:MESSAGES-PER-BOX), BK_BENCH_NO_SAVE=1 (print
 # only), BK_BENCH_QUIET_WAIT (seconds in all to wait for other work to calm
 # down before measurements, default 180), BK_KEEP=1 (keep the work
-# directory). Everything it starts is stopped,
+# directory); the video section's own are in tests/bench/video.sh.
+# Everything it starts is stopped,
 # and its work directory (under BK_BUILD/bench/, on the build's filesystem)
 # removed, on any exit.
 
@@ -33,7 +42,7 @@ source "$BK_ROOT/tests/lib/broker.sh"
 source "$BK_ROOT/tests/lib/daemons.sh"
 
 RUNS=${BK_BENCH_RUNS:-5}
-BUDGET=${BK_BENCH_BUDGET:-540}
+BUDGET=${BK_BENCH_BUDGET:-780}
 ONLY=${BK_BENCH_ONLY:-}
 SIZES=${BK_BENCH_SIZES:-"1:2000 10:2000 100:200"}
 OUTBOX_FULL_N=${BK_BENCH_OUTBOX_FULL:-20000}
@@ -43,7 +52,12 @@ BENCH_OUTBOX="$BK_ROOT/$BUILD/bench/bench_outbox"
 PY="$BK_PY $BK_ROOT/tests/bench/bench.py"
 RUN_TIMEOUT=120 # one end-to-end run: everything acked within this, or it is cut
 
-for tool in "$BK_BIN/bk-edge" "$BK_BIN/bk-collector" "$BENCH_OUTBOX"; do
+# selected SECTION: BK_BENCH_ONLY is empty or names SECTION.
+selected() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+NEEDED=("$BK_BIN/bk-edge")
+selected outbox && NEEDED+=("$BENCH_OUTBOX")
+selected e2e && NEEDED+=("$BK_BIN/bk-collector")
+for tool in "${NEEDED[@]}"; do
 	[ -x "$tool" ] || {
 		echo "bench: cannot run '$tool': not built (make bench builds it)" >&2
 		exit 1
@@ -323,8 +337,13 @@ bench_e2e() {
 	done
 }
 
-[ "$ONLY" = e2e ] || bench_outbox
-[ "$ONLY" = outbox ] || bench_e2e
+# --- 3. video: tests/bench/video.sh -------------------------------------------
+
+source "$BK_ROOT/tests/bench/video.sh"
+
+selected outbox && bench_outbox
+selected e2e && bench_e2e
+selected video && bench_video
 
 # --- the report ----------------------------------------------------------------
 
@@ -345,6 +364,19 @@ REPORT=$T/report.md
 	echo "  window 256, ack_timeout 3 s, max_rate 20000); one bk-collector (batch_max 1000); plain subscriber"
 	echo "  \`mosquitto_sub -F %U\` as svc-bench on \`bk/v1/box/+/reading\`, stopped once all is acked"
 	echo "  and it has had every message (not \`-C total\`: see the duplicates below)"
+	if selected video; then
+		echo "- video: $VIDEO_STREAMS fake cameras (tests/tools/fake-camera, one server each, its own CPU"
+		echo "  not counted), ${VIDEO_WIDTH}x$VIDEO_HEIGHT $VIDEO_FPS fps $VIDEO_KBPS kbit/s H.264, a key frame a second;"
+		echo "  each run records them first with one bare \`gst-launch-1.0 -e rtspsrc protocols=tcp"
+		echo "  latency=200 ! rtph264depay ! h264parse config-interval=-1 ! splitmuxsink muxer=mpegtsmux\`"
+		echo "  per stream (bk-edge's elements and settings, cut like its 10 s segments), then with"
+		echo "  bk-edge (two \`[camera]\` groups, defaults: 10 s segments); $VIDEO_SECONDS s measured after a"
+		echo "  $VIDEO_WARMUP s warm-up that starts once every stream writes. **bk-edge's MQTT URI points at a closed"
+		echo "  loopback port** (the lighter option: no broker, no TLS; it retries with back-off and keeps"
+		echo "  its status messages in its outbox; recording does not depend on the broker)."
+		echo "  Clip: \`clip_build\` (build/bench/bench_clip) over the segments bk-edge recorded of camera 1,"
+		echo "  $CLIP_RUNS runs warm, $CLIP_RUNS cold; the output file on the same disk"
+	fi
 	echo
 	echo "$TABLE"
 	echo
@@ -355,9 +387,21 @@ REPORT=$T/report.md
 	echo "messages / (its first → last message). Rates count each message once; duplicates"
 	echo "(below) were carried and archived-as-duplicate on top. CPU shares and CPU per message"
 	echo "are measured from the boxes' start to all acked (/proc)."
+	if selected video; then
+		echo
+		echo "Video: CPU = utime + stime of the recording processes (all their threads, /proc/PID/stat)"
+		echo "over the window, in % of one core (100 % = one core busy); the bare figure is the sum of"
+		echo "its processes. bk-edge/bare is taken inside each run. Memory: VmRSS (at the window's end)"
+		echo "and VmHWM (peak) from /proc/PID/status, MiB. Clip: wall time of \`clip_build\` (read,"
+		echo "SHA-256 whole and per chunk, write, fsync); MB = 10^6 bytes."
+	fi
 	echo
 	if [ -n "$DETAILS" ]; then
-		echo "Medians behind the end-to-end rows:"
+		if selected video; then
+			echo "Medians behind the end-to-end and video rows:"
+		else
+			echo "Medians behind the end-to-end rows:"
+		fi
 		echo
 		echo "$DETAILS"
 		echo
