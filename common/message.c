@@ -13,7 +13,7 @@
 
 const char *const message_sensor_kinds[] = {
 	"fridge", "freezer", "cleanroom", "disinfection", "uv_lamp",
-	"rinse",  "gas",     "generic",	  NULL,
+	"rinse",  "gas",     "generic",	  "video_recorded", NULL,
 };
 
 static cJSON *new_message(const struct envelope *e)

@@ -16,6 +16,7 @@
 
 #include "camera.h"
 #include "clock.h"
+#include "coverage.h"
 #include "detections.h"
 #include "evidence.h"
 #include "log.h"
@@ -60,6 +61,7 @@ struct edge {
 	struct camera_slot *cameras; /* one per cfg->cameras entry, same index */
 	struct evidence *evidence;   /* clips and snapshots; NULL: none (cannot sign) */
 	guint batch_source, status_source, resend_source, pump_source, budget_source;
+	guint coverage_source;
 	int64_t cursor[OUTBOX_CLASSES]; /* last seq sent per class since (re)connect */
 	GHashTable *inflight;		/* seq → mono ms sent */
 	GQueue sent_order;		/* seqs, oldest send first */
@@ -775,6 +777,55 @@ static gboolean on_batch_timer(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* Each closed hour's recorded minutes per camera, as readings: what the
+ * centre computes effective coverage from (edge/coverage.h). */
+static void report_coverage(struct edge *e)
+{
+	struct reading_sample rs[MESSAGE_MAX_READINGS];
+	int64_t last[64] = { 0 };
+	guint ncam = MIN(e->cfg->cameras->len, G_N_ELEMENTS(last));
+	size_t n = 0;
+	struct envelope env;
+	cJSON *msg;
+	int rc;
+
+	for (guint i = 0; i < ncam; i++) {
+		const struct camera_config *cc = g_ptr_array_index(e->cfg->cameras, i);
+		int got = coverage_collect(e->outbox, cc->id, cc->segment_ms, COVERAGE_HOUR_MS,
+					   clock_wall_ms(), rs + n, G_N_ELEMENTS(rs) - n, &last[i]);
+
+		n += (size_t)MAX(got, 0);
+	}
+	if (n == 0)
+		return;
+	envelope_stamp(&env, e->cfg->id, outbox_last_seq(e->outbox) + 1);
+	msg = message_reading(&env, rs, n);
+	rc = outbox_begin(e->outbox);
+	if (!rc)
+		rc = put_message(e, MSG_READING, OUTBOX_READING, msg);
+	for (guint i = 0; i < ncam && !rc; i++) {
+		const struct camera_config *cc = g_ptr_array_index(e->cfg->cameras, i);
+
+		if (last[i])
+			rc = outbox_coverage_set(e->outbox, cc->id, last[i]);
+	}
+	if (!rc)
+		rc = outbox_commit(e->outbox);
+	else
+		outbox_rollback(e->outbox);
+	cJSON_Delete(msg);
+	if (rc)
+		log_error("cannot commit the recorded minutes of %zu camera hours", n);
+	else
+		pump(e);
+}
+
+static gboolean on_coverage_timer(gpointer data)
+{
+	report_coverage(data);
+	return G_SOURCE_CONTINUE;
+}
+
 /* --- events ---------------------------------------------------------- */
 
 static const char *const phase_names[] = {
@@ -1085,6 +1136,8 @@ int edge_start(struct edge *e)
 	e->status_source = g_timeout_add((guint)cfg->status_period_ms, on_status_timer, e);
 	e->resend_source = g_timeout_add(tick, on_resend_timer, e);
 	e->budget_source = g_timeout_add(2000, on_budget_timer, e);
+	if (cfg->cameras->len)
+		e->coverage_source = g_timeout_add_seconds(60, on_coverage_timer, e);
 	log_info("box '%s' starting: %u sensors, %u cameras, outbox '%s' at seq %lld with %lld "
 		 "waiting",
 		 cfg->id, cfg->sensors->len, cfg->cameras->len, cfg->outbox_path,
@@ -1109,6 +1162,8 @@ void edge_free(struct edge *e)
 		g_source_remove(e->pump_source);
 	if (e->budget_source)
 		g_source_remove(e->budget_source);
+	if (e->coverage_source)
+		g_source_remove(e->coverage_source);
 	for (guint i = 0; e->cameras && i < e->cfg->cameras->len; i++)
 		camera_free(e->cameras[i].cam); /* indexes the segments being written */
 	g_free(e->cameras);

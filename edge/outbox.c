@@ -46,6 +46,9 @@ enum stmt {
 	ST_CLIP_DEL,
 	ST_CLIP_LIST,
 	ST_CLIP_BYTES,
+	ST_COVERAGE_GET,
+	ST_COVERAGE_SET,
+	ST_SEG_FIRST,
 	ST_COUNT
 };
 
@@ -95,6 +98,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CLIP_LIST] = "SELECT clip_id, camera, event_id, kind, from_ms, to_ms, state, path, seq,"
 			 " bytes, chunk_size, chunk_count, created_ms FROM clips ORDER BY created_ms",
 	[ST_CLIP_BYTES] = "SELECT coalesce(sum(bytes), 0) FROM clips WHERE state = 1",
+	[ST_COVERAGE_GET] = "SELECT hour_ms FROM coverage WHERE camera = ?1",
+	[ST_COVERAGE_SET] = "INSERT INTO coverage(camera, hour_ms) VALUES (?1, ?2)"
+			    " ON CONFLICT(camera) DO UPDATE SET hour_ms = ?2",
+	[ST_SEG_FIRST] = "SELECT coalesce(min(start_ms), 0) FROM segments WHERE camera = ?1",
 };
 
 static const char schema[] =
@@ -115,7 +122,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS clips(clip_id TEXT PRIMARY KEY, camera TEXT NOT NULL,"
     " event_id TEXT, kind TEXT NOT NULL, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL,"
     " state INTEGER NOT NULL, path TEXT, seq INTEGER, bytes INTEGER NOT NULL DEFAULT 0,"
-    " chunk_size INTEGER, chunk_count INTEGER, created_ms INTEGER NOT NULL);";
+    " chunk_size INTEGER, chunk_count INTEGER, created_ms INTEGER NOT NULL);"
+    /* the last hour whose recorded minutes each camera reported */
+    "CREATE TABLE IF NOT EXISTS coverage(camera TEXT PRIMARY KEY, hour_ms INTEGER NOT NULL);";
 
 struct outbox {
 	sqlite3 *db;
@@ -491,6 +500,38 @@ int64_t outbox_recorded_ms(struct outbox *o, const char *camera, int64_t from_ms
 		fail(o, "sum recorded time");
 	sqlite3_reset(st);
 	return ms;
+}
+
+static int64_t camera_scalar(struct outbox *o, enum stmt s, const char *camera)
+{
+	int64_t v = 0;
+	int rc;
+
+	sqlite3_bind_text(o->stmt[s], 1, camera, -1, SQLITE_STATIC);
+	rc = sqlite3_step(o->stmt[s]);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(o->stmt[s], 0);
+	else if (rc != SQLITE_DONE)
+		v = fail(o, "read a camera's video state");
+	sqlite3_reset(o->stmt[s]);
+	return v;
+}
+
+int64_t outbox_first_segment_ms(struct outbox *o, const char *camera)
+{
+	return camera_scalar(o, ST_SEG_FIRST, camera);
+}
+
+int64_t outbox_coverage_reported(struct outbox *o, const char *camera)
+{
+	return camera_scalar(o, ST_COVERAGE_GET, camera);
+}
+
+int outbox_coverage_set(struct outbox *o, const char *camera, int64_t hour_ms)
+{
+	sqlite3_bind_text(o->stmt[ST_COVERAGE_SET], 1, camera, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(o->stmt[ST_COVERAGE_SET], 2, hour_ms);
+	return step_done(o, ST_COVERAGE_SET, "remember a reported hour");
 }
 
 /* --- clips ----------------------------------------------------------- */

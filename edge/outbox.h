@@ -107,6 +107,13 @@ int outbox_segments_oldest_unpinned(struct outbox *o, int max, outbox_segment_fn
 int64_t outbox_segment_bytes(struct outbox *o);
 /* Milliseconds of camera's indexed video inside [from_ms, to_ms), or -EIO. */
 int64_t outbox_recorded_ms(struct outbox *o, const char *camera, int64_t from_ms, int64_t to_ms);
+/* Start of camera's oldest indexed segment (0: none), or -EIO. */
+int64_t outbox_first_segment_ms(struct outbox *o, const char *camera);
+/* The start of the last hour whose recorded minutes were reported for
+ * camera (0: none yet), or -EIO; set remembers it (inside the transaction
+ * that commits the report). */
+int64_t outbox_coverage_reported(struct outbox *o, const char *camera);
+int outbox_coverage_set(struct outbox *o, const char *camera, int64_t hour_ms);
 
 /* Clips and snapshots from request to verified upload (edge/evidence.c).
  * want records a request for camera's [from_ms, to_ms] (a snapshot:

@@ -25,6 +25,8 @@ static const char *default_unit(const char *kind)
 
 static bool known_kind(const char *kind)
 {
+	if (!strcmp(kind, "video_recorded"))
+		return false; /* the cameras' own readings (edge.c), not a sensor's */
 	for (int i = 0; message_sensor_kinds[i]; i++) {
 		if (!strcmp(kind, message_sensor_kinds[i]))
 			return true;
