@@ -67,17 +67,17 @@
 #include "clock.h"
 #include "log.h"
 
-#define HEALTH_TICK_MS	    500
-#define RETENTION_MS	    60000
-#define BACKOFF_FIRST_MS    1000
-#define BACKOFF_MAX_MS	    30000
+#define HEALTH_TICK_MS	     500
+#define RETENTION_MS	     60000
+#define BACKOFF_FIRST_MS     1000
+#define BACKOFF_MAX_MS	     30000
 #define SNAPSHOT_MIN_WAIT_MS 5000
-#define MOTION_W	    160
-#define MOTION_H	    90
-#define MOTION_FPS	    5
-#define MOTION_NOISE	    25 /* grey levels: compression noise and flicker stay below */
-#define MOTION_DEBOUNCE_MS  10000
-#define MOTION_QUEUE	    30 /* encoded frames: 2 s at 15/s */
+#define MOTION_W	     160
+#define MOTION_H	     90
+#define MOTION_FPS	     5
+#define MOTION_NOISE	     25 /* grey levels: compression noise and flicker stay below */
+#define MOTION_DEBOUNCE_MS   10000
+#define MOTION_QUEUE	     30 /* encoded frames: 2 s at 15/s */
 
 enum camera_state { CAMERA_CONNECTING, CAMERA_RECORDING, CAMERA_OFFLINE, CAMERA_DISABLED };
 
@@ -92,8 +92,8 @@ struct snap_request {
 	char *path;
 	camera_snapshot_fn fn;
 	void *ctx;
-	int64_t asked_us;     /* monotonic µs: key frames after this one satisfy it */
-	int64_t deadline_ms;  /* monotonic */
+	int64_t asked_us;    /* monotonic µs: key frames after this one satisfy it */
+	int64_t deadline_ms; /* monotonic */
 };
 
 /* What streaming threads hand to the main loop. */
@@ -111,11 +111,11 @@ struct camera {
 	void *ctx;
 	char *dir; /* STATE_DIR/video/<id> */
 
-	GstElement *pipeline; /* NULL between a tear-down and the next build */
-	GstElement *mux;      /* the splitmuxsink, owned by the pipeline */
-	GstElement *tee;      /* owned by the pipeline */
+	GstElement *pipeline;		   /* NULL between a tear-down and the next build */
+	GstElement *mux;		   /* the splitmuxsink, owned by the pipeline */
+	GstElement *tee;		   /* owned by the pipeline */
 	GstElement *snap_bin, *motion_bin; /* the side branches, owned by the pipeline; or NULL */
-	GstElement *motion_queue;	    /* inside motion_bin, read by the motion gate */
+	GstElement *motion_queue;	   /* inside motion_bin, read by the motion gate */
 	guint bus_watch, health_source, rebuild_source, retention_source, schedule_source;
 	int64_t built_mono_ms; /* when the current pipeline was built */
 	int64_t backoff_ms;
@@ -149,15 +149,15 @@ struct camera {
 	atomic_bool inbox_scheduled;
 
 	/* written by streaming threads, read on the main loop (or the reverse) */
-	_Atomic int64_t last_frame_mono_ms; /* 0: no frame since the build */
-	_Atomic int codec;		    /* enum camera_codec linked, RTSP */
-	_Atomic int build;		    /* counts builds */
-	_Atomic int snap_gate;		    /* enum snap_gate */
+	_Atomic int64_t last_frame_mono_ms;	/* 0: no frame since the build */
+	_Atomic int codec;			/* enum camera_codec linked, RTSP */
+	_Atomic int build;			/* counts builds */
+	_Atomic int snap_gate;			/* enum snap_gate */
 	atomic_bool snap_broken, motion_broken; /* the branch failed: gate shut until rebuild */
-	_Atomic int64_t snap_key_pts;	    /* PTS of the key frame let through, or -1 */
-	_Atomic int64_t snap_key_us;	    /* when it came */
-	_Atomic int64_t snap_frame_us;	    /* snap_key_us of the frame picked for the JPEG */
-	atomic_bool motion_skipping;	    /* waiting for a key frame */
+	_Atomic int64_t snap_key_pts;		/* PTS of the key frame let through, or -1 */
+	_Atomic int64_t snap_key_us;		/* when it came */
+	_Atomic int64_t snap_frame_us;		/* snap_key_us of the frame picked for the JPEG */
+	atomic_bool motion_skipping;		/* waiting for a key frame */
 };
 
 static int64_t mono_ms(void)
@@ -336,8 +336,8 @@ static GstPadProbeReturn motion_post(GstPad *pad, GstPadProbeInfo *info, gpointe
 	return GST_PAD_PROBE_OK;
 }
 
-static void probe_pad(GstElement *bin, const char *element, const char *pad,
-		      GstPadProbeCallback cb, struct camera *cam)
+static void probe_pad(GstElement *bin, const char *element, const char *pad, GstPadProbeCallback cb,
+		      struct camera *cam)
 {
 	GstElement *e = gst_bin_get_by_name(GST_BIN(bin), element);
 	GstPad *p = gst_element_get_static_pad(e, pad);
@@ -356,7 +356,6 @@ static void on_branch_element(GstBin *bin, GstBin *sub, GstElement *e, gpointer 
 	GstElementFactory *f = gst_element_get_factory(e);
 
 	(void)bin, (void)sub, (void)data;
-	if (getenv("DBGM")) fprintf(stderr, "E %s\n", f ? GST_OBJECT_NAME(f) : "?");
 	if (f && g_str_has_prefix(GST_OBJECT_NAME(f), "avdec_"))
 		g_object_set(e, "max-threads", 1, NULL);
 }
@@ -407,20 +406,22 @@ static GstElement *add_branch(struct camera *cam, const char *what, const char *
  * the queue gives it its own thread (leaky: a stalled branch never holds
  * the recording back). */
 #define BRANCH_HEAD                                                                                \
-	"errorignore name=head convert-to=ok ignore-notlinked=true ignore-eos=true ! "                        \
+	"errorignore name=head convert-to=ok ignore-notlinked=true ignore-eos=true ! "             \
 	"queue leaky=downstream max-size-bytes=0 max-size-time=0 "
 #define SINK " ! fakesink name=out sync=false async=false enable-last-sample=false"
 
 static void add_branches(struct camera *cam)
 {
-	static const char snap_desc[] =
-	    BRANCH_HEAD "max-size-buffers=60 ! decodebin3 ! videoscale ! videoconvert ! "
-			"video/x-raw,width=[16,1280],pixel-aspect-ratio=1/1 ! jpegenc name=jpeg" SINK;
-	static const char motion_desc[] =
-	    BRANCH_HEAD "max-size-buffers=" G_STRINGIFY(MOTION_QUEUE) " name=queue ! decodebin3 ! "
-		"videorate drop-only=true max-rate=" G_STRINGIFY(MOTION_FPS) " ! videoscale ! "
-		"videoconvert ! video/x-raw,format=GRAY8,width=" G_STRINGIFY(MOTION_W) ",height="
-		G_STRINGIFY(MOTION_H) SINK;
+	static const char snap_desc[] = BRANCH_HEAD
+	    "max-size-buffers=60 ! decodebin3 ! videoscale ! videoconvert ! "
+	    "video/x-raw,width=[16,1280],pixel-aspect-ratio=1/1 ! jpegenc name=jpeg" SINK;
+	static const char motion_desc[] = BRANCH_HEAD "max-size-buffers=" G_STRINGIFY(
+	    MOTION_QUEUE) " name=queue ! decodebin3 ! "
+			  "videorate drop-only=true max-rate=" G_STRINGIFY(
+			      MOTION_FPS) " ! videoscale ! "
+					  "videoconvert ! "
+					  "video/x-raw,format=GRAY8,width=" G_STRINGIFY(
+					      MOTION_W) ",height=" G_STRINGIFY(MOTION_H) SINK;
 
 	atomic_store(&cam->snap_broken, false);
 	atomic_store(&cam->motion_broken, false);
@@ -491,7 +492,8 @@ static void on_rtsp_pad(GstElement *src, GstPad *pad, gpointer data)
 	/* a camera that sends parameter sets only once must not starve later
 	 * segments, nor a snapshot decoder that starts at a later key frame */
 	g_object_set(parse, "config-interval", -1, NULL);
-	caps = gst_caps_from_string(codec == CODEC_H264 ? BYTE_STREAM("h264") : BYTE_STREAM("h265"));
+	caps =
+	    gst_caps_from_string(codec == CODEC_H264 ? BYTE_STREAM("h264") : BYTE_STREAM("h265"));
 	gst_bin_add_many(GST_BIN(cam->pipeline), depay, parse, NULL);
 	gst_element_link(depay, parse);
 	gst_element_link_filtered(parse, cam->tee, caps);
@@ -515,10 +517,12 @@ static GstElement *encoded_source(const struct camera_config *cc)
 		? "videotestsrc is-live=true pattern=smpte horizontal-speed=2 ! "
 		  "video/x-raw,width=640,height=360,framerate=15/1 ! "
 		  "x264enc tune=zerolatency speed-preset=ultrafast bitrate=500 key-int-max=15 ! "
-		  "h264parse config-interval=-1 name=parse ! " BYTE_STREAM("h264")
+		  "h264parse config-interval=-1 name=parse ! capsfilter caps=\"" BYTE_STREAM(
+		      "h264") "\""
 		: "v4l2src name=src ! videoconvert ! "
 		  "x264enc tune=zerolatency speed-preset=ultrafast bitrate=1000 key-int-max=25 ! "
-		  "h264parse config-interval=-1 name=parse ! " BYTE_STREAM("h264");
+		  "h264parse config-interval=-1 name=parse ! capsfilter caps=\"" BYTE_STREAM(
+		      "h264") "\"";
 	GError *err = NULL;
 	GstElement *bin = gst_parse_bin_from_description(desc, TRUE, &err);
 
@@ -851,14 +855,16 @@ static void on_jpeg(struct camera *cam, struct delivery *d)
 		return;
 	if (!gst_buffer_map(d->buf, &map, GST_MAP_READ)) {
 		while ((r = g_queue_pop_head(&served)))
-			snap_answer(cam, r, NULL, clock_wall_ms(), "cannot read the encoded picture");
+			snap_answer(cam, r, NULL, clock_wall_ms(),
+				    "cannot read the encoded picture");
 		return;
 	}
 	while ((r = g_queue_pop_head(&served))) {
 		int rc = write_file(r->path, map.data, map.size);
 
 		if (rc) {
-			snprintf(why, sizeof why, "cannot write '%s': %s", r->path, g_strerror(-rc));
+			snprintf(why, sizeof why, "cannot write '%s': %s", r->path,
+				 g_strerror(-rc));
 			log_warn("camera '%s': snapshot failed: %s", cam->cc->id, why);
 			snap_answer(cam, r, NULL, clock_wall_ms(), why);
 		} else {
@@ -902,11 +908,9 @@ static void on_motion_frame(struct camera *cam, struct delivery *d)
 	}
 	for (size_t i = 0; i < n; i++)
 		changed += abs((int)map.data[i] - (int)cam->motion_prev[i]) > MOTION_NOISE;
-	if (getenv("DBGM") && (double)changed / n > 0.2) { FILE *f = fopen("/tmp/m_a.pgm", "wb"); fprintf(f, "P5 160 90 255\n"); fwrite(cam->motion_prev, 1, n, f); fclose(f); f = fopen("/tmp/m_b.pgm", "wb"); fprintf(f, "P5 160 90 255\n"); fwrite(map.data, 1, n, f); fclose(f);}
 	memcpy(cam->motion_prev, map.data, n);
 	gst_buffer_unmap(d->buf, &map);
 	score = (double)changed / (double)n;
-	if (getenv("DBGM")) fprintf(stderr, "M %.3f\n", score);
 	if (score < cam->cc->motion_threshold)
 		return;
 	if (cam->motion_last_ms && now - cam->motion_last_ms < MOTION_DEBOUNCE_MS)
@@ -1249,24 +1253,23 @@ static bool have(const char *const *need, const struct camera_config *cc, const 
 
 static bool have_elements(struct camera *cam)
 {
-	static const char *const rtsp[] = { "rtspsrc",	    "rtph264depay",
-					    "rtph265depay", "h264parse",
-					    "h265parse",    "splitmuxsink",
-					    "mpegtsmux",    "tee",
-					    NULL };
-	static const char *const encoded[] = { "x264enc",   "h264parse", "videoconvert",
-					       "splitmuxsink", "mpegtsmux", "tee",
-					       NULL };
+	static const char *const rtsp[] = { "rtspsrc",	 "rtph264depay", "rtph265depay",
+					    "h264parse", "h265parse",	 "splitmuxsink",
+					    "mpegtsmux", "tee",		 NULL };
+	static const char *const encoded[] = {
+		"x264enc", "h264parse", "videoconvert", "splitmuxsink", "mpegtsmux", "tee", NULL
+	};
 	/* decodebin3, not decodebin: behind a tee, decodebin's caps queries
 	 * stalled the recording of RTSP pass-through (GStreamer 1.22). The
 	 * decoders themselves (avdec_h264, avdec_h265) decodebin3 finds at
 	 * run time; without one, the branch fails on the bus, not the recording */
-	static const char *const snapshot[] = { "errorignore", "queue",	    "decodebin3",
-						"videoscale",  "videoconvert", "jpegenc",
-						"fakesink",    NULL };
-	static const char *const motion[] = { "errorignore",  "queue",	  "decodebin3",
-					      "videorate",    "videoscale", "videoconvert",
-					      "fakesink",     NULL };
+	static const char *const snapshot[] = { "errorignore",	"queue",
+						"decodebin3",	"videoscale",
+						"videoconvert", "jpegenc",
+						"fakesink",	NULL };
+	static const char *const motion[] = { "errorignore", "queue",	   "decodebin3",
+					      "videorate",   "videoscale", "videoconvert",
+					      "fakesink",    NULL };
 	const struct camera_config *cc = cam->cc;
 
 	if (!have(cc->kind == CAMERA_RTSP ? rtsp : encoded, cc, "record", true))

@@ -73,8 +73,8 @@ bool camera_in_schedule(const struct camera_config *cc, int64_t wall_ms);
  * box, why NULL. Failure: path NULL, wall_ms when it failed, why the
  * reason (offline, outside the schedule, timed out, decoder failed, cannot
  * write). Strings valid during the call only. fn may call camera_snapshot. */
-typedef void (*camera_snapshot_fn)(void *ctx, struct camera *cam, const char *path,
-				   int64_t wall_ms, const char *why);
+typedef void (*camera_snapshot_fn)(void *ctx, struct camera *cam, const char *path, int64_t wall_ms,
+				   const char *why);
 
 /* Write a JPEG (at most 1280 pixels wide, the camera's aspect) of the
  * first frame decoded from a key frame that arrives after this call to

@@ -329,9 +329,9 @@ static void test_schedule(void **state)
  * snapshots fail at once, after camera_snapshot has returned; the state
  * callback is never called. */
 struct watch {
-	int online, offline;	 /* state callbacks */
-	int snaps, snap_ok;	 /* snapshot callbacks, successes */
-	char why[256];		 /* of the last failed snapshot */
+	int online, offline; /* state callbacks */
+	int snaps, snap_ok;  /* snapshot callbacks, successes */
+	char why[256];	     /* of the last failed snapshot */
 	int64_t snap_wall_ms;
 	int motions;
 	double score;
