@@ -499,11 +499,11 @@ static void cmd_upload_range(struct edge *e, const struct message *m)
 		snprintf(re.message, sizeof re.message, "cannot upload: %s",
 			 rc == -ENOTSUP ? "this box cannot sign clips" : g_strerror(-rc));
 	else if (r.total_ms == 0)
-		snprintf(re.message, sizeof re.message,
-			 "nothing recorded yet in that range; clip %s follows if it is", clip_id);
-	else
-		snprintf(re.message, sizeof re.message, "recorded %lld s: %s; uploading as clip %s",
-			 (long long)(r.total_ms / 1000), r.text->str, clip_id);
+		g_snprintf(re.message, sizeof re.message,
+			   "clip %s: nothing recorded yet in that range; it follows if it is", clip_id);
+	else /* a long list of ranges is cut, the clip id first is not */
+		g_snprintf(re.message, sizeof re.message, "clip %s: recorded %lld s: %s", clip_id,
+			   (long long)(r.total_ms / 1000), r.text->str);
 	g_string_free(r.text, TRUE);
 	commit_events(e, &as_source, NULL, &re, 1);
 }

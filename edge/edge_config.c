@@ -207,7 +207,7 @@ static void load_camera(struct config *c, struct edge_config *cfg, const char *g
 	    config_duration_ms(c, group, "no_frames_timeout", 10000, 1000, 600000);
 	load_schedule(c, group, cc);
 	cc->motion = config_bool(c, group, "motion", false);
-	cc->motion_threshold = config_double(c, group, "motion_threshold", 0.02, 0.0001, 1);
+	cc->motion_threshold = config_double(c, group, "motion_threshold", 0.05, 0.0001, 1);
 	g_ptr_array_add(cfg->cameras, cc);
 }
 

@@ -39,6 +39,7 @@ struct upload {
 	GQueue todo;	   /* chunk numbers to send */
 	guint8 *queued;	   /* chunk_count flags: in todo */
 	int64_t pass_mono; /* when the last chunk of a pass went; 0 during a pass */
+	int unanswered;	   /* passes and pokes in a row without an answer */
 };
 
 /* The opening clip of an event still open, per camera: a short event
@@ -175,6 +176,7 @@ static void poke(struct evidence *ev, struct upload *u)
 	u->queued[u->chunk_count - 1] = 0; /* it may be queued after a pass: send it anyway */
 	queue_chunk(u, u->chunk_count - 1);
 	ev->n.pokes++;
+	u->unanswered++;
 }
 
 /* --- announcing ------------------------------------------------------ */
@@ -373,8 +375,10 @@ static gboolean on_tick(gpointer data)
 	for (GList *l = ev->uploads.head; l; l = l->next) {
 		struct upload *u = l->data;
 
+		/* ack_timeout, doubling while nobody answers (a collector that
+		 * refuses the clip), up to 64 times that */
 		if (u->sending && u->pass_mono &&
-		    mono - u->pass_mono >= ev->cfg->ack_timeout_ms)
+		    mono - u->pass_mono >= ev->cfg->ack_timeout_ms << MIN(u->unanswered, 6))
 			poke(ev, u);
 	}
 	evidence_pump(ev);
@@ -509,20 +513,27 @@ void evidence_acked(struct evidence *ev, int64_t acked)
 		evidence_pump(ev);
 }
 
+/* Forget an upload: its row, its file and its memory. */
+static int drop_upload(struct evidence *ev, struct upload *u)
+{
+	if (outbox_clip_delete(ev->ob, u->clip_id) != 0)
+		return -EIO;
+	if (g_unlink(u->path) != 0 && errno != ENOENT)
+		log_warn("clip %s: cannot delete '%s': %s", u->clip_id, u->path, g_strerror(errno));
+	g_queue_remove(&ev->uploads, u);
+	upload_free(u);
+	return 0;
+}
+
 static void verified(struct evidence *ev, const char *clip_id)
 {
 	struct upload *u = find_upload(ev, clip_id);
 
 	if (!u)
 		return; /* an answer repeated: already done */
-	if (outbox_clip_delete(ev->ob, clip_id) != 0)
-		return; /* tried again with the next answer */
-	if (g_unlink(u->path) != 0)
-		log_warn("clip %s: cannot delete '%s': %s", clip_id, u->path, g_strerror(errno));
-	ev->n.verified++;
 	log_info("clip %s verified by the collector", clip_id);
-	g_queue_remove(&ev->uploads, u);
-	upload_free(u);
+	if (drop_upload(ev, u) == 0) /* else tried again with the next answer */
+		ev->n.verified++;
 }
 
 void evidence_ack_clips(struct evidence *ev, const cJSON *verified_ids, const cJSON *missing)
@@ -537,6 +548,7 @@ void evidence_ack_clips(struct evidence *ev, const cJSON *verified_ids, const cJ
 
 		if (!u || !u->sending)
 			continue;
+		u->unanswered = 0;
 		cJSON_ArrayForEach (n, cJSON_GetObjectItem(item, "chunks")) {
 			if (!u->queued[MIN((int)n->valuedouble, u->chunk_count - 1)])
 				ev->n.chunks_resent++;
@@ -579,10 +591,16 @@ void evidence_pump(struct evidence *ev)
 				buf = g_malloc((gsize)u->chunk_size);
 			rc = clip_read_chunk(&cf, k, buf, &len);
 			if (rc) {
-				log_error("clip %s: cannot read chunk %d of '%s': %s", u->clip_id, k,
-					  u->path, g_strerror(-rc));
+				log_error("clip %s: cannot read chunk %d of '%s': %s%s", u->clip_id, k,
+					  u->path, g_strerror(-rc),
+					  rc == -ENOENT ? "; the clip is lost" : "");
 				g_free(buf);
-				return; /* tried again on the next tick */
+				if (rc == -ENOENT) {
+					ev->n.failed++;
+					drop_upload(ev, u);
+					evidence_pump(ev); /* the list changed: start over */
+				}
+				return; /* else tried again on the next tick */
 			}
 			topic_format_chunk(topic, ev->cfg->id, u->clip_id, k);
 			if (ev->corrupt_left > 0 && len > 0)
@@ -618,6 +636,29 @@ static void collect_built(void *ctx, const struct outbox_clip *c)
 			   c->chunk_count);
 }
 
+/* Files in the clip directory that no clip owns: left by a crash between
+ * building a clip and committing it. */
+static void sweep_orphans(struct evidence *ev)
+{
+	GDir *d = g_dir_open(ev->dir, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		char *path = g_build_filename(ev->dir, name, NULL);
+		bool owned = false;
+
+		for (GList *l = ev->uploads.head; l && !owned; l = l->next)
+			owned = !strcmp(((struct upload *)l->data)->path, path);
+		if (!owned) {
+			log_info("deleting '%s': no clip owns it (left by a crash)", path);
+			g_unlink(path);
+		}
+		g_free(path);
+	}
+	if (d)
+		g_dir_close(d);
+}
+
 struct evidence *evidence_new(const struct edge_config *cfg, struct outbox *ob,
 			      const struct evidence_ops *ops)
 {
@@ -644,6 +685,7 @@ struct evidence *evidence_new(const struct edge_config *cfg, struct outbox *ob,
 	}
 	if (outbox_clips(ob, collect_built, ev) != 0)
 		goto out_free;
+	sweep_orphans(ev);
 	/* clips announced before a restart: a manifest no longer in the outbox
 	 * was acked; ask the collector what it lacks rather than send it all */
 	for (GList *l = ev->uploads.head; l; l = l->next) {

@@ -64,7 +64,7 @@ ok "the clip is verified once the collector is there" wait_until 40 bk_at_least 
 ok "... and leaves the box" wait_until 10 bash -c "[ ! -e '$clip_path' ]"
 answer=$(bk_sql "$DB" "SELECT message FROM event_state WHERE box = '$BOX' AND type = 'evidence_request'")
 echo "# the box answered: $answer"
-ok "the box's answer names what it has and the clip" grep -q "recorded .* s: .* uploading as clip $clip_id" <<<"$answer"
+ok "the box's answer names what it has and the clip" grep -q "^clip $clip_id: recorded [0-9]* s: 20" <<<"$answer"
 
 now=$(date +%s)
 "$BK_BIN/bkctl" --config "$T/bkctl.conf" --db "$DB" --wait 60 clip request --box $BOX \
@@ -73,11 +73,11 @@ rc=$?
 sed 's/^/# /' "$T/req2.out"
 is "bkctl clip request --wait follows it to verified" "$rc" 0
 ok "... printing the box's answer and the stored file" bash -c "
-	grep -q '^box: recorded' '$T/req2.out' && grep -q '^clip: verified .*\.ts$' '$T/req2.out'"
+	grep -q '^box: clip .*: recorded [0-9]* s: ' '$T/req2.out' && grep -q '^clip: verified .*\.ts$' '$T/req2.out'"
 
 "$BK_BIN/bkctl" --config "$T/bkctl.conf" clip request --box $BOX --camera kitchen-1 \
 	--from 2020-01-01T08:00:00.000Z --to 2020-01-01T08:10:00.000Z >/dev/null
-nothing() { bk_sql "$DB" "SELECT count(*) FROM event_state WHERE box = '$BOX' AND type = 'evidence_request' AND message LIKE 'nothing recorded%'"; }
+nothing() { bk_sql "$DB" "SELECT count(*) FROM event_state WHERE box = '$BOX' AND type = 'evidence_request' AND message LIKE 'clip %: nothing recorded%'"; }
 ok "a range with nothing recorded is answered so" wait_until 15 bk_at_least 1 nothing
 out=$("$BK_BIN/bkctl" --config "$T/bkctl.conf" clip request --box $BOX --camera kitchen-1 \
 	--from 2020-01-01T08:00:00.000Z --to 2020-01-01T10:00:00.000Z 2>&1)
