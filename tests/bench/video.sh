@@ -19,9 +19,14 @@
 #   2. clip: build/bench/bench_clip (clip_build, edge/clip.h) over 60 s of the
 #      segments bk-edge recorded of camera 1, warm (segments in the page
 #      cache, as just recorded) then cold (dropped from it first).
-#   3. clip upload: a placeholder row, not measured yet.
+#   3. clip upload: a TLS broker, bk-collector and one bk-edge recording a
+#      1280x720 8 Mbit/s camera in 2 s segments, its send-rate cap lifted
+#      ([outbox] max_bytes_rate = 1G, max_rate = 100000) to find the
+#      system's own limit; `bkctl clip request` for 20 s of it, UPLOAD_RUNS
+#      times: bytes / (manifest archived → clip verified at the collector),
+#      i.e. every chunk sent, checked, written, and the whole hashed.
 #
-# Raw lines: videocfg, video (one per run and phase), clip, cliphash.
+# Raw lines: videocfg, video (one per run and phase), clip, cliphash, upload.
 # Environment: BK_BENCH_VIDEO_RUNS (default BK_BENCH_RUNS, at most 3),
 # BK_BENCH_VIDEO_SECONDS (25), BK_BENCH_VIDEO_WARMUP (5), BK_BENCH_CLIP_RUNS
 # (5). About 65 s a run, 3.5 minutes in all by default on a quiet machine.
@@ -41,6 +46,10 @@ CLIP_RUNS=${BK_BENCH_CLIP_RUNS:-5}
 FAKE_CAMERA="$BK_ROOT/$BUILD/tests/tools/fake-camera"
 BENCH_CLIP="$BK_ROOT/$BUILD/bench/bench_clip"
 VIDEO_ID=box-bench-video
+UPLOAD_ID=box-bench-upload
+UPLOAD_RUNS=${BK_BENCH_UPLOAD_RUNS:-3}
+UPLOAD_KBPS=8000
+UPLOAD_SECONDS=20
 VIDEO_PORTS=()
 VIDEO_BOX_DIRS=() # state directories of the bk-edge phases, for the clip
 
@@ -229,6 +238,56 @@ video_clip() {
 	done
 }
 
+# video_upload: clip upload throughput, end to end through the broker.
+video_upload() {
+	local port run now ts0 ts1 clip row
+	bk_pki_setup "$UPLOAD_ID" svc-collector svc-bkctl || return 1
+	rm -rf "$T/broker" "$T/upload-collector".* "$T/$UPLOAD_ID"
+	bk_broker_start --service svc-collector --service svc-bkctl || return 1
+	bk_collector_start upload-collector svc-collector || {
+		note "upload: the collector did not start"
+		return 1
+	}
+	port=$(free_port)
+	bk_bg upload-cam "$FAKE_CAMERA" --port "$port" --codec h264 --width "$VIDEO_WIDTH" \
+		--height "$VIDEO_HEIGHT" --fps "$VIDEO_FPS" --bitrate "$UPLOAD_KBPS"
+	wait_until 10 grep -q "listening on rtsp://127.0.0.1:$port/stream" "$T/upload-cam.log" || {
+		note "upload: the fake camera did not start"
+		return 1
+	}
+	mkdir -p "$T/$UPLOAD_ID"
+	{
+		printf '[box]\nid = %s\nstate_dir = %s\n\n' "$UPLOAD_ID" "$T/$UPLOAD_ID"
+		bk_mqtt_group "$UPLOAD_ID" 30s 2s
+		printf '\n[outbox]\nmax_bytes_rate = 1G\nmax_rate = 100000\n'
+		printf '\n[camera cam-1]\nsource = rtsp://127.0.0.1:%s/stream\nsegment = 2s\n' "$port"
+	} >"$T/$UPLOAD_ID.conf"
+	{ echo "[bkctl]"; echo "id = svc-bkctl"; bk_mqtt_group svc-bkctl 30s 2s; } >"$T/bkctl.conf"
+	bk_bg "$UPLOAD_ID" "$BK_BIN/bk-edge" -c "$T/$UPLOAD_ID.conf"
+	sleep $((UPLOAD_SECONDS + 4))
+	for run in $(seq 1 "$UPLOAD_RUNS"); do
+		now=$(date +%s)
+		ts0=$(date -u -d "@$((now - UPLOAD_SECONDS - 2))" +%Y-%m-%dT%H:%M:%S.000Z)
+		ts1=$(date -u -d "@$((now - 2))" +%Y-%m-%dT%H:%M:%S.000Z)
+		"$BK_BIN/bkctl" --config "$T/bkctl.conf" --db "$T/upload-collector.db" --wait 120 \
+			clip request --box "$UPLOAD_ID" --camera cam-1 --from "$ts0" --to "$ts1" \
+			>"$T/upload-$run.out" 2>&1 || {
+			note "upload run $run: no verified clip: $(tail -1 "$T/upload-$run.out")"
+			continue
+		}
+		clip=$(sed -n 's/^box: clip \([^ ]*\): .*/\1/p' "$T/upload-$run.out")
+		row=$(bk_sql "$T/upload-collector.db" "SELECT bytes, chunk_count,
+			(julianday(verified_at) - julianday(received_at)) * 86400 FROM clips
+			WHERE clip_id = '${clip%:}'")
+		IFS='|' read -r bytes chunks secs <<<"$row"
+		echo "upload run=$run bytes=$bytes chunks=$chunks seconds=$secs" \
+			"mb_s=$(awk -v b="$bytes" -v s="$secs" 'BEGIN { printf "%.1f", (s > 0) ? b / s / 1e6 : 0 }')" \
+			"kbps=$UPLOAD_KBPS video_s=$UPLOAD_SECONDS" >>"$RAW"
+		echo "# $(tail -1 "$RAW")" >&2
+	done
+	for name in "$UPLOAD_ID" upload-cam upload-collector broker; do bench_stop "$name"; done
+}
+
 bench_video() {
 	local run tool need=$((2 * (VIDEO_WARMUP + VIDEO_SECONDS) + 15)) t0=$SECONDS
 	for tool in "$BK_BIN/bk-edge" "$FAKE_CAMERA" "$BENCH_CLIP"; do
@@ -265,6 +324,12 @@ bench_video() {
 		note "video: clip build skipped, the time budget (BK_BENCH_BUDGET=$BUDGET s) is spent"
 	else
 		video_clip
+	fi
+	if [ "$(left)" -lt 90 ]; then
+		note "video: clip upload skipped, the time budget (BK_BENCH_BUDGET=$BUDGET s) is spent"
+	else
+		quiet_wait "clip upload"
+		video_upload
 	fi
 	echo "# video: $((SECONDS - t0)) s" >&2
 }
