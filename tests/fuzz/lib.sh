@@ -51,6 +51,7 @@ fuzz_options() {
 	case "$t" in
 	fuzz_timestamp) echo "-max_len=64" ;;
 	fuzz_config) echo "-max_len=8192" ;;
+	fuzz_detection) echo "-max_len=4200" ;;
 	*) echo "-max_len=16384" ;;
 	esac
 	[ -f "tests/fuzz/$t.dict" ] && echo "-dict=tests/fuzz/$t.dict"

@@ -320,7 +320,24 @@ def config_seeds():
         write("fuzz_config", name, text)
 
 
+def detection_seeds():
+    clear("fuzz_detection")
+    for i, line in enumerate([
+        '{"type":"no_mask","camera":"cam1","confidence":0.93,"time":"2026-11-25T08:01:02.345Z","detector":"hik-ai","ref":"evt-88812"}',
+        '{"type":"motion","camera":"kitchen.3","confidence":0}',
+        '{"type":"wet_floor","camera":"cam-2","confidence":1,"ref":"后厨 🐀"}',
+        '{"type":"smoking","camera":"cam1","confidence":0.7,"time":"2026-11-24T08:00:00.000Z"}',
+        '{"type":"rodent","camera":"cam1","confidence":0.7,"time":"2026-11-25T09:00:00.001Z"}',
+        '{"type":"no_mask","type":"smoking","camera":"cam1","confidence":0.5}',
+        '{"type":"no_mask","camera":"cam9","confidence":1e999,"zone":"x"}',
+        '{"type":"stranger","camera":"cam1\\u0000x","confidence":0.5,"ref":"\\ud83d\\udc00\\u0085"}',
+        '[{"type":"bin_overflow"}]',
+    ]):
+        write("fuzz_detection", "%02d" % i, line)
+
+
 if __name__ == "__main__":
     message_seeds()
     timestamp_seeds()
     config_seeds()
+    detection_seeds()
