@@ -1168,7 +1168,9 @@ void edge_free(struct edge *e)
 		camera_free(e->cameras[i].cam); /* indexes the segments being written */
 	g_free(e->cameras);
 	detections_free(e->detections);
-	evidence_free(e->evidence);
+	e->detections = NULL;
+	evidence_free(e->evidence); /* commit_readings below must not see it */
+	e->evidence = NULL;
 	if (e->outbox)
 		commit_readings(e);
 	if (e->link && mqtt_link_connected(e->link))
