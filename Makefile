@@ -11,7 +11,7 @@
 
 BUILD   ?= build
 CC      ?= gcc
-PKGS    := glib-2.0 gstreamer-1.0 libcjson sqlite3 libmodbus libcrypto
+PKGS    := glib-2.0 gstreamer-1.0 libcjson sqlite3 libmodbus libcrypto libmicrohttpd gnutls
 SAN     ?=
 # OPT is the knob (make asan sets it); CFLAGS given on the command line would
 # replace the whole line below, warnings and sanitizers included.
@@ -28,6 +28,8 @@ EDGE_SRC      := $(filter-out edge/main.c,$(wildcard edge/*.c))
 CLOUD_SRC     := $(wildcard cloud/*.c) $(filter-out cloud/collector/main.c,$(wildcard cloud/collector/*.c)) \
                  $(filter-out cloud/bkctl/main.c,$(wildcard cloud/bkctl/*.c))
 UNIT_SRC      := $(wildcard tests/unit/test_*.c)
+WEB_SRC       := $(sort $(wildcard cloud/web/*))
+WEB_GEN       := $(BUILD)/gen/web_assets.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 COMMON_LIB := $(BUILD)/lib/libbkcommon.a
@@ -49,7 +51,14 @@ $(BUILD)/obj/%.o: %.c
 
 $(COMMON_LIB): $(call obj,$(COMMON_SRC))
 $(EDGE_LIB): $(call obj,$(EDGE_SRC))
-$(CLOUD_LIB): $(call obj,$(CLOUD_SRC))
+$(CLOUD_LIB): $(call obj,$(CLOUD_SRC) $(WEB_GEN))
+
+# The regulators' page (cloud/web/*) is compiled into bk-collector: one C
+# array per file (tools/web-embed, with xxd), served by http_api.c.
+$(WEB_GEN): $(WEB_SRC) tools/web-embed
+	@mkdir -p $(@D)
+	tools/web-embed $@ $(WEB_SRC)
+
 $(BUILD)/lib/%.a:
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^

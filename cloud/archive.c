@@ -7,6 +7,7 @@
  * the commit (fsync) is paid per batch, not per message.
  */
 #include "archive.h"
+#include "archive_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -143,23 +144,23 @@ static const char *const migrations[] = {
 	" verified_at TEXT, PRIMARY KEY(box, clip_id)) WITHOUT ROWID;"
 	"CREATE INDEX clips_by_event ON clips(box, event_id);"
 	"CREATE INDEX clips_by_start ON clips(start);",
+	/* 3: the registry (archive_registry.c) */
+	archive_registry_schema,
+	/* 4: alert handling and the statistics' rollups (archive_stats.c) */
+	archive_stats_schema,
 };
 
-struct archive {
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *stmt[ST_COUNT];
-};
+G_STATIC_ASSERT(ST_COUNT <= ARCHIVE_STMT_MAX);
 
-static int fail(struct archive *a, const char *what)
+int archive_fail(struct archive *a, const char *what)
 {
 	log_error("archive '%s': cannot %s: %s", a->path, what, sqlite3_errmsg(a->db));
 	return -EIO;
 }
 
-static int exec(struct archive *a, const char *sql, const char *what)
+int archive_exec(struct archive *a, const char *sql, const char *what)
 {
-	return sqlite3_exec(a->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(a, what);
+	return sqlite3_exec(a->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : archive_fail(a, what);
 }
 
 static int migrate(struct archive *a)
@@ -169,7 +170,7 @@ static int migrate(struct archive *a)
 	int target = (int)(sizeof migrations / sizeof migrations[0]);
 
 	if (sqlite3_prepare_v2(a->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return fail(a, "read the schema version");
+		return archive_fail(a, "read the schema version");
 	if (sqlite3_step(st) == SQLITE_ROW)
 		version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -180,14 +181,14 @@ static int migrate(struct archive *a)
 	}
 	for (; version < target; version++) {
 		char *bump = g_strdup_printf("PRAGMA user_version = %d", version + 1);
-		int rc = exec(a, "BEGIN IMMEDIATE", "begin a migration");
+		int rc = archive_exec(a, "BEGIN IMMEDIATE", "begin a migration");
 
 		if (!rc)
-			rc = exec(a, migrations[version], "migrate the schema");
+			rc = archive_exec(a, migrations[version], "migrate the schema");
 		if (!rc)
-			rc = exec(a, bump, "set the schema version");
+			rc = archive_exec(a, bump, "set the schema version");
 		if (!rc)
-			rc = exec(a, "COMMIT", "commit a migration");
+			rc = archive_exec(a, "COMMIT", "commit a migration");
 		g_free(bump);
 		if (rc) {
 			archive_rollback(a);
@@ -204,13 +205,13 @@ struct archive *archive_open(const char *path, bool read_only)
 
 	a->path = strdup(path);
 	if (sqlite3_open_v2(path, &a->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		fail(a, "open");
+		archive_fail(a, "open");
 		goto out_close;
 	}
 	sqlite3_busy_timeout(a->db, 5000);
 	if (!read_only) {
-		if (exec(a, "PRAGMA journal_mode = WAL", "switch to WAL") ||
-		    exec(a, "PRAGMA synchronous = FULL", "set synchronous") || migrate(a))
+		if (archive_exec(a, "PRAGMA journal_mode = WAL", "switch to WAL") ||
+		    archive_exec(a, "PRAGMA synchronous = FULL", "set synchronous") || migrate(a))
 			goto out_close;
 	}
 	for (int i = 0; i < ST_COUNT; i++) {
@@ -218,7 +219,7 @@ struct archive *archive_open(const char *path, bool read_only)
 			continue;
 		if (sqlite3_prepare_v3(a->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &a->stmt[i], NULL) != SQLITE_OK) {
-			fail(a, "prepare a statement (is it an archive?)");
+			archive_fail(a, "prepare a statement (is it an archive?)");
 			goto out_close;
 		}
 	}
@@ -242,12 +243,12 @@ void archive_close(struct archive *a)
 
 int archive_begin(struct archive *a)
 {
-	return exec(a, "BEGIN IMMEDIATE", "begin a transaction");
+	return archive_exec(a, "BEGIN IMMEDIATE", "begin a transaction");
 }
 
 int archive_commit(struct archive *a)
 {
-	return exec(a, "COMMIT", "commit");
+	return archive_exec(a, "COMMIT", "commit");
 }
 
 void archive_rollback(struct archive *a)
@@ -263,10 +264,10 @@ static int step_done(struct archive *a, enum stmt s, const char *what)
 
 	sqlite3_reset(a->stmt[s]);
 	sqlite3_clear_bindings(a->stmt[s]);
-	return rc == SQLITE_DONE ? 0 : fail(a, what);
+	return rc == SQLITE_DONE ? 0 : archive_fail(a, what);
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *text)
+void archive_bind_text(sqlite3_stmt *st, int i, const char *text)
 {
 	if (text)
 		sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
@@ -286,11 +287,11 @@ int archive_put_message(struct archive *a, const char *sender, int64_t seq, cons
 	char now[CLOCK_TS_LEN];
 
 	now_ts(now);
-	bind_text(st, 1, sender);
+	archive_bind_text(st, 1, sender);
 	sqlite3_bind_int64(st, 2, seq);
-	bind_text(st, 3, kind);
-	bind_text(st, 4, ts);
-	bind_text(st, 5, now);
+	archive_bind_text(st, 3, kind);
+	archive_bind_text(st, 4, ts);
+	archive_bind_text(st, 5, now);
 	sqlite3_bind_text(st, 6, payload, (int)len, SQLITE_TRANSIENT);
 	if (step_done(a, ST_PUT_MESSAGE, "store a message"))
 		return -EIO;
@@ -303,15 +304,17 @@ int archive_put_reading(struct archive *a, const char *sender, int64_t seq, int 
 {
 	sqlite3_stmt *st = a->stmt[ST_PUT_READING];
 
-	bind_text(st, 1, sender);
+	archive_bind_text(st, 1, sender);
 	sqlite3_bind_int64(st, 2, seq);
 	sqlite3_bind_int(st, 3, idx);
-	bind_text(st, 4, sensor);
-	bind_text(st, 5, kind);
-	bind_text(st, 6, t);
+	archive_bind_text(st, 4, sensor);
+	archive_bind_text(st, 5, kind);
+	archive_bind_text(st, 6, t);
 	sqlite3_bind_double(st, 7, value);
-	bind_text(st, 8, unit);
-	return step_done(a, ST_PUT_READING, "store a reading");
+	archive_bind_text(st, 8, unit);
+	return step_done(a, ST_PUT_READING, "store a reading")
+		   ? -EIO
+		   : archive_rollup_reading(a, sender, kind, sensor, t, value);
 }
 
 int archive_put_status(struct archive *a, const char *box, bool online, const char *version,
@@ -322,28 +325,28 @@ int archive_put_status(struct archive *a, const char *box, bool online, const ch
 	char now[CLOCK_TS_LEN];
 	bool changed = true;
 
-	bind_text(st, 1, box);
+	archive_bind_text(st, 1, box);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		changed = strcmp((const char *)sqlite3_column_text(st, 0), state) != 0;
 	sqlite3_reset(st);
 	now_ts(now);
 	st = a->stmt[ST_PUT_BOX];
-	bind_text(st, 1, box);
-	bind_text(st, 2, state);
-	bind_text(st, 3, version);
-	bind_text(st, 4, ts);
-	bind_text(st, 5, now);
+	archive_bind_text(st, 1, box);
+	archive_bind_text(st, 2, state);
+	archive_bind_text(st, 3, version);
+	archive_bind_text(st, 4, ts);
+	archive_bind_text(st, 5, now);
 	sqlite3_bind_int64(st, 6, last_seq);
-	bind_text(st, 7, health_json);
+	archive_bind_text(st, 7, health_json);
 	if (step_done(a, ST_PUT_BOX, "store a box's status"))
 		return -EIO;
 	if (!changed)
 		return 0;
 	st = a->stmt[ST_PUT_STATUS_LOG];
-	bind_text(st, 1, box);
-	bind_text(st, 2, state);
-	bind_text(st, 3, ts);
-	bind_text(st, 4, now);
+	archive_bind_text(st, 1, box);
+	archive_bind_text(st, 2, state);
+	archive_bind_text(st, 3, ts);
+	archive_bind_text(st, 4, now);
 	return step_done(a, ST_PUT_STATUS_LOG, "log a change of status");
 }
 
@@ -354,10 +357,10 @@ int archive_put_reject(struct archive *a, const char *topic, const char *sender,
 	char now[CLOCK_TS_LEN];
 
 	now_ts(now);
-	bind_text(st, 1, now);
-	bind_text(st, 2, topic);
-	bind_text(st, 3, sender);
-	bind_text(st, 4, reason);
+	archive_bind_text(st, 1, now);
+	archive_bind_text(st, 2, topic);
+	archive_bind_text(st, 3, sender);
+	archive_bind_text(st, 4, reason);
 	sqlite3_bind_blob(st, 5, head, (int)head_len, SQLITE_TRANSIENT);
 	return step_done(a, ST_PUT_REJECT, "store a reject");
 }
@@ -367,18 +370,18 @@ int archive_get_progress(struct archive *a, const char *box, int64_t *acked)
 	sqlite3_stmt *st = a->stmt[ST_GET_PROGRESS];
 	int rc;
 
-	bind_text(st, 1, box);
+	archive_bind_text(st, 1, box);
 	rc = sqlite3_step(st);
 	*acked = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(a, "read progress");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : archive_fail(a, "read progress");
 }
 
 int archive_set_progress(struct archive *a, const char *box, int64_t acked, int64_t max_seen)
 {
 	sqlite3_stmt *st = a->stmt[ST_SET_PROGRESS];
 
-	bind_text(st, 1, box);
+	archive_bind_text(st, 1, box);
 	sqlite3_bind_int64(st, 2, acked);
 	sqlite3_bind_int64(st, 3, max_seen);
 	return step_done(a, ST_SET_PROGRESS, "store progress");
@@ -390,12 +393,12 @@ int archive_accounted_above(struct archive *a, const char *box, int64_t after,
 	sqlite3_stmt *st = a->stmt[ST_ACCOUNTED_ABOVE];
 	int rc;
 
-	bind_text(st, 1, box);
+	archive_bind_text(st, 1, box);
 	sqlite3_bind_int64(st, 2, after);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : fail(a, "list archived seqs");
+	return rc == SQLITE_DONE ? 0 : archive_fail(a, "list archived seqs");
 }
 
 static int put_event_state(struct archive *a, const struct message *m)
@@ -406,24 +409,24 @@ static int put_event_state(struct archive *a, const struct message *m)
 	int64_t start_ms, end_ms;
 
 	now_ts(now);
-	bind_text(st, 1, m->env.id);
-	bind_text(st, 2, m->u.event.event_id);
-	bind_text(st, 3, m->u.event.type);
-	bind_text(st, 4, m->u.event.severity);
-	bind_text(st, 5, m->u.event.source);
-	bind_text(st, 6, m->u.event.zone);
-	bind_text(st, 7, state);
-	bind_text(st, 8, m->u.event.start);
-	bind_text(st, 9, m->u.event.end);
+	archive_bind_text(st, 1, m->env.id);
+	archive_bind_text(st, 2, m->u.event.event_id);
+	archive_bind_text(st, 3, m->u.event.type);
+	archive_bind_text(st, 4, m->u.event.severity);
+	archive_bind_text(st, 5, m->u.event.source);
+	archive_bind_text(st, 6, m->u.event.zone);
+	archive_bind_text(st, 7, state);
+	archive_bind_text(st, 8, m->u.event.start);
+	archive_bind_text(st, 9, m->u.event.end);
 	if (m->u.event.has_peak)
 		sqlite3_bind_double(st, 10, m->u.event.peak);
-	bind_text(st, 11, m->u.event.unit);
+	archive_bind_text(st, 11, m->u.event.unit);
 	if (m->u.event.end && clock_parse_ts(m->u.event.start, &start_ms) &&
 	    clock_parse_ts(m->u.event.end, &end_ms))
 		sqlite3_bind_double(st, 12, (double)(end_ms - start_ms) / 1000.0);
-	bind_text(st, 13, m->u.event.message);
+	archive_bind_text(st, 13, m->u.event.message);
 	sqlite3_bind_int64(st, 14, m->env.seq);
-	bind_text(st, 15, now);
+	archive_bind_text(st, 15, now);
 	return step_done(a, ST_PUT_EVENT_STATE, "store an event's state");
 }
 
@@ -431,20 +434,20 @@ int archive_put_event(struct archive *a, const struct message *m)
 {
 	sqlite3_stmt *st = a->stmt[ST_PUT_EVENT];
 
-	bind_text(st, 1, m->env.id);
+	archive_bind_text(st, 1, m->env.id);
 	sqlite3_bind_int64(st, 2, m->env.seq);
-	bind_text(st, 3, m->u.event.event_id);
-	bind_text(st, 4, m->u.event.phase);
-	bind_text(st, 5, m->u.event.type);
-	bind_text(st, 6, m->u.event.severity);
-	bind_text(st, 7, m->u.event.start);
-	bind_text(st, 8, m->u.event.end);
-	bind_text(st, 9, m->u.event.source);
-	bind_text(st, 10, m->u.event.zone);
+	archive_bind_text(st, 3, m->u.event.event_id);
+	archive_bind_text(st, 4, m->u.event.phase);
+	archive_bind_text(st, 5, m->u.event.type);
+	archive_bind_text(st, 6, m->u.event.severity);
+	archive_bind_text(st, 7, m->u.event.start);
+	archive_bind_text(st, 8, m->u.event.end);
+	archive_bind_text(st, 9, m->u.event.source);
+	archive_bind_text(st, 10, m->u.event.zone);
 	if (m->u.event.has_peak)
 		sqlite3_bind_double(st, 11, m->u.event.peak);
-	bind_text(st, 12, m->u.event.unit);
-	bind_text(st, 13, m->u.event.message);
+	archive_bind_text(st, 12, m->u.event.unit);
+	archive_bind_text(st, 13, m->u.event.message);
 	if (step_done(a, ST_PUT_EVENT, "store an event"))
 		return -EIO;
 	if (sqlite3_changes(a->db) == 0)
@@ -457,7 +460,7 @@ int archive_put_dropped(struct archive *a, const char *box, int64_t first, int64
 {
 	sqlite3_stmt *st = a->stmt[ST_PUT_DROPPED];
 
-	bind_text(st, 1, box);
+	archive_bind_text(st, 1, box);
 	sqlite3_bind_int64(st, 2, first);
 	sqlite3_bind_int64(st, 3, last);
 	sqlite3_bind_int64(st, 4, event_seq);
@@ -469,18 +472,18 @@ int archive_meta_get(struct archive *a, const char *key, int64_t *value)
 	sqlite3_stmt *st = a->stmt[ST_META_GET];
 	int rc;
 
-	bind_text(st, 1, key);
+	archive_bind_text(st, 1, key);
 	rc = sqlite3_step(st);
 	*value = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(a, "read meta");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : archive_fail(a, "read meta");
 }
 
 int archive_meta_set(struct archive *a, const char *key, int64_t value)
 {
 	sqlite3_stmt *st = a->stmt[ST_META_SET];
 
-	bind_text(st, 1, key);
+	archive_bind_text(st, 1, key);
 	sqlite3_bind_int64(st, 2, value);
 	return step_done(a, ST_META_SET, "store meta");
 }
@@ -494,21 +497,21 @@ int archive_put_clip(struct archive *a, const struct archive_clip *c)
 	int rc;
 
 	now_ts(now);
-	bind_text(st, 1, c->box);
-	bind_text(st, 2, c->clip_id);
+	archive_bind_text(st, 1, c->box);
+	archive_bind_text(st, 2, c->clip_id);
 	sqlite3_bind_int64(st, 3, c->seq);
-	bind_text(st, 4, c->camera);
-	bind_text(st, 5, c->event_id);
-	bind_text(st, 6, c->mime);
-	bind_text(st, 7, c->start);
-	bind_text(st, 8, c->end);
+	archive_bind_text(st, 4, c->camera);
+	archive_bind_text(st, 5, c->event_id);
+	archive_bind_text(st, 6, c->mime);
+	archive_bind_text(st, 7, c->start);
+	archive_bind_text(st, 8, c->end);
 	sqlite3_bind_int64(st, 9, c->bytes);
-	bind_text(st, 10, c->sha256);
+	archive_bind_text(st, 10, c->sha256);
 	sqlite3_bind_int(st, 11, c->chunk_size);
 	sqlite3_bind_int(st, 12, c->chunk_count);
-	bind_text(st, 13, c->chunks);
-	bind_text(st, 14, c->state);
-	bind_text(st, 15, now);
+	archive_bind_text(st, 13, c->chunks);
+	archive_bind_text(st, 14, c->state);
+	archive_bind_text(st, 15, now);
 	rc = step_done(a, ST_PUT_CLIP, "store a clip");
 	return rc ? rc : sqlite3_changes(a->db);
 }
@@ -520,12 +523,12 @@ int archive_set_clip_state(struct archive *a, const char *box, const char *clip_
 	char now[CLOCK_TS_LEN];
 
 	now_ts(now);
-	bind_text(st, 1, box);
-	bind_text(st, 2, clip_id);
-	bind_text(st, 3, state);
-	bind_text(st, 4, path);
-	bind_text(st, 5, reason);
-	bind_text(st, 6, now);
+	archive_bind_text(st, 1, box);
+	archive_bind_text(st, 2, clip_id);
+	archive_bind_text(st, 3, state);
+	archive_bind_text(st, 4, path);
+	archive_bind_text(st, 5, reason);
+	archive_bind_text(st, 6, now);
 	return step_done(a, ST_CLIP_STATE, "store a clip's state");
 }
 
@@ -540,8 +543,8 @@ int archive_get_clip(struct archive *a, const char *box, const char *clip_id, ar
 	sqlite3_stmt *st = a->stmt[ST_GET_CLIP];
 	int rc;
 
-	bind_text(st, 1, box);
-	bind_text(st, 2, clip_id);
+	archive_bind_text(st, 1, box);
+	archive_bind_text(st, 2, clip_id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		struct archive_clip c = {
@@ -565,7 +568,7 @@ int archive_get_clip(struct archive *a, const char *box, const char *clip_id, ar
 		fn(ctx, &c);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : fail(a, "read a clip");
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : archive_fail(a, "read a clip");
 }
 
 /* --- reports ----------------------------------------------------------- */
@@ -642,22 +645,32 @@ static const char *const report_sql[] = {
 	    ") ORDER BY at LIMIT ?4",
 };
 
-int archive_report(struct archive *a, enum archive_report report, const struct archive_filter *f,
-		   archive_row_fn fn, void *ctx)
+int archive_query(struct archive *a, const char *sql, const struct archive_value *params,
+		  int nparams, archive_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st;
 	const char *names[32];
 	struct archive_value values[32];
 	int ncols, rc;
 
-	if (sqlite3_prepare_v2(a->db, report_sql[report], -1, &st, NULL) != SQLITE_OK)
-		return fail(a, "prepare a report");
-	/* Reports share one parameter scheme: ?1 box, ?2 sensor, ?3 since,
-	 * ?4 limit. Binding a number a report does not use is harmless. */
-	bind_text(st, 1, f->box);
-	bind_text(st, 2, f->sensor);
-	bind_text(st, 3, f->since);
-	sqlite3_bind_int(st, 4, f->limit > 0 ? f->limit : 100);
+	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return archive_fail(a, "prepare a query");
+	for (int i = 0; i < nparams; i++) {
+		switch (params[i].type) {
+		case VALUE_NULL:
+			sqlite3_bind_null(st, i + 1);
+			break;
+		case VALUE_INT:
+			sqlite3_bind_int64(st, i + 1, params[i].i);
+			break;
+		case VALUE_REAL:
+			sqlite3_bind_double(st, i + 1, params[i].r);
+			break;
+		case VALUE_TEXT:
+			archive_bind_text(st, i + 1, params[i].text);
+			break;
+		}
+	}
 	ncols = MIN(sqlite3_column_count(st), 32);
 	for (int i = 0; i < ncols; i++)
 		names[i] = sqlite3_column_name(st, i);
@@ -684,8 +697,24 @@ int archive_report(struct archive *a, enum archive_report report, const struct a
 				break;
 			}
 		}
-		fn(ctx, ncols, names, values);
+		if (fn)
+			fn(ctx, ncols, names, values);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : fail(a, "run a report");
+	return rc == SQLITE_DONE ? 0 : archive_fail(a, "run a query");
+}
+
+int archive_report(struct archive *a, enum archive_report report, const struct archive_filter *f,
+		   archive_row_fn fn, void *ctx)
+{
+	/* Reports share one parameter scheme: ?1 box, ?2 sensor, ?3 since,
+	 * ?4 limit. Binding a number a report does not use is harmless. */
+	const struct archive_value params[] = {
+		{ .type = f->box ? VALUE_TEXT : VALUE_NULL, .text = f->box },
+		{ .type = f->sensor ? VALUE_TEXT : VALUE_NULL, .text = f->sensor },
+		{ .type = f->since ? VALUE_TEXT : VALUE_NULL, .text = f->since },
+		{ .type = VALUE_INT, .i = f->limit > 0 ? f->limit : 100 },
+	};
+
+	return archive_query(a, report_sql[report], params, G_N_ELEMENTS(params), fn, ctx);
 }

@@ -169,6 +169,35 @@ cJSON *message_ack(const struct envelope *e, const struct ack_info *a)
 	return obj;
 }
 
+static void add_opt(cJSON *obj, const char *key, const char *text)
+{
+	if (text)
+		cJSON_AddStringToObject(obj, key, text);
+}
+
+cJSON *message_alert(const struct envelope *e, const struct alert_info *a)
+{
+	cJSON *obj = new_message(e);
+	cJSON *est;
+
+	cJSON_AddStringToObject(obj, "alert_id", a->alert_id);
+	cJSON_AddStringToObject(obj, "event_id", a->event_id);
+	cJSON_AddStringToObject(obj, "box", a->box);
+	cJSON_AddStringToObject(obj, "district", a->district);
+	est = cJSON_AddObjectToObject(obj, "establishment");
+	cJSON_AddStringToObject(est, "licence", a->licence);
+	cJSON_AddStringToObject(est, "name", a->name);
+	cJSON_AddStringToObject(obj, "type", a->type);
+	cJSON_AddStringToObject(obj, "severity", a->severity);
+	cJSON_AddStringToObject(obj, "start", a->start);
+	add_opt(obj, "zone", a->zone);
+	add_opt(obj, "source", a->source);
+	add_opt(obj, "snapshot", a->snapshot);
+	add_opt(obj, "clip", a->clip);
+	add_opt(obj, "message", a->message);
+	return obj;
+}
+
 const char *const message_cmd_actions[] = {
 	[CMD_PING] = "ping",	       [CMD_SNAPSHOT] = "snapshot", [CMD_UPLOAD_RANGE] = "upload_range",
 	[CMD_CONFIG] = "config",       [CMD_RESEND] = "resend",	    NULL,
@@ -200,6 +229,7 @@ cJSON *message_cmd(const struct envelope *e, const struct cmd_info *c)
 static const char *const status_states[] = { "offline", "online", NULL };
 static const char *const sensor_states[] = { "ok", "fault", NULL };
 static const char *const camera_states[] = { "recording", "offline", "disabled", NULL };
+static const char *const severities[] = { "info", "warning", "critical", NULL };
 
 static bool validate_health(struct jcheck *jc, const cJSON *h)
 {
@@ -324,9 +354,6 @@ static bool validate_event(struct jcheck *jc, const cJSON *root, struct message 
 					    "zone",	   "peak",     "unit",	"duration_s",
 					    "dropped",	   "message",  NULL };
 	static const char *const phases[] = { "open", "update", "close", NULL };
-	static const char *const severities[] = { "info", "warning", "critical", NULL };
-	static const char *const phase_names[] = { "open", "update", "close" };
-	static const char *const severity_names[] = { "info", "warning", "critical" };
 	double duration;
 	int phase, severity;
 
@@ -352,8 +379,8 @@ static bool validate_event(struct jcheck *jc, const cJSON *root, struct message 
 	m->u.event.message = jc_string(jc, root, "message", false, 512);
 	if (!jc_ok(jc))
 		return false;
-	m->u.event.phase = phase_names[phase];
-	m->u.event.severity = severity_names[severity];
+	m->u.event.phase = phases[phase];
+	m->u.event.severity = severities[severity];
 	return true;
 }
 
@@ -403,6 +430,52 @@ static bool validate_ack(struct jcheck *jc, const cJSON *root, struct message *m
 		}
 	}
 	jc_prefix(jc, "%s", "");
+	return jc_ok(jc);
+}
+
+static bool validate_alert(struct jcheck *jc, const cJSON *root, struct message *m)
+{
+	static const char *const keys[] = { ENVELOPE_KEYS, "alert_id", "event_id", "box",
+					    "district",	   "establishment", "type", "severity",
+					    "start",	   "zone",	   "source", "snapshot",
+					    "clip",	   "message",	   NULL };
+	static const char *const est_keys[] = { "licence", "name", NULL };
+	const cJSON *est;
+
+	jc_only_keys(jc, root, keys);
+	m->u.alert.alert_id = jc_string(jc, root, "alert_id", true, 256);
+	m->u.alert.event_id = jc_string(jc, root, "event_id", true, 256);
+	m->u.alert.box = jc_string(jc, root, "box", true, ENVELOPE_ID_MAX);
+	m->u.alert.district = jc_string(jc, root, "district", true, 6);
+	est = jc_object(jc, root, "establishment", true);
+	if (est) {
+		jc_prefix(jc, "establishment.");
+		jc_only_keys(jc, est, est_keys);
+		m->u.alert.licence = jc_string(jc, est, "licence", true, 64);
+		m->u.alert.name = jc_string(jc, est, "name", true, 256);
+		jc_prefix(jc, "%s", "");
+	}
+	m->u.alert.type = jc_string(jc, root, "type", true, 64);
+	jc_enum(jc, root, "severity", true, severities);
+	m->u.alert.start = jc_timestamp(jc, root, "start", true);
+	jc_string(jc, root, "zone", false, 64);
+	jc_ident(jc, root, "source", false, NULL, 63);
+	jc_string(jc, root, "snapshot", false, 512);
+	jc_string(jc, root, "clip", false, 256);
+	jc_string(jc, root, "message", false, 512);
+	if (!jc_ok(jc))
+		return false;
+	m->u.alert.severity = cJSON_GetObjectItem(root, "severity")->valuestring;
+	if (envelope_party(m->u.alert.box) != PARTY_BOX)
+		jc_fail(jc, "field 'box': not a box id");
+	else if (strlen(m->u.alert.district) != 6 ||
+		 strspn(m->u.alert.district, "0123456789") != 6)
+		jc_fail(jc, "field 'district': not 6 digits");
+	else if (!jc_is_event_type(m->u.alert.type))
+		jc_fail(jc, "field 'type': not an event type");
+	else if (!m->u.alert.licence[0] || !m->u.alert.name[0] || !m->u.alert.alert_id[0] ||
+		 !m->u.alert.event_id[0])
+		jc_fail(jc, "an id or the establishment's licence or name is empty");
 	return jc_ok(jc);
 }
 
@@ -520,6 +593,13 @@ bool message_validate(const struct topic *t, const cJSON *root, struct message *
 		if (strcmp(m->u.ack.box, t->owner) != 0)
 			jc_fail(jc, "field 'box': '%s' does not match the topic's '%s'",
 				m->u.ack.box, t->owner);
+		return jc_ok(jc);
+	case MSG_ALERT:
+		if (!validate_alert(jc, root, m))
+			return false;
+		if (strcmp(m->u.alert.district, t->owner) != 0)
+			jc_fail(jc, "field 'district': '%s' does not match the topic's '%s'",
+				m->u.alert.district, t->owner);
 		return jc_ok(jc);
 	case MSG_CMD:
 		if (!validate_cmd(jc, root, m))

@@ -132,6 +132,16 @@ cJSON *message_status(const struct envelope *e, const struct status_info *st);
 cJSON *message_ack(const struct envelope *e, const struct ack_info *a);
 cJSON *message_cmd(const struct envelope *e, const struct cmd_info *c);
 
+/* An alert fanned out to regulators (schemas/alert.json). Optional
+ * fields NULL to leave out. */
+struct alert_info {
+	const char *alert_id, *event_id, *box, *district;
+	const char *licence, *name; /* the establishment */
+	const char *type, *severity, *start; /* start: a timestamp */
+	const char *zone, *source, *snapshot, *clip, *message;
+};
+cJSON *message_alert(const struct envelope *e, const struct alert_info *a);
+
 /* A received message, checked. Pointers point into the cJSON root. */
 struct message {
 	struct envelope env;
@@ -152,6 +162,10 @@ struct message {
 			const cJSON *clips_verified; /* array of checked clip ids, or NULL */
 			const cJSON *clips_missing;  /* array of checked {clip_id, chunks}, or NULL */
 		} ack;
+		struct {
+			const char *alert_id, *event_id, *box, *district, *licence, *name;
+			const char *type, *severity, *start;
+		} alert;
 		struct {
 			const char *cmd_id, *box, *camera; /* camera: NULL unless needed */
 			enum cmd_action action;

@@ -24,6 +24,8 @@
 #include "envelope.h"
 #include "log.h"
 #include "output.h"
+#include "registry_cmd.h"
+#include "stats_cmd.h"
 #include "version.h"
 
 static const struct {
@@ -209,7 +211,7 @@ static int box_command(int argc, char **argv, const char *config, const char *db
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int archive_main(int argc, char **argv)
 {
 	char *db = NULL, *box = NULL, *sensor = NULL, *since = NULL;
 	char *config = NULL, *from = NULL, *to = NULL;
@@ -218,16 +220,16 @@ int main(int argc, char **argv)
 	GOptionEntry entries[] = {
 		{ "db", 'd', 0, G_OPTION_ARG_FILENAME, &db, "archive database (SQLite)", "FILE" },
 		{ "json", 'j', 0, G_OPTION_ARG_NONE, &json, "print JSON instead of a table", NULL },
-		{ "box", 'b', 0, G_OPTION_ARG_STRING, &box, "only this box", "ID" },
-		{ "sensor", 's', 0, G_OPTION_ARG_STRING, &sensor, "only this sensor", "ID" },
-		{ "camera", 'c', 0, G_OPTION_ARG_STRING, &sensor, "only this camera (clips)", "ID" },
-		{ "since", 0, 0, G_OPTION_ARG_STRING, &since, "only from this time on",
+		{ "box", 'b', 0, G_OPTION_ARG_FILENAME, &box, "only this box", "ID" },
+		{ "sensor", 's', 0, G_OPTION_ARG_FILENAME, &sensor, "only this sensor", "ID" },
+		{ "camera", 'c', 0, G_OPTION_ARG_FILENAME, &sensor, "only this camera (clips)", "ID" },
+		{ "since", 0, 0, G_OPTION_ARG_FILENAME, &since, "only from this time on",
 		  "2026-01-31T08:00:00.000Z" },
 		{ "limit", 'n', 0, G_OPTION_ARG_INT, &limit, "at most N rows (default 100)", "N" },
 		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
 		  "for commands to boxes: [bkctl] id and [mqtt]", "FILE" },
-		{ "from", 0, 0, G_OPTION_ARG_STRING, &from, "clip request: start", "TIMESTAMP" },
-		{ "to", 0, 0, G_OPTION_ARG_STRING, &to, "clip request: end", "TIMESTAMP" },
+		{ "from", 0, 0, G_OPTION_ARG_FILENAME, &from, "clip request: start", "TIMESTAMP" },
+		{ "to", 0, 0, G_OPTION_ARG_FILENAME, &to, "clip request: end", "TIMESTAMP" },
 		{ "wait", 'w', 0, G_OPTION_ARG_INT, &wait_s,
 		  "clip request: follow the answer in --db for up to S seconds", "S" },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &show_version, "print the version", NULL },
@@ -260,6 +262,10 @@ int main(int argc, char **argv)
 	if (show_version) {
 		printf("bkctl %s\n", BK_VERSION);
 		status = 0;
+		goto out;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "registry")) {
+		status = bkctl_registry(argc - 1, argv + 1, db, json);
 		goto out;
 	}
 	if ((argc == 3 && !strcmp(argv[1], "clip")) ||
@@ -310,4 +316,20 @@ out:
 	g_free(from);
 	g_free(to);
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	/* Options are taken as bytes (G_OPTION_ARG_FILENAME: no conversion from
+	 * the locale, which is often C where bkctl runs) and must be UTF-8. */
+	for (int i = 1; i < argc; i++) {
+		if (!g_utf8_validate(argv[i], -1, NULL)) {
+			fprintf(stderr, "bkctl: argument %d is not UTF-8 text\n", i);
+			return 2;
+		}
+	}
+	/* alerts, statistics and coverage parse their own options (stats_cmd.c) */
+	if (bkctl_stats_wants(argc, argv))
+		return bkctl_stats(argc, argv, NULL, false);
+	return archive_main(argc, argv);
 }

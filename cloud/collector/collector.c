@@ -10,6 +10,7 @@
 
 #include "archive.h"
 #include "clip_intake.h"
+#include "http_api.h"
 #include "log.h"
 #include "message.h"
 #include "mqtt_link.h"
@@ -34,14 +35,36 @@ struct collector {
 	struct archive *archive;
 	struct clip_intake *clips;
 	struct mqtt_link *link;
+	struct http_api *http; /* NULL without [http] listen */
 	GPtrArray *batch;     /* of struct pending* */
 	GHashTable *progress; /* box id → struct progress* */
+	GPtrArray *new_alerts; /* of struct new_alert*: opened in the batch being written */
 	guint flush_source;
 	guint stats_source;
 	int64_t own_seq;	 /* the envelope seq of our own messages */
 	uint64_t rejects_logged; /* in this stats period */
 	struct collector_counters n;
 };
+
+/* An alert archived in the current batch, fanned out once it commits. */
+struct new_alert {
+	char *box, *event_id, *type, *severity, *start, *zone, *source, *message;
+};
+
+static void new_alert_free(gpointer data)
+{
+	struct new_alert *na = data;
+
+	g_free(na->box);
+	g_free(na->event_id);
+	g_free(na->type);
+	g_free(na->severity);
+	g_free(na->start);
+	g_free(na->zone);
+	g_free(na->source);
+	g_free(na->message);
+	g_free(na);
+}
 
 static void pending_free(gpointer data)
 {
@@ -108,11 +131,28 @@ static int store_readings(struct collector *col, const struct message *m)
 	return 0;
 }
 
-/* An event step; a data_dropped event also accounts for the seqs it names. */
+/* An event step; a data_dropped event also accounts for the seqs it names;
+ * one that opens an alert is remembered for the fan-out. */
 static int store_event(struct collector *col, const struct message *m, struct progress *prog)
 {
 	const cJSON *pair;
 	int rc = archive_put_event(col->archive, m);
+
+	if (rc == 0 && (rc = archive_alert_from_event(col->archive, m)) == 1) {
+		struct new_alert *na = g_new0(struct new_alert, 1);
+
+		na->box = g_strdup(m->env.id);
+		na->event_id = g_strdup(m->u.event.event_id);
+		na->type = g_strdup(m->u.event.type);
+		na->severity = g_strdup(m->u.event.severity);
+		na->start = g_strdup(m->u.event.start);
+		na->zone = g_strdup(m->u.event.zone);
+		na->source = g_strdup(m->u.event.source);
+		na->message = g_strdup(m->u.event.message);
+		g_ptr_array_add(col->new_alerts, na);
+	}
+	if (rc > 0)
+		rc = 0;
 
 	cJSON_ArrayForEach (pair, m->u.event.dropped) {
 		int64_t first = (int64_t)cJSON_GetArrayItem(pair, 0)->valuedouble;
@@ -215,6 +255,49 @@ static void publish_ack(struct collector *col, const char *box, const struct pro
 	cJSON_Delete(msg);
 }
 
+/* Every new alert goes out at once on bk/v1/alert/<district> with its
+ * establishment; an alert of a box bound to no establishment has no
+ * district to go to: counted and logged, it stays in the archive. */
+static void fan_out(struct collector *col, const struct new_alert *na, int64_t seq)
+{
+	struct establishment_ref est;
+	char alert_id[256], topic[TOPIC_MAX];
+	struct alert_info ai = {
+		.alert_id = alert_id,
+		.event_id = na->event_id,
+		.box = na->box,
+		.district = est.district,
+		.licence = est.licence,
+		.name = est.name,
+		.type = na->type,
+		.severity = na->severity,
+		.start = na->start,
+		.zone = na->zone,
+		.source = na->source,
+		.message = na->message,
+	};
+	struct envelope env;
+	cJSON *msg;
+	char *text;
+
+	if (archive_box_establishment(col->archive, na->box, &est) != 0) {
+		col->n.alerts_unbound++;
+		log_warn("alert %s of %s not fanned out: the box is bound to no establishment",
+			 na->event_id, na->box);
+		return;
+	}
+	snprintf(alert_id, sizeof alert_id, "%s:%s", na->box, na->event_id);
+	envelope_stamp(&env, col->cfg->id, seq);
+	msg = message_alert(&env, &ai);
+	text = cJSON_PrintUnformatted(msg);
+	topic_format(topic, MSG_ALERT, est.district);
+	if (mqtt_link_publish(col->link, topic, text, strlen(text), false) == 0)
+		col->n.alerts++;
+	http_api_alert(col->http, text); /* the regulators' page, live */
+	cJSON_free(text);
+	cJSON_Delete(msg);
+}
+
 static void flush_batch(struct collector *col)
 {
 	GHashTable *touched = g_hash_table_new(g_str_hash, g_str_equal);
@@ -234,10 +317,11 @@ static void flush_batch(struct collector *col)
 
 		rc = archive_set_progress(col->archive, box, p->acked, progress_max_seen(p));
 	}
-	/* reserve the seqs of the acks below in the same transaction */
+	/* reserve the seqs of the acks and alerts below in the same transaction */
 	if (!rc)
 		rc = archive_meta_set(col->archive, "own_seq",
-				      col->own_seq + g_hash_table_size(touched));
+				      col->own_seq + g_hash_table_size(touched) +
+					  col->new_alerts->len);
 	if (!rc)
 		rc = archive_commit(col->archive);
 	if (rc) {
@@ -252,13 +336,17 @@ static void flush_batch(struct collector *col)
 		goto out;
 	}
 	col->n.batches++;
-	col->own_seq += g_hash_table_size(touched);
+	col->own_seq += g_hash_table_size(touched) + col->new_alerts->len;
+	for (guint i = 0; i < col->new_alerts->len; i++)
+		fan_out(col, g_ptr_array_index(col->new_alerts, i),
+			first_seq + g_hash_table_size(touched) + i);
 	g_hash_table_iter_init(&it, touched);
 	while (g_hash_table_iter_next(&it, &box, NULL))
 		publish_ack(col, box, g_hash_table_lookup(col->progress, box), first_seq++, NULL);
 out:
 	g_hash_table_destroy(touched);
 	g_ptr_array_set_size(col->batch, 0);
+	g_ptr_array_set_size(col->new_alerts, 0);
 }
 
 static gboolean on_idle_flush(gpointer data)
@@ -426,6 +514,7 @@ struct collector *collector_new(const struct collector_config *cfg)
 
 	col->cfg = cfg;
 	col->batch = g_ptr_array_new_with_free_func(pending_free);
+	col->new_alerts = g_ptr_array_new_with_free_func(new_alert_free);
 	col->progress = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, progress_free);
 	col->archive = archive_open(cfg->archive_path, false);
 	if (!col->archive)
@@ -435,6 +524,11 @@ struct collector *collector_new(const struct collector_config *cfg)
 	col->clips = clip_intake_new(col->archive, cfg->clip_store, cfg->mqtt.ca);
 	if (!col->clips)
 		goto out_free;
+	if (cfg->http.listen) {
+		col->http = http_api_new(&cfg->http, cfg->archive_path, cfg->clip_store, &col->n);
+		if (!col->http)
+			goto out_free;
+	}
 	for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++)
 		subs[i] = g_strdup_printf("$share/%s/" TOPIC_PREFIX "box/+/%s", cfg->share_group,
 					  kinds[i]);
@@ -462,7 +556,9 @@ void collector_free(struct collector *col)
 	if (!col)
 		return;
 	if (col->archive && col->batch->len)
-		flush_batch(col);
+		flush_batch(col); /* may fan alerts out: the page is still there */
+	http_api_free(col->http);
+	col->http = NULL;
 	if (col->flush_source)
 		g_source_remove(col->flush_source);
 	if (col->stats_source) {
@@ -473,6 +569,7 @@ void collector_free(struct collector *col)
 	clip_intake_free(col->clips);
 	archive_close(col->archive);
 	g_ptr_array_free(col->batch, TRUE);
+	g_ptr_array_free(col->new_alerts, TRUE);
 	g_hash_table_destroy(col->progress);
 	g_free(col);
 }

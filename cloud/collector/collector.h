@@ -23,6 +23,8 @@ struct collector_counters {
 	uint64_t rejected;
 	uint64_t acks;
 	uint64_t batches;
+	uint64_t alerts;	 /* new alerts fanned out */
+	uint64_t alerts_unbound; /* new alerts of boxes bound to no establishment */
 };
 
 struct collector;

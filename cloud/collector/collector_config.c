@@ -3,16 +3,146 @@
  */
 #include "collector_config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "envelope.h"
 
+#define HTTP_TOKEN_MIN	 16 /* characters: a guessable token is a password */
+#define HTTP_TOKEN_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/=-"
+
+static void http_token_free(gpointer data)
+{
+	struct http_token *t = data;
+
+	g_free(t->token);
+	g_free(t->id);
+	g_free(t);
+}
+
+/* The tokens file: "TOKEN ID" per line, '#' comments, blank lines. It holds
+ * credentials, so it must be readable by its owner only, like a key. */
+static void http_tokens_load(struct config *c, struct http_settings *h)
+{
+	struct stat st;
+	char *text = NULL, **lines;
+	GError *err = NULL;
+
+	if (stat(h->tokens_path, &st) != 0) {
+		config_problem(c, "http", "tokens", "cannot read '%s': %s", h->tokens_path,
+			       g_strerror(errno));
+		return;
+	}
+	if (st.st_mode & 077) {
+		config_problem(c, "http", "tokens",
+			       "'%s' is readable by others (mode %03o): chmod 600", h->tokens_path,
+			       (unsigned)(st.st_mode & 0777));
+		return;
+	}
+	if (!g_file_get_contents(h->tokens_path, &text, NULL, &err)) {
+		config_problem(c, "http", "tokens", "cannot read '%s': %s", h->tokens_path,
+			       err->message);
+		g_error_free(err);
+		return;
+	}
+	lines = g_strsplit(text, "\n", -1);
+	for (int i = 0; lines[i]; i++) {
+		char *line = g_strstrip(lines[i]);
+		char **f, *field[3];
+		int n = 0;
+
+		if (!*line || *line == '#')
+			continue;
+		f = g_strsplit_set(line, " \t", -1);
+		for (int j = 0; f[j] && n < 3; j++) /* runs of blanks give empty fields */
+			if (*f[j])
+				field[n++] = f[j];
+		if (n != 2 || (!g_str_has_prefix(field[1], "reg-") &&
+			       envelope_party(field[1]) != PARTY_SERVICE)) {
+			config_problem(c, "http", "tokens",
+				       "'%s' line %d: not \"TOKEN ID\" with ID reg-… or svc-…",
+				       h->tokens_path, i + 1);
+		} else if (strspn(field[0], HTTP_TOKEN_CHARS) != strlen(field[0])) {
+			/* the page carries it in a cookie: no ; , " or \\ */
+			config_problem(
+			    c, "http", "tokens",
+			    "'%s' line %d: a token may hold only letters, digits and ._~+/=-",
+			    h->tokens_path, i + 1);
+		} else if (strlen(field[0]) < HTTP_TOKEN_MIN) {
+			config_problem(c, "http", "tokens",
+				       "'%s' line %d: token shorter than %d characters",
+				       h->tokens_path, i + 1, HTTP_TOKEN_MIN);
+		} else {
+			struct http_token *t = g_new0(struct http_token, 1);
+
+			t->token = g_strdup(field[0]);
+			t->id = g_strdup(field[1]);
+			g_ptr_array_add(h->tokens, t);
+		}
+		g_strfreev(f);
+	}
+	g_strfreev(lines);
+	g_free(text);
+}
+
+/* An optional [http] key read with get; NULL when absent. */
+static char *http_optional(struct config *c, const char *key,
+			   char *(*get)(struct config *, const char *, const char *, const char *))
+{
+	return g_key_file_has_key(c->kf, "http", key, NULL) ? get(c, "http", key, NULL) : NULL;
+}
+
+/* [http]: everything but listen is checked only when listen is there. */
+static void http_settings_load(struct config *c, struct collector_config *cfg)
+{
+	static const char *const keys[] = { "listen", "cert",	  "key",   "ca", "crl",
+					    "tokens", "web_root", "cache", NULL };
+	struct http_settings *h = &cfg->http;
+
+	h->tokens = g_ptr_array_new_with_free_func(http_token_free);
+	if (!config_has_group(c, "http"))
+		return;
+	config_check_keys(c, "http", keys);
+	h->listen = config_string(c, "http", "listen", "");
+	if (h->listen && !*h->listen) {
+		g_clear_pointer(&h->listen, g_free);
+		return;
+	}
+	if (h->listen) {
+		const char *colon = strrchr(h->listen, ':');
+		char *end;
+		long port = colon ? strtol(colon + 1, &end, 10) : 0;
+
+		if (!colon || colon == h->listen || !colon[1] || *end || port < 1 || port > 65535)
+			config_problem(c, "http", "listen",
+				       "'%s' is not HOST:PORT (e.g. 127.0.0.1:8443)", h->listen);
+	}
+	h->cert = config_file(c, "http", "cert", NULL);
+	h->key = config_file(c, "http", "key", NULL);
+	h->ca = http_optional(c, "ca", config_file) ?: g_strdup(cfg->mqtt.ca);
+	h->crl = http_optional(c, "crl", config_file);
+	h->tokens_path = http_optional(c, "tokens", config_file);
+	if (h->tokens_path)
+		http_tokens_load(c, h);
+	h->web_root = http_optional(c, "web_root", config_string);
+	if (h->web_root && !g_file_test(h->web_root, G_FILE_TEST_IS_DIR))
+		config_problem(c, "http", "web_root", "'%s' is not a directory", h->web_root);
+	if (cfg->archive_path) {
+		char *dir = g_path_get_dirname(cfg->archive_path);
+		char *dflt = g_build_filename(dir, "mp4-cache", NULL);
+
+		h->cache = config_string(c, "http", "cache", dflt);
+		g_free(dflt);
+		g_free(dir);
+	}
+}
+
 bool collector_config_load(const char *path, struct collector_config *cfg)
 {
-	static const char *const groups[] = { "collector", "mqtt", NULL };
-	static const char *const keys[] = { "id",	 "archive",	 "clips",
-					    "log_level", "max_payload", "batch_max",
-					    "stats_period", NULL };
+	static const char *const groups[] = { "collector", "mqtt", "http", NULL };
+	static const char *const keys[] = { "id",	   "archive",	"clips",	"log_level",
+					    "max_payload", "batch_max", "stats_period", NULL };
 	static const char *const mqtt_extra[] = { "share_group", NULL };
 	struct config c = { 0 };
 	char *level;
@@ -46,11 +176,26 @@ bool collector_config_load(const char *path, struct collector_config *cfg)
 		    config_duration_ms(&c, "collector", "stats_period", 60000, 1000, 86400000);
 		mqtt_settings_load(&c, &cfg->mqtt, mqtt_extra);
 		cfg->share_group = config_string(&c, "mqtt", "share_group", "collectors");
+		http_settings_load(&c, cfg);
 	}
 	ok = config_ok(&c);
 	config_print_problems(&c, stderr);
 	config_release(&c);
 	return ok;
+}
+
+static void http_settings_release(struct http_settings *h)
+{
+	g_free(h->listen);
+	g_free(h->cert);
+	g_free(h->key);
+	g_free(h->ca);
+	g_free(h->crl);
+	g_free(h->tokens_path);
+	if (h->tokens)
+		g_ptr_array_free(h->tokens, TRUE);
+	g_free(h->web_root);
+	g_free(h->cache);
 }
 
 void collector_config_release(struct collector_config *cfg)
@@ -60,5 +205,6 @@ void collector_config_release(struct collector_config *cfg)
 	g_free(cfg->clip_store);
 	g_free(cfg->share_group);
 	mqtt_settings_release(&cfg->mqtt);
+	http_settings_release(&cfg->http);
 	memset(cfg, 0, sizeof *cfg);
 }

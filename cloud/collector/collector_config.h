@@ -3,6 +3,8 @@
  *
  *   [collector]  id, archive, clips, log_level, max_payload, batch_max, stats_period
  *   [mqtt]       uri, ca, cert, key, keepalive, reconnect_max, share_group
+ *   [http]       listen, cert, key, ca, crl, tokens, web_root, cache (optional:
+ *                without listen there is no HTTP server)
  *
  * See README.md, "Configuration", for every key and its default.
  */
@@ -15,6 +17,25 @@
 #include "log.h"
 #include "mqtt_settings.h"
 
+/* One line of the [http] tokens file: "TOKEN ID", ID a regulator (reg-…)
+ * or a service (svc-…). */
+struct http_token {
+	char *token;
+	char *id;
+};
+
+/* [http]: the regulators' HTTPS API and page (http_api.h). */
+struct http_settings {
+	char *listen;	   /* "host:port" as written; NULL: no HTTP server */
+	char *cert, *key;  /* the server's certificate and key (PEM) */
+	char *ca;	   /* CA that client certificates must chain to ([mqtt] ca) */
+	char *crl;	   /* optional CRL (PEM) of that CA */
+	char *tokens_path; /* optional */
+	GPtrArray *tokens; /* of struct http_token*, from tokens_path; never NULL */
+	char *web_root;	   /* optional directory served instead of the built-in page */
+	char *cache;	   /* directory of MP4 remuxes of clips */
+};
+
 struct collector_config {
 	char *id; /* svc-…, the certificate's CN */
 	char *archive_path;
@@ -25,6 +46,7 @@ struct collector_config {
 	int64_t stats_period_ms;
 	struct mqtt_settings mqtt;
 	char *share_group;
+	struct http_settings http;
 };
 
 /* Load and check path. On problems, prints each to stderr and returns false. */

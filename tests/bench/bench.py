@@ -15,7 +15,7 @@
   bench.py details RAW                            per box count: CPU per message, duplicates…
 
 Raw lines are "kind key=value ..." (kind: machine, outbox, e2e, videocfg, video,
-clip, cliphash); every figure in
+clip, cliphash, statsgen, stats); every figure in
 the table is the median of the runs with their min-max, and every ratio is taken
 inside one run before the median is taken.
 """
@@ -356,6 +356,7 @@ def report(path):
                    f"{cell((r.get('ratio') for r in runs), 2, '×')} | "
                    f"{bottleneck(runs, full_rate)} |")
     out.extend(video_rows(rows))
+    out.extend(stats_rows(rows))
     return "\n".join(out), machine, e2e_rows
 
 
@@ -452,6 +453,30 @@ def video_rows(rows):
                    f"with the default cap (`max_bytes_rate = 1M`) the same clip takes "
                    f"~{float(r0.get('bytes', 'nan')) / 1048576:.0f} s: the cap, not the system, "
                    f"sets a kitchen's upload time |")
+    return out
+
+
+def stats_rows(rows):
+    """The statistics section: each query's time on the synthetic year."""
+    gen = next((r for k, r in rows if k == "statsgen"), None)
+    stats = [r for k, r in rows if k == "stats"]
+    if gen is None or not stats:
+        return []
+    seconds = gen.get("seconds", "?")
+    made = ("reused" if seconds == "reused" else f"generated in {float(seconds):.0f} s")
+    out = []
+    names = []
+    for r in stats:
+        if r["query"] not in names:
+            names.append(r["query"])
+    for name in names:
+        rs = [r for r in stats if r["query"] == name]
+        worst = max(float(r["ms"]) for r in rs)
+        out.append(f"| stats, {name} | one call on a year of synthetic data for "
+                   f"{gen.get('establishments')} establishments ({float(gen.get('bytes', 0)) / 1e6:.0f} MB "
+                   f"archive, {made}; tools/bk-synth), {rs[0].get('rows')} rows | "
+                   f"{cell((r.get('ms') for r in rs), 1, ' ms')} | | "
+                   f"aim < 200 ms: {'met' if worst < 200 else 'NOT met'} |")
     return out
 
 

@@ -16,6 +16,9 @@
 #      from the segments it recorded (build/bench/bench_clip); clip upload
 #      throughput through a TLS broker to bk-collector, verified. About 5
 #      minutes.
+#   4. statistics (tests/bench/stats.sh): a year of synthetic data for 1,000
+#      establishments (tools/bk-synth), then the time of each coverage and
+#      alert statistics query (aim < 200 ms). About 15 s, 1 s once generated.
 #
 # Each figure is the median of BK_BENCH_RUNS runs (default 5; video: at
 # most 3, BK_BENCH_VIDEO_RUNS) with min–max.
@@ -24,7 +27,7 @@
 #
 # Environment: BK_BUILD (default build), BK_BENCH_RUNS (5), BK_BENCH_BUDGET
 # (seconds for the whole script, default 780: runs that would start later are
-# skipped and said so), BK_BENCH_ONLY (outbox, e2e or video, or a comma-separated
+# skipped and said so), BK_BENCH_ONLY (outbox, e2e, video or stats, or a comma-separated
 # list of them), BK_BENCH_SIZES (default
 # "1:2000 10:2000 100:200", BOXES:MESSAGES-PER-BOX), BK_BENCH_NO_SAVE=1 (print
 # only), BK_BENCH_QUIET_WAIT (seconds in all to wait for other work to calm
@@ -342,9 +345,14 @@ bench_e2e() {
 
 source "$BK_ROOT/tests/bench/video.sh"
 
+# --- 4. statistics: tests/bench/stats.sh ---------------------------------------
+
+source "$BK_ROOT/tests/bench/stats.sh"
+
 selected outbox && bench_outbox
 selected e2e && bench_e2e
 selected video && bench_video
+selected stats && bench_stats
 
 # --- the report ----------------------------------------------------------------
 

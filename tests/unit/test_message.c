@@ -182,6 +182,25 @@ static void test_reading_rejects(void **state)
 		      "duplicate");
 }
 
+static void test_alert_builds_valid(void **state)
+{
+	struct alert_info full = { "box-a:fridge:1", "fridge:1", "box-a", "330106",
+				   "JY13301060012345", "文三路小学食堂", "temperature_high",
+				   "warning", "2026-11-25T08:00:00.000Z", "冷藏间", "fridge-1",
+				   NULL, "clip:cam1:1:1", "above 8 for 60 s" };
+	struct alert_info bare = { .alert_id = "a", .event_id = "e", .box = "box-a",
+				   .district = "330106", .licence = "L", .name = "N",
+				   .type = "no_mask", .severity = "critical",
+				   .start = "2026-11-25T08:00:00.000Z" };
+	struct envelope e;
+	char err[256];
+
+	(void)state;
+	envelope_stamp(&e, "svc-collector", 9);
+	assert_true(check_built("bk/v1/alert/330106", message_alert(&e, &full), err, sizeof err));
+	assert_true(check_built("bk/v1/alert/330106", message_alert(&e, &bare), err, sizeof err));
+}
+
 static void test_cmd_and_ack_clip_rejects(void **state)
 {
 	const char *cmd = "bk/v1/box/box-a/cmd", *ack = "bk/v1/box/box-a/ack";
@@ -219,6 +238,20 @@ static void test_cmd_and_ack_clip_rejects(void **state)
 	expect_reject(ack, "{" ENV("svc-c", 1) ",\"box\":\"box-a\",\"acked\":0,\"max_seen\":0,"
 			   "\"missing\":[],\"clips_missing\":[{\"clip_id\":\"c\"}]}",
 		      "'clips_missing[0].chunks': missing");
+#define ALERT(district, est)                                                                       \
+	"{" ENV("svc-c", 1) ",\"alert_id\":\"a\",\"event_id\":\"e\",\"box\":\"box-a\","             \
+			    "\"district\":\"" district "\",\"establishment\":" est ","                  \
+			    "\"type\":\"no_mask\",\"severity\":\"warning\","                            \
+			    "\"start\":\"2026-11-25T08:00:00.000Z\"}"
+	expect_reject("bk/v1/alert/330102", ALERT("330106", "{\"licence\":\"L\",\"name\":\"N\"}"),
+		      "does not match the topic");
+	expect_reject("bk/v1/alert/33010", ALERT("33010", "{\"licence\":\"L\",\"name\":\"N\"}"),
+		      "'district': not 6 digits");
+	expect_reject("bk/v1/alert/330106", ALERT("330106", "{\"licence\":\"L\"}"),
+		      "'establishment.name': missing");
+	expect_reject("bk/v1/alert/330106",
+		      ALERT("330106", "{\"licence\":\"L\",\"name\":\"N\",\"x\":1}"),
+		      "establishment.x");
 }
 
 static void test_status_and_ack_rejects(void **state)
@@ -253,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_ack_builds_valid),
 		cmocka_unit_test(test_cmd_builds_valid),
 		cmocka_unit_test(test_cmd_and_ack_clip_rejects),
+		cmocka_unit_test(test_alert_builds_valid),
 		cmocka_unit_test(test_reading_rejects),
 		cmocka_unit_test(test_status_and_ack_rejects),
 	};

@@ -1,0 +1,45 @@
+/*
+ * http_api.h — bk-collector's HTTPS API and the regulators' page: JSON
+ * queries of the archive, the stored clips and snapshots, live alerts as
+ * Server-Sent Events, /metrics (Prometheus text) and /healthz.
+ *
+ * Who may do what: a regulator or a service authenticates with a client
+ * certificate of the deployment CA (CN reg-… or svc-…) or a token from
+ * [http] tokens, sent as "Authorization: Bearer TOKEN" or as the cookie
+ * bk_token (which the page sets, since a browser cannot put a header on
+ * <img>, <video> or EventSource). Anything else gets 401; they may only read
+ * (GET, HEAD; anything else 405). The page's own files (/, /index.html,
+ * /app.js, /style.css) and /healthz are public: they hold no data.
+ * TLS 1.2 or 1.3 only.
+ *
+ * Threads: none of its own. The server (libmicrohttpd, external polling
+ * through its epoll fd) runs on the GLib default main loop, like the rest of
+ * the collector; so every function here is for the main thread. It reads
+ * the archive through its own read-only connection: SQLite then refuses
+ * any write the API might attempt, and a query never sees the collector's
+ * uncommitted batch. The price: a slow statistics query delays ingest for
+ * its duration (they answer in well under 200 ms at county scale).
+ */
+#ifndef BK_HTTP_API_H
+#define BK_HTTP_API_H
+
+#include "collector_config.h"
+
+struct collector_counters;
+struct http_api;
+
+/* Start serving per cfg (cfg->listen must be set). cfg, archive_path,
+ * clip_store and counters must outlive the server; counters is read on
+ * each /metrics. The archive must exist (the collector opens it first).
+ * NULL with a log line on error. */
+struct http_api *http_api_new(const struct http_settings *cfg, const char *archive_path,
+			      const char *clip_store, const struct collector_counters *counters);
+/* Close every connection and stop. NULL is fine. */
+void http_api_free(struct http_api *api);
+
+/* A new alert was archived: json (the alert message as published on MQTT,
+ * copied) goes to every client of /api/alerts/stream now. NULL api: no-op,
+ * so that the collector calls it whether HTTP is configured or not. */
+void http_api_alert(struct http_api *api, const char *json);
+
+#endif
