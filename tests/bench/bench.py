@@ -313,8 +313,15 @@ def report(path):
     full_rate = med(r.get("rate") for r in outbox if r.get("sync") == "full")
     out = []
     video_ran = any(k == "videocfg" for k, _ in rows)
-    # the video rows state their own units (% of a core, MiB, s, MB/s)
-    unit = "msg/s (video: as stated)" if video_ran else "msg/s"
+    stats_ran = any(k.startswith("stats") for k, _ in rows)
+    msg_ran = bool(outbox or e2e_rows)
+    # the video and statistics rows state their own units (% of a core, MiB, s, ms)
+    if not msg_ran and (video_ran or stats_ran):
+        unit = "value"
+    elif video_ran or stats_ran:
+        unit = "msg/s (video, stats: as stated)"
+    else:
+        unit = "msg/s"
     out.append(f"| benchmark | what is measured | {unit}, median (min–max) "
                "| ratio, median (min–max) | bottleneck |")
     out.append("| --- | --- | --- | --- | --- |")
