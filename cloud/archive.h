@@ -209,6 +209,12 @@ int archive_rollup_samples(struct archive *a, const char *box, const struct read
  * has to close it). */
 int archive_alert_from_event(struct archive *a, const struct message *m);
 
+/* fn once with the alert of (box, event_id) as fanned out (box, event_id,
+ * district, licence, name, type, severity, start, zone, source, message),
+ * if it is an alert of a bound box; not at all otherwise. 0 or -EIO. */
+int archive_alert_get(struct archive *a, const char *box, const char *event_id,
+		      archive_row_fn fn, void *ctx);
+
 /* Handling: new → acknowledged → in_progress → closed (acknowledged →
  * closed is allowed too: a false alarm needs no work), each step with who
  * and when (at: a timestamp, NULL for now; not before the previous

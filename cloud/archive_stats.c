@@ -416,6 +416,24 @@ static bool is_alert(const char *type, const char *severity)
 	return true;
 }
 
+int archive_alert_get(struct archive *a, const char *box, const char *event_id,
+		      archive_row_fn fn, void *ctx)
+{
+	static const char sql[] =
+	    "SELECT a.box, a.event_id, e.district, e.licence, e.name, a.type, a.severity,"
+	    " a.start, s.zone, s.source, s.message FROM alerts a"
+	    " JOIN registry_boxes b ON b.box = a.box"
+	    " JOIN establishments e ON e.licence = b.licence"
+	    " LEFT JOIN event_state s ON s.box = a.box AND s.event_id = a.event_id"
+	    " WHERE a.box = ?1 AND a.event_id = ?2";
+	const struct archive_value params[] = {
+		{ .type = VALUE_TEXT, .text = box },
+		{ .type = VALUE_TEXT, .text = event_id },
+	};
+
+	return archive_query(a, sql, params, 2, fn, ctx);
+}
+
 int archive_alert_from_event(struct archive *a, const struct message *m)
 {
 	const char *box = m->env.id, *id = m->u.event.event_id;

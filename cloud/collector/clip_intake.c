@@ -195,7 +195,7 @@ static void finish(struct clip_intake *ci, const char *box, const char *clip_id,
 	}
 	if (archive_set_clip_state(ci->archive, box, clip_id, "verified", path, NULL) == 0) {
 		ci->n.verified++;
-		v->answer = v->verified = true;
+		v->answer = v->verified = v->stored = true;
 		log_info("clip %s of %s verified, stored as %s", clip_id, box, path);
 	}
 	g_free(path);

@@ -32,6 +32,7 @@ struct clip_intake_counters {
 struct clip_verdict {
 	bool answer;
 	bool verified;
+	bool stored; /* verified by this very chunk (not a repeat of an earlier verdict) */
 	char clip_id[129];
 	int missing[MESSAGE_MAX_ACK_CHUNKS];
 	size_t n_missing;

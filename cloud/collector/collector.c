@@ -255,15 +255,35 @@ static void publish_ack(struct collector *col, const char *box, const struct pro
 	cJSON_Delete(msg);
 }
 
+/* An alert on bk/v1/alert/<district> and on the regulators' page. */
+static void publish_alert(struct collector *col, const struct alert_info *ai, int64_t seq)
+{
+	char alert_id[256], topic[TOPIC_MAX];
+	struct alert_info a = *ai;
+	struct envelope env;
+	cJSON *msg;
+	char *text;
+
+	snprintf(alert_id, sizeof alert_id, "%s:%s", ai->box, ai->event_id);
+	a.alert_id = alert_id;
+	envelope_stamp(&env, col->cfg->id, seq);
+	msg = message_alert(&env, &a);
+	text = cJSON_PrintUnformatted(msg);
+	topic_format(topic, MSG_ALERT, a.district);
+	if (mqtt_link_publish(col->link, topic, text, strlen(text), false) == 0)
+		col->n.alerts++;
+	http_api_alert(col->http, text); /* the regulators' page, live */
+	cJSON_free(text);
+	cJSON_Delete(msg);
+}
+
 /* Every new alert goes out at once on bk/v1/alert/<district> with its
  * establishment; an alert of a box bound to no establishment has no
  * district to go to: counted and logged, it stays in the archive. */
 static void fan_out(struct collector *col, const struct new_alert *na, int64_t seq)
 {
 	struct establishment_ref est;
-	char alert_id[256], topic[TOPIC_MAX];
 	struct alert_info ai = {
-		.alert_id = alert_id,
 		.event_id = na->event_id,
 		.box = na->box,
 		.district = est.district,
@@ -276,9 +296,6 @@ static void fan_out(struct collector *col, const struct new_alert *na, int64_t s
 		.source = na->source,
 		.message = na->message,
 	};
-	struct envelope env;
-	cJSON *msg;
-	char *text;
 
 	if (archive_box_establishment(col->archive, na->box, &est) != 0) {
 		col->n.alerts_unbound++;
@@ -286,16 +303,7 @@ static void fan_out(struct collector *col, const struct new_alert *na, int64_t s
 			 na->event_id, na->box);
 		return;
 	}
-	snprintf(alert_id, sizeof alert_id, "%s:%s", na->box, na->event_id);
-	envelope_stamp(&env, col->cfg->id, seq);
-	msg = message_alert(&env, &ai);
-	text = cJSON_PrintUnformatted(msg);
-	topic_format(topic, MSG_ALERT, est.district);
-	if (mqtt_link_publish(col->link, topic, text, strlen(text), false) == 0)
-		col->n.alerts++;
-	http_api_alert(col->http, text); /* the regulators' page, live */
-	cJSON_free(text);
-	cJSON_Delete(msg);
+	publish_alert(col, &ai, seq);
 }
 
 static void flush_batch(struct collector *col)
@@ -403,6 +411,96 @@ static void ingest(struct collector *col, struct pending *p)
 		reject(col, p, "%s", jc.error);
 }
 
+/* The clip or snapshot of an alert is verified: the alert goes out again
+ * with it (the same alert_id; a subscriber keeps the latest). */
+struct evidence_ref {
+	char event_id[257];
+	char ref[300];
+	bool snapshot;
+};
+
+static void on_stored_clip(void *ctx, const struct archive_clip *c)
+{
+	struct evidence_ref *r = ctx;
+	const char *base = c->path ? strrchr(c->path, '/') : NULL;
+
+	snprintf(r->event_id, sizeof r->event_id, "%s", c->event_id ? c->event_id : "");
+	r->snapshot = !strcmp(c->mime, "image/jpeg");
+	if (r->snapshot && base) /* where the HTTP API serves it */
+		snprintf(r->ref, sizeof r->ref, "/clips%s", base);
+	else
+		snprintf(r->ref, sizeof r->ref, "%s", c->clip_id);
+}
+
+struct alert_row {
+	struct collector *col;
+	const struct evidence_ref *ev;
+	int64_t seq;
+};
+
+static const char *text_of(int ncols, const char *const *names, const struct archive_value *v,
+			   const char *name)
+{
+	for (int i = 0; i < ncols; i++) {
+		if (!strcmp(names[i], name))
+			return v[i].type == VALUE_TEXT ? v[i].text : NULL;
+	}
+	return NULL;
+}
+
+static void on_alert_row(void *ctx, int ncols, const char *const *names,
+			 const struct archive_value *v)
+{
+	struct alert_row *r = ctx;
+	struct alert_info ai = {
+		.event_id = text_of(ncols, names, v, "event_id"),
+		.box = text_of(ncols, names, v, "box"),
+		.district = text_of(ncols, names, v, "district"),
+		.licence = text_of(ncols, names, v, "licence"),
+		.name = text_of(ncols, names, v, "name"),
+		.type = text_of(ncols, names, v, "type"),
+		.severity = text_of(ncols, names, v, "severity"),
+		.start = text_of(ncols, names, v, "start"),
+		.zone = text_of(ncols, names, v, "zone"),
+		.source = text_of(ncols, names, v, "source"),
+		.message = text_of(ncols, names, v, "message"),
+	};
+
+	if (r->ev->snapshot)
+		ai.snapshot = r->ev->ref;
+	else
+		ai.clip = r->ev->ref;
+	if (ai.event_id && ai.box && ai.district && ai.licence && ai.name && ai.type &&
+	    ai.severity && ai.start)
+		publish_alert(r->col, &ai, r->seq);
+}
+
+static void count_row(void *ctx, int ncols, const char *const *names,
+		      const struct archive_value *v)
+{
+	(void)ncols, (void)names, (void)v;
+	++*(int *)ctx;
+}
+
+static void publish_evidence(struct collector *col, const char *box, const char *clip_id)
+{
+	struct evidence_ref ev = { 0 };
+	struct alert_row row = { col, &ev, 0 };
+
+	int alerts = 0;
+
+	if (archive_get_clip(col->archive, box, clip_id, on_stored_clip, &ev) != 0 ||
+	    !ev.event_id[0] ||
+	    archive_alert_get(col->archive, box, ev.event_id, count_row, &alerts) != 0 ||
+	    alerts == 0)
+		return; /* not the evidence of an alert of a bound box */
+	/* its seq is reserved like a verdict's */
+	if (archive_meta_set(col->archive, "own_seq", col->own_seq + 1) != 0)
+		return;
+	row.seq = ++col->own_seq;
+	archive_alert_get(col->archive, box, ev.event_id, on_alert_row, &row);
+}
+
 /* Tell a box where its clip stands, outside any batch. */
 static void publish_verdict(struct collector *col, const char *box, const struct clip_verdict *v)
 {
@@ -434,6 +532,8 @@ static bool take_chunk(struct collector *col, const struct mqtt_event *ev, char 
 		return false;
 	if (v.answer)
 		publish_verdict(col, t.owner, &v);
+	if (v.stored)
+		publish_evidence(col, t.owner, t.clip_id);
 	return true;
 }
 

@@ -98,6 +98,9 @@ function alertItem(a, fresh) {
     where,
     el('span', { class: 'muted' }, [a.district, a.zone, a.message].filter(Boolean).join(' · ')),
     el('span', { class: 'state' }, short(STATES, a.state || 'new')));
+  // the same alert comes again once its snapshot or clip is verified
+  if (a.snapshot) li.append(el('img', { class: 'thumb', src: a.snapshot, alt: '抓拍 snapshot' }));
+  if (a.clip) li.append(el('span', { class: 'muted' }, '录像 clip ✓'));
   return li;
 }
 
@@ -120,7 +123,11 @@ function onLiveAlert(ev) {
   try { a = JSON.parse(ev.data); } catch (e) { return; }
   const list = $('#alerts-list');
   const key = a.event_id || '';
-  if (key && list.querySelector(`li[data-event="${CSS.escape(key)}"]`)) return;
+  const known = key && list.querySelector(`li[data-event="${CSS.escape(key)}"]`);
+  if (known) { // an update: its evidence has arrived
+    known.replaceWith(alertItem(a, true));
+    return;
+  }
   list.prepend(alertItem(a, true));
   alertTotal++;
   showAlertCount();

@@ -6,7 +6,9 @@
 # that district gets it, the other district's regulator does not; the
 # unbound box's alert stays in the archive, counted, not fanned out. The
 # alert is handled with bkctl (acknowledged, in progress, closed), each
-# step with who and when; an illegal step is refused and says why.
+# step with who and when; an illegal step is refused and says why. The
+# Xihu box has a camera in the fridge's zone: once the alert's snapshot is
+# verified, the alert goes out again with the snapshot's address.
 source "$(dirname "$0")/../lib/common.sh"
 source "$BK_ROOT/tests/lib/broker.sh"
 source "$BK_ROOT/tests/lib/daemons.sh"
@@ -37,9 +39,13 @@ sleep 1
 # each box: a fridge probe at 4 °C that the test raises to 12 °C
 probe_box() {
 	echo 4000 >"$T/$1.probe"
-	bk_edge_start "$1" "$(printf '[sensor probe]\nkind = fridge\nzone = 冷藏间\ndriver = file\npath = %s/%s.probe\nscale = 0.001\nperiod = 250ms\nduration = 1s\nstuck_after = 0\n' "$T" "$1")"
+	bk_edge_start "$1" "$(printf '[sensor probe]\nkind = fridge\nzone = 冷藏间\ndriver = file\npath = %s/%s.probe\nscale = 0.001\nperiod = 250ms\nduration = 1s\nstuck_after = 0\n%s' "$T" "$1" "${2:-}")"
 }
-for b in box-xihu box-gongshu box-stray; do probe_box "$b"; done
+probe_box box-xihu "$(printf '\n[camera cold-1]\nsource = test\nzone = 冷藏间\nsegment = 2s\n')"
+probe_box box-gongshu
+probe_box box-stray
+recording() { bk_sql "$T/box-xihu/outbox.db" "SELECT count(*) FROM segments"; }
+ok "the Xihu camera records" wait_until 20 bk_at_least 1 recording
 ok "the boxes deliver" wait_until 20 bk_at_least 3 bk_sql "$DB" "SELECT count(DISTINCT sender) FROM messages"
 for b in box-xihu box-gongshu box-stray; do echo 12000 >"$T/$b.probe"; done
 alerts() { bk_sql "$DB" "SELECT count(*) FROM alerts"; }
@@ -53,6 +59,11 @@ ok "... with the establishment's name and the alert's type" bash -c "
 ok "... and not the Gongshu one (ACL by district)" test "$(grep -c '330105' "$T/sub-xihu.log")" = 0
 ok "the Gongshu regulator gets its own, with the quoted name intact" \
 	wait_until 10 grep -q '"name":"拱墅区\\"好味\\"面馆"' "$T/sub-gongshu.log"
+snapshot_sent() { grep '^bk/v1/alert/330106 ' "$T/sub-xihu.log" | grep -c '"snapshot":"/clips/[0-9a-f]\{64\}\.jpg"'; }
+ok "once its snapshot is verified, the alert goes out again with it" wait_until 20 bk_at_least 1 snapshot_sent
+ref=$(grep '^bk/v1/alert/330106 ' "$T/sub-xihu.log" | grep -o '"snapshot":"[^"]*"' | head -1 | cut -d'"' -f4)
+ok "... the address of the stored JPEG" test -f "$T/clips/${ref:7:2}/${ref#/clips/}"
+ok "... under the same alert id" test "$(grep '^bk/v1/alert/330106 ' "$T/sub-xihu.log" | grep -o '"alert_id":"[^"]*"' | sort -u | wc -l)" = 1
 ok "the unbound box's alert is not fanned out" test "$(cat "$T"/sub-*.log | grep -c box-stray)" = 0
 ok "... but stays in the archive, counted" bash -c "
 	[ \"\$(sqlite3 'file:$DB?mode=ro' \"SELECT count(*) FROM alerts WHERE box = 'box-stray'\")\" = 1 ]"
