@@ -11,7 +11,9 @@
 
 BUILD   ?= build
 CC      ?= gcc
-PKGS    := glib-2.0 gstreamer-1.0 libcjson sqlite3 libmodbus libcrypto libmicrohttpd gnutls
+# cairo + pangocairo: printed documents (common/documents.c, the only user)
+PKGS    := glib-2.0 gstreamer-1.0 libcjson sqlite3 libmodbus libcrypto libmicrohttpd gnutls \
+           cairo pangocairo
 SAN     ?=
 # OPT is the knob (make asan sets it); CFLAGS given on the command line would
 # replace the whole line below, warnings and sanitizers included.

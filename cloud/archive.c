@@ -148,6 +148,8 @@ static const char *const migrations[] = {
 	archive_registry_schema,
 	/* 4: alert handling and the statistics' rollups (archive_stats.c) */
 	archive_stats_schema,
+	/* 5: tasks, inspections, penalties, grades, complaints (archive_tasks.c) */
+	archive_tasks_schema,
 };
 
 G_STATIC_ASSERT(ST_COUNT <= ARCHIVE_STMT_MAX);

@@ -265,4 +265,230 @@ int archive_year_report(struct archive *a, int year, double threshold,
  * midnight) or a full timestamp into Unix ms; false if neither. */
 bool archive_parse_when(const char *text, int64_t *unix_ms);
 
+/* --- tasks, grading and lists (archive_tasks.c) ---------------------- */
+
+/* Inspection tasks, the risk grade of each establishment and the
+ * regulators' list filtering (名单筛选). Dates (due, licence expiry) are
+ * local YYYY-MM-DD (Asia/Shanghai); times are UTC timestamps. now_ms is
+ * the caller's "now" (clock_wall_ms(), or a fixed time in tests). Every
+ * write runs in a savepoint: inside or outside a transaction, all or
+ * nothing. Same thread rules as the rest of the archive. */
+
+#define ARCHIVE_TASK_ID_LEN	32  /* "tk-20261125-000123" and its NUL */
+#define ARCHIVE_DECISION_NO_LEN 320 /* agency〔YYYY〕NNNN号 and its NUL */
+#define TASK_MIN_INSPECTORS	2   /* DOMAIN.md: two inspectors at least */
+
+/* Configurable figures (DOMAIN.md marks them so); archive_task_config_default
+ * gives the common values below. */
+struct task_config {
+	double cutoff[3]; /* A ≤ cutoff[0] < B ≤ cutoff[1] < C ≤ cutoff[2] < D: 30 45 60 */
+	int visits[4];	  /* routine inspections a year for A…D: 1 2 3 4 (upper bounds) */
+	int ahead_days;	  /* a routine task is created this many days before due: 30 */
+	int team;	  /* inspectors put on an automatic task: 2 (≥ 2) */
+	double coverage;  /* list filter "not covered": effective share, 0.8 */
+};
+void archive_task_config_default(struct task_config *c);
+
+/* A new task. inspectors: NULL-terminated hh-… ids, at least two,
+ * distinct, each in the registry; reason: a JSON array of alert ids
+ * ("box:event_id") as text, NULL for []; checklist, note may be NULL. */
+struct task_spec {
+	const char *kind; /* routine, special, alert, followup */
+	const char *due;  /* YYYY-MM-DD */
+	const char *const *inspectors;
+	const char *reason, *checklist, *note;
+	const char *created_by; /* who: a regulator's id or name, "auto:RULE" */
+};
+
+/* Create one task for licence, state dispatched (recorded as its first
+ * step). task_id (ARCHIVE_TASK_ID_LEN, may be NULL) receives its id.
+ * 0; -EINVAL (a bad field), -ENOENT (no such establishment or
+ * inspector): why, one line each, appended to errors (may be NULL); -EIO. */
+int archive_task_create(struct archive *a, const char *licence, const struct task_spec *spec,
+			int64_t now_ms, char *task_id, GString *errors);
+
+/* The list filters (名单筛选); zero / NULL fields do not filter. */
+struct list_filter {
+	const char *grade; /* "A" … "D" */
+	const char *category, *district;
+	bool overdue;	   /* an open task past due, or graded and no inspection
+			    * within 365 / visits[grade] days */
+	bool open_alerts;  /* an alert of it not closed */
+	int expiring_days; /* > 0: licence expired or expiring within N days */
+	bool not_covered;  /* not effectively covered over the last 30 whole local
+			    * days (archive_coverage's rule, share cfg->coverage) */
+};
+
+/* The establishments passing every filter set, by district and licence:
+ * licence, name, category, district, grade, score, last_inspection,
+ * open_tasks, next_due, overdue (why, or NULL), open_alerts,
+ * licence_expires, expires_in_days, covered_pct (only with not_covered:
+ * it costs one coverage_detail per candidate). 0, -EINVAL (bad grade),
+ * -EIO. */
+int archive_list(struct archive *a, const struct list_filter *f, const struct task_config *cfg,
+		 int64_t now_ms, archive_row_fn fn, void *ctx);
+
+/* A special campaign: one task per establishment, either the licences
+ * given (NULL-terminated, non-NULL) or those archive_list selects with f.
+ * The same spec for each (kind usually "special"). All or none; created
+ * (may be NULL) receives the new ids (g_free'd strings, caller's). Returns
+ * how many were created, or as archive_task_create. */
+int archive_task_campaign(struct archive *a, const char *const *licences,
+			  const struct list_filter *f, const struct task_config *cfg,
+			  const struct task_spec *spec, int64_t now_ms, GPtrArray *created,
+			  GString *errors);
+
+/* A step of a task: dispatched → received → in_progress → submitted →
+ * reviewed; cancelled from dispatched, received or in_progress (a
+ * submitted task holds a record: it is reviewed, not withdrawn). received,
+ * in_progress and submitted are the inspectors' own steps: by must be one
+ * of the task's inspectors (-EPERM). at: when it happened (a handheld's
+ * time, UTC timestamp; NULL: now), kept beside the time it was recorded.
+ * The same state again is a replay: 0, nothing recorded. -EINVAL (not
+ * allowed from the current state, bad state or at, empty by), -ENOENT,
+ * -EPERM, -EIO. */
+int archive_task_step(struct archive *a, const char *task_id, const char *state, const char *by,
+		      const char *note, const char *at, int64_t now_ms);
+
+/* Tasks, soonest due first: task_id, licence, name, district, kind,
+ * state, due, overdue (0/1), inspectors ("hh-a,hh-b"), reason, rule,
+ * checklist, note, created_at, created_by. NULL fields do not filter. */
+struct task_query {
+	const char *state, *inspector, *licence, *kind;
+	int limit; /* <= 0: 100 */
+};
+int archive_tasks(struct archive *a, const struct task_query *q, int64_t now_ms, archive_row_fn fn,
+		  void *ctx);
+/* Every step of one task, oldest first (state, by, at, recorded_at,
+ * note). 0, -ENOENT, -EIO. */
+int archive_task_steps(struct archive *a, const char *task_id, archive_row_fn fn, void *ctx);
+
+/* Automatic tasks from alerts, kind "alert", reason = the alert ids:
+ *  RULE_NOT_CLOSED: an alert of one of types started more than hours ago
+ *    and not closed;
+ *  RULE_REPEATED: at least count alerts of types at one establishment
+ *    started within the last days.
+ * Alerts already named by a task of the same rule do not count again; no
+ * task while one of the same rule is open (dispatched, received,
+ * in_progress) for the establishment. Inspectors: cfg->team of the
+ * establishment's district (registry inspectors.district), least loaded
+ * (open tasks) first, then by id; fewer than two there: no task, a
+ * warning, counted in run->no_inspectors. */
+enum task_rule_kind { RULE_NOT_CLOSED, RULE_REPEATED };
+struct task_rule {
+	const char *name; /* unique: tasks remember it */
+	enum task_rule_kind kind;
+	const char *types; /* alert types, comma-separated; NULL: any */
+	double hours;	   /* NOT_CLOSED */
+	int count;	   /* REPEATED */
+	double days;	   /* REPEATED */
+	int due_days;	   /* the task is due today + due_days (local) */
+};
+struct task_run {
+	int created, skipped_open, no_inspectors;
+	GPtrArray *ids; /* may be NULL; else receives new task ids (g_free'd) */
+};
+int archive_tasks_from_alerts(struct archive *a, const struct task_rule *rules, size_t n_rules,
+			      const struct task_config *cfg, int64_t now_ms, struct task_run *run);
+
+/* Routine tasks from the risk grade: a graded establishment gets n =
+ * cfg->visits[grade] slots a calendar year, slot k (1…n) due on day
+ * ⌊(k − 1 + f) · D / n⌋ of the year (D its days, f ∈ [0, 1) a fixed
+ * fraction from the licence's FNV-1a hash), so establishments spread over
+ * the year and one's visits are D / n days apart. A slot's task is created
+ * when its due date is within cfg->ahead_days from today, once (the slot is
+ * remembered; a cancelled one is not made again), and not while another
+ * routine task of the establishment is open, nor when an inspection was
+ * submitted within D / n days before the due date. */
+int archive_tasks_schedule(struct archive *a, const struct task_config *cfg, int64_t now_ms,
+			   struct task_run *run);
+/* The due date of slot k of n in year for licence (YYYY-MM-DD into out[11]). */
+void archive_task_slot_due(const char *licence, int year, int n, int k, char *out);
+
+/* An inspection record of a task (one per task: a repeat returns 0 and
+ * keeps the first). inspectors: NULL-terminated, NULL for the task's.
+ * followup_due: with basically_compliant, a followup task due then with
+ * the same inspectors. The grade is recomputed. 1 stored, 0 already,
+ * -EINVAL (bad result or answers JSON; the task cancelled or reviewed),
+ * -ENOENT, -EIO. */
+struct inspection_record {
+	const char *task_id;
+	const char *result;	  /* compliant, basically_compliant, non_compliant */
+	const char *answers;	  /* JSON text, NULL: [] */
+	const char *submitted_at; /* timestamp, NULL: now */
+	const char *const *inspectors;
+	const char *followup_due; /* YYYY-MM-DD or NULL */
+};
+int archive_inspection_put(struct archive *a, const struct inspection_record *r,
+			   const struct task_config *cfg, int64_t now_ms);
+
+/* A simple-procedure penalty (简易程序) decided in a task: a warning
+ * (amount 0) or a fine of at most 200 CNY for an individual, 3,000 CNY for
+ * an organisation. Above that: -ERANGE, nothing stored nor allocated (the
+ * ordinary procedure applies). The decision serial is per agency and the
+ * local year of decided_at, allocated in its own savepoint before the
+ * penalty is stored: once that allocation is committed the serial is
+ * consumed for good, even if storing the penalty then fails (a gap,
+ * listed in decision_serials without a penalty), so a number is never
+ * given twice. Publish or print the number only after the commit. The
+ * grade is recomputed. 0, -EINVAL, -ENOENT (task), -ERANGE, -EIO. */
+struct penalty_spec {
+	const char *task_id, *agency;
+	const char *party, *party_type; /* individual, organisation */
+	const char *penalty_type;	/* warning, fine */
+	double amount_cny;
+	const char *violation, *legal_basis;
+	const char *decided_at; /* timestamp, NULL: now */
+};
+int archive_penalty_put(struct archive *a, const struct penalty_spec *p,
+			const struct task_config *cfg, int64_t now_ms, int64_t *serial,
+			char *decision_no);
+
+/* A complaint about an establishment (at: timestamp, NULL now); the grade
+ * is recomputed. 0, -EINVAL, -ENOENT, -EIO. */
+int archive_complaint_add(struct archive *a, const char *licence, const char *at, const char *text,
+			  const struct task_config *cfg, int64_t now_ms);
+
+/* Risk grade. score = static (0–40) + dynamic (0–60):
+ *  static = category tier (school_canteen, kindergarten, care_home,
+ *    central_kitchen 25; group_meal 20; restaurant 12; small_eatery 8)
+ *    + scale, the larger of the known of meals a day (< 100: 3, < 500: 7,
+ *    < 1,500: 11, else 15) and floor area m² (< 50: 3, < 150: 7, < 500:
+ *    11, else 15); neither known: 7;
+ *  dynamic = inspections (≤ 30) + alerts (≤ 20) + complaints (≤ 10):
+ *    inspections: the latest result in the last 365 days (compliant 0,
+ *      basically_compliant 12, non_compliant 24; none: 10), + 4 per other
+ *      non_compliant result and + 3 per penalty in those 365 days;
+ *    alerts: 2 per alert a month, over the last 90 days (n / 3);
+ *    complaints: 5 each in the last 365 days.
+ * The grade is the first of A, B, C whose cut-off the score does not
+ * exceed, else D. */
+struct grade_inputs {
+	const char *category;
+	double floor_area;	   /* < 0: unknown */
+	int64_t meals_per_day;	   /* < 0: unknown */
+	const char *latest;	   /* latest result in 365 days, NULL: none */
+	int earlier_non_compliant; /* the others non_compliant in 365 days */
+	int penalties, alerts_90d, complaints;
+};
+struct grade_score {
+	double tier, scale; /* the static parts */
+	double static_score, dynamic_score, score;
+	double inspections, alerts, complaints; /* the dynamic parts */
+	char grade;				/* 'A' … 'D' */
+};
+void archive_grade_score(const struct grade_inputs *in, const struct task_config *cfg,
+			 struct grade_score *out);
+char archive_grade_letter(double score, const struct task_config *cfg);
+/* Recompute and store one establishment's grade (history row when grade
+ * or score changed), or every establishment's (licence NULL). 0, -ENOENT,
+ * -EIO. */
+int archive_grade_compute(struct archive *a, const char *licence, const struct task_config *cfg,
+			  int64_t now_ms);
+/* Current grades, highest score first (licence NULL: all): licence, name,
+ * category, district, grade, score, static, dynamic, computed_at, reason;
+ * a history, oldest first. */
+int archive_grades(struct archive *a, const char *licence, archive_row_fn fn, void *ctx);
+int archive_grade_history(struct archive *a, const char *licence, archive_row_fn fn, void *ctx);
+
 #endif

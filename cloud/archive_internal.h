@@ -31,5 +31,6 @@ void archive_bind_text(sqlite3_stmt *st, int i, const char *text);
  * change is a new step. */
 extern const char archive_registry_schema[];
 extern const char archive_stats_schema[];
+extern const char archive_tasks_schema[];
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "manifest.h"
+#include "penalty.h"
 
 const char *const message_sensor_kinds[] = {
 	"fridge", "freezer", "cleanroom", "disinfection", "uv_lamp",
@@ -219,6 +220,108 @@ cJSON *message_cmd(const struct envelope *e, const struct cmd_info *c)
 			add_ts(args, "to", c->to_ms);
 		}
 	}
+	return obj;
+}
+
+/* --- tasks and reports (schemas/task.json, report.json) ---------------- */
+
+const char *const message_task_states[] = { "dispatched", "cancelled", NULL };
+const char *const message_task_kinds[] = { "routine", "special", "alert", "followup", NULL };
+const char *const message_report_kinds[] = { "state", "record", "penalty", NULL };
+const char *const message_report_states[] = { "received", "in_progress", "submitted", NULL };
+const char *const message_payments[] = { "on_the_spot", "bank", NULL };
+static const char *const record_results[] = { "compliant", "basically_compliant", "non_compliant",
+					      NULL };
+static const char *const replies[] = { "yes", "no", "na", NULL };
+
+static void add_strings(cJSON *obj, const char *key, const char *const *v, size_t n)
+{
+	cJSON *arr = cJSON_AddArrayToObject(obj, key);
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(v[i]));
+}
+
+cJSON *message_task(const struct envelope *e, const struct task_info *t)
+{
+	cJSON *obj = new_message(e);
+	cJSON *est;
+
+	cJSON_AddStringToObject(obj, "task_id", t->task_id);
+	cJSON_AddStringToObject(obj, "state", t->state);
+	est = cJSON_AddObjectToObject(obj, "establishment");
+	cJSON_AddStringToObject(est, "licence", t->licence);
+	cJSON_AddStringToObject(est, "name", t->name);
+	add_opt(est, "address", t->address);
+	add_opt(est, "district", t->district);
+	add_opt(est, "category", t->category);
+	cJSON_AddStringToObject(obj, "kind", t->kind);
+	cJSON_AddStringToObject(obj, "due", t->due);
+	add_strings(obj, "inspectors", t->inspectors, t->n_inspectors);
+	if (t->reason)
+		add_strings(obj, "reason", t->reason, t->n_reason);
+	add_opt(obj, "checklist", t->checklist);
+	add_opt(obj, "note", t->note);
+	return obj;
+}
+
+static void add_record(cJSON *obj, const struct report_record *r)
+{
+	cJSON *rec = cJSON_AddObjectToObject(obj, "record");
+	cJSON *cl = cJSON_AddObjectToObject(rec, "checklist");
+	cJSON *answers;
+
+	cJSON_AddStringToObject(cl, "id", r->checklist_id);
+	cJSON_AddNumberToObject(cl, "version", (double)r->checklist_version);
+	answers = cJSON_AddArrayToObject(rec, "answers");
+	for (size_t i = 0; i < r->n_answers; i++) {
+		const struct report_answer *a = &r->answers[i];
+		cJSON *ao = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(ao, "item", a->item);
+		cJSON_AddStringToObject(ao, "answer", a->answer);
+		add_opt(ao, "note", a->note);
+		if (a->photos)
+			add_strings(ao, "photos", a->photos, a->n_photos);
+		cJSON_AddItemToArray(answers, ao);
+	}
+	cJSON_AddStringToObject(rec, "result", r->result);
+	add_strings(rec, "inspectors", r->inspectors, r->n_inspectors);
+	cJSON_AddStringToObject(rec, "time", r->time);
+	cJSON_AddStringToObject(rec, "place", r->place);
+	cJSON_AddStringToObject(rec, "facts", r->facts);
+	add_opt(rec, "deadline", r->deadline);
+}
+
+static void add_penalty(cJSON *obj, const struct report_penalty *p)
+{
+	cJSON *po = cJSON_AddObjectToObject(obj, "penalty");
+
+	cJSON_AddStringToObject(po, "party", p->party);
+	cJSON_AddStringToObject(po, "party_type", p->party_type);
+	cJSON_AddStringToObject(po, "penalty_type", p->penalty_type);
+	cJSON_AddNumberToObject(po, "amount_cny", p->amount_cny);
+	cJSON_AddStringToObject(po, "violation", p->violation);
+	cJSON_AddStringToObject(po, "legal_basis", p->legal_basis);
+	add_opt(po, "payment", p->payment);
+	add_opt(po, "decision_number", p->decision_number);
+	add_opt(po, "time", p->time);
+	add_opt(po, "place", p->place);
+	cJSON_AddBoolToObject(po, "refused_to_sign", p->refused_to_sign);
+}
+
+cJSON *message_report(const struct envelope *e, const struct report_info *r)
+{
+	cJSON *obj = new_message(e);
+
+	cJSON_AddStringToObject(obj, "task_id", r->task_id);
+	cJSON_AddStringToObject(obj, "kind", r->kind);
+	if (r->state)
+		cJSON_AddStringToObject(obj, "state", r->state);
+	if (r->record)
+		add_record(obj, r->record);
+	if (r->penalty)
+		add_penalty(obj, r->penalty);
 	return obj;
 }
 
@@ -532,6 +635,292 @@ static bool validate_cmd(struct jcheck *jc, const cJSON *root, struct message *m
 	return jc_ok(jc);
 }
 
+/* YYYY-MM-DD by pattern, as envelope.json's "date". */
+static const char *jc_date(struct jcheck *jc, const cJSON *obj, const char *key, bool required)
+{
+	const char *s = jc_string(jc, obj, key, required, 10);
+
+	if (s && !(strlen(s) == 10 && strspn(s, "0123456789") == 4 && s[4] == '-' &&
+		   strspn(s + 5, "0123456789") == 2 && s[7] == '-' &&
+		   strspn(s + 8, "0123456789") == 2)) {
+		jc_fail(jc, "field '%s%s': not a date like 2026-01-31", jc->prefix, key);
+		return NULL;
+	}
+	return s;
+}
+
+/* A required string that must not be empty. */
+static const char *jc_text(struct jcheck *jc, const cJSON *obj, const char *key, bool required,
+			   size_t max_len)
+{
+	const char *s = jc_string(jc, obj, key, required, max_len);
+
+	if (s && !*s) {
+		jc_fail(jc, "field '%s%s': empty", jc->prefix, key);
+		return NULL;
+	}
+	return s;
+}
+
+/* An array of 2..MESSAGE_MAX_INSPECTORS distinct handheld ids that
+ * includes who (the topic's inspector, the reporting handheld). */
+static const cJSON *validate_inspectors(struct jcheck *jc, const cJSON *obj, const char *who)
+{
+	const cJSON *arr = jc_array(jc, obj, "inspectors", true, 2, MESSAGE_MAX_INSPECTORS);
+	const cJSON *item, *other;
+	bool found = false;
+	int i = 0;
+
+	cJSON_ArrayForEach (item, arr) {
+		if (!cJSON_IsString(item) || strlen(item->valuestring) > ENVELOPE_ID_MAX ||
+		    envelope_party(item->valuestring) != PARTY_HANDHELD) {
+			jc_fail(jc, "field '%sinspectors[%d]': not a handheld id (hh-…)",
+				jc->prefix, i);
+			return NULL;
+		}
+		for (other = arr->child; other != item; other = other->next) {
+			if (strcmp(other->valuestring, item->valuestring) == 0) {
+				jc_fail(jc, "field '%sinspectors[%d]': '%s' is listed twice",
+					jc->prefix, i, item->valuestring);
+				return NULL;
+			}
+		}
+		found = found || strcmp(item->valuestring, who) == 0;
+		i++;
+	}
+	if (arr && !found)
+		jc_fail(jc, "field '%sinspectors': '%s' is not among them", jc->prefix, who);
+	return jc_ok(jc) ? arr : NULL;
+}
+
+static bool validate_task(struct jcheck *jc, const cJSON *root, const char *inspector,
+			  struct message *m)
+{
+	static const char *const keys[] = { ENVELOPE_KEYS, "task_id", "state",	    "establishment",
+					    "kind",	   "due",     "inspectors", "reason",
+					    "checklist",   "note",    NULL };
+	static const char *const est_keys[] = { "licence",  "name",	"address",
+						"district", "category", NULL };
+	const cJSON *est, *item;
+	int state, kind, i = 0;
+
+	jc_only_keys(jc, root, keys);
+	m->u.task.task_id = jc_text(jc, root, "task_id", true, 128);
+	state = jc_enum(jc, root, "state", true, message_task_states);
+	est = jc_object(jc, root, "establishment", true);
+	if (est) {
+		jc_prefix(jc, "establishment.");
+		jc_only_keys(jc, est, est_keys);
+		m->u.task.licence = jc_text(jc, est, "licence", true, 64);
+		m->u.task.name = jc_text(jc, est, "name", true, 256);
+		m->u.task.address = jc_string(jc, est, "address", false, 512);
+		m->u.task.district = jc_string(jc, est, "district", false, 6);
+		if (m->u.task.district && (strlen(m->u.task.district) != 6 ||
+					   strspn(m->u.task.district, "0123456789") != 6))
+			jc_fail(jc, "field 'establishment.district': not 6 digits");
+		m->u.task.category = jc_ident(jc, est, "category", false, NULL, 63);
+		jc_prefix(jc, "%s", "");
+	}
+	kind = jc_enum(jc, root, "kind", true, message_task_kinds);
+	m->u.task.due = jc_date(jc, root, "due", true);
+	m->u.task.inspectors = validate_inspectors(jc, root, inspector);
+	m->u.task.reason = jc_array(jc, root, "reason", false, 0, MESSAGE_MAX_REASONS);
+	cJSON_ArrayForEach (item, m->u.task.reason) {
+		if (!cJSON_IsString(item) || !*item->valuestring || strlen(item->valuestring) > 256)
+			jc_fail(jc, "field 'reason[%d]': not an alert id (1..256 bytes)", i);
+		i++;
+	}
+	m->u.task.checklist = jc_ident(jc, root, "checklist", false, NULL, 63);
+	m->u.task.note = jc_string(jc, root, "note", false, 2048);
+	if (!jc_ok(jc))
+		return false;
+	m->u.task.state = message_task_states[state];
+	m->u.task.kind = message_task_kinds[kind];
+	return true;
+}
+
+static void validate_answers(struct jcheck *jc, const cJSON *rec, struct message *m)
+{
+	static const char *const answer_keys[] = { "item", "answer", "note", "photos", NULL };
+	const cJSON *answers = jc_array(jc, rec, "answers", true, 1, MESSAGE_MAX_ANSWERS);
+	const cJSON *a, *other, *photo;
+	int i = 0, failed = 0, result;
+
+	cJSON_ArrayForEach (a, answers) {
+		const cJSON *photos;
+		const char *item;
+		int k = 0;
+
+		jc_prefix(jc, "record.answers[%d].", i);
+		if (!cJSON_IsObject(a)) {
+			jc_fail(jc, "field 'record.answers[%d]': expected an object", i);
+			break;
+		}
+		jc_only_keys(jc, a, answer_keys);
+		item = jc_ident(jc, a, "item", true, NULL, 16);
+		failed += jc_enum(jc, a, "answer", true, replies) == 1;
+		jc_string(jc, a, "note", false, 2048);
+		photos = jc_array(jc, a, "photos", false, 0, MESSAGE_MAX_PHOTOS);
+		cJSON_ArrayForEach (photo, photos) {
+			if (!cJSON_IsString(photo) || !jc_is_ident(photo->valuestring, ":", 128))
+				jc_fail(jc,
+					"field 'record.answers[%d].photos[%d]': not a photo "
+					"reference",
+					i, k);
+			k++;
+		}
+		for (other = answers->child; item && other != a; other = other->next) {
+			if (strcmp(cJSON_GetObjectItemCaseSensitive(other, "item")->valuestring,
+				   item) == 0)
+				jc_fail(jc,
+					"field 'record.answers[%d].item': '%s' is answered twice",
+					i, item);
+		}
+		if (!jc_ok(jc))
+			break;
+		i++;
+	}
+	jc_prefix(jc, "record.");
+	result = jc_enum(jc, rec, "result", true, record_results);
+	if (!jc_ok(jc))
+		return;
+	m->u.report.answers = answers;
+	m->u.report.result = record_results[result];
+	/* the only part of the result that needs no template: see checklist.h */
+	if (failed && result == 0)
+		jc_fail(jc, "field 'record.result': compliant, but %d item(s) answered no", failed);
+	else if (!failed && result != 0)
+		jc_fail(jc, "field 'record.result': %s, but no item answered no",
+			record_results[result]);
+}
+
+static bool validate_record(struct jcheck *jc, const cJSON *root, struct message *m)
+{
+	static const char *const keys[] = { "checklist",  "answers",  "result",
+					    "inspectors", "time",     "place",
+					    "facts",	  "deadline", NULL };
+	static const char *const cl_keys[] = { "id", "version", NULL };
+	const cJSON *rec = jc_object(jc, root, "record", true), *cl;
+
+	if (!rec)
+		return false;
+	jc_prefix(jc, "record.");
+	jc_only_keys(jc, rec, keys);
+	cl = jc_object(jc, rec, "checklist", true);
+	if (cl) {
+		jc_prefix(jc, "record.checklist.");
+		jc_only_keys(jc, cl, cl_keys);
+		m->u.report.checklist_id = jc_ident(jc, cl, "id", true, NULL, 63);
+		jc_int(jc, cl, "version", true, 1, 1000000, &m->u.report.checklist_version);
+		jc_prefix(jc, "record.");
+	}
+	validate_answers(jc, rec, m);
+	jc_prefix(jc, "record.");
+	m->u.report.inspectors = validate_inspectors(jc, rec, m->env.id);
+	m->u.report.time = jc_timestamp(jc, rec, "time", true);
+	m->u.report.place = jc_text(jc, rec, "place", true, 512);
+	m->u.report.facts = jc_text(jc, rec, "facts", true, 16384);
+	m->u.report.deadline = jc_date(jc, rec, "deadline", false);
+	jc_prefix(jc, "%s", "");
+	if (!jc_ok(jc))
+		return false;
+	if (!m->u.report.deadline && strcmp(m->u.report.result, "basically_compliant") == 0)
+		jc_fail(jc, "field 'record.deadline': missing, required for basically_compliant");
+	else if (m->u.report.deadline && strcmp(m->u.report.result, "compliant") == 0)
+		jc_fail(jc, "field 'record.deadline': not allowed when compliant");
+	return jc_ok(jc);
+}
+
+static bool validate_penalty(struct jcheck *jc, const cJSON *root, struct message *m)
+{
+	static const char *const keys[] = { "party",	  "party_type",	     "penalty_type",
+					    "amount_cny", "violation",	     "legal_basis",
+					    "payment",	  "decision_number", "time",
+					    "place",	  "refused_to_sign", NULL };
+	const cJSON *p = jc_object(jc, root, "penalty", true), *refused;
+	struct penalty_decision d;
+	char why[200];
+	double amount = 0;
+	int party, type, payment;
+
+	if (!p)
+		return false;
+	jc_prefix(jc, "penalty.");
+	jc_only_keys(jc, p, keys);
+	m->u.report.party = jc_text(jc, p, "party", true, 256);
+	party = jc_enum(jc, p, "party_type", true, penalty_party_names);
+	type = jc_enum(jc, p, "penalty_type", true, penalty_type_names);
+	jc_number(jc, p, "amount_cny", true, &amount);
+	m->u.report.violation = jc_text(jc, p, "violation", true, 2048);
+	m->u.report.legal_basis = jc_text(jc, p, "legal_basis", true, 1024);
+	payment = jc_enum(jc, p, "payment", false, message_payments);
+	m->u.report.decision_number =
+	    jc_text(jc, p, "decision_number", false, PENALTY_NUMBER_MAX - 1);
+	jc_timestamp(jc, p, "time", false);
+	jc_text(jc, p, "place", false, 512);
+	refused = cJSON_GetObjectItemCaseSensitive(p, "refused_to_sign");
+	if (refused && !cJSON_IsBool(refused))
+		jc_fail(jc, "field 'penalty.refused_to_sign': expected true or false");
+	jc_prefix(jc, "%s", "");
+	if (!jc_ok(jc))
+		return false;
+	if (penalty_check((enum penalty_party)party, (enum penalty_type)type, amount, &d, why,
+			  sizeof why) < 0) {
+		/* penalty.c says "amount: …"; the field name replaces that */
+		jc_fail(jc, "field 'penalty.amount_cny': %s",
+			strncmp(why, "amount: ", 8) == 0 ? why + 8 : why);
+		return false;
+	}
+	if (type == PENALTY_FINE && payment < 0)
+		jc_fail(jc, "field 'penalty.payment': missing, required for a fine");
+	else if (type == PENALTY_WARNING && payment >= 0)
+		jc_fail(jc, "field 'penalty.payment': not allowed for a warning");
+	else if (payment == 0 && !d.cash_allowed)
+		jc_fail(jc,
+			"field 'penalty.payment': on_the_spot only up to 100 CNY; "
+			"else bank, within %d days",
+			PENALTY_PAYMENT_DAYS);
+	if (!jc_ok(jc))
+		return false;
+	m->u.report.party_type = penalty_party_names[party];
+	m->u.report.penalty_type = penalty_type_names[type];
+	m->u.report.amount_fen = d.amount_fen;
+	m->u.report.payment = payment >= 0 ? message_payments[payment] : NULL;
+	m->u.report.refused_to_sign = cJSON_IsTrue(refused);
+	return true;
+}
+
+static bool validate_report(struct jcheck *jc, const cJSON *root, struct message *m)
+{
+	static const char *const keys[] = { ENVELOPE_KEYS, "task_id", "kind", "state",
+					    "record",	   "penalty", NULL };
+	static const char *const members[] = { "state", "record", "penalty" };
+	int kind, state;
+
+	jc_only_keys(jc, root, keys);
+	m->u.report.task_id = jc_text(jc, root, "task_id", true, 128);
+	kind = jc_enum(jc, root, "kind", true, message_report_kinds);
+	if (!jc_ok(jc))
+		return false;
+	m->u.report.kind = message_report_kinds[kind];
+	for (int k = 0; k < 3; k++) {
+		if (k != kind && cJSON_GetObjectItemCaseSensitive(root, members[k]))
+			jc_fail(jc, "field '%s': not allowed in a report of kind %s", members[k],
+				members[kind]);
+	}
+	switch (kind) {
+	case 0:
+		state = jc_enum(jc, root, "state", true, message_report_states);
+		if (jc_ok(jc))
+			m->u.report.state = message_report_states[state];
+		return jc_ok(jc);
+	case 1:
+		return jc_ok(jc) && validate_record(jc, root, m);
+	default:
+		return jc_ok(jc) && validate_penalty(jc, root, m);
+	}
+}
+
 cJSON *message_parse(const char *payload, size_t len, char *err, size_t errlen)
 {
 	const char *end = NULL;
@@ -608,6 +997,10 @@ bool message_validate(const struct topic *t, const cJSON *root, struct message *
 			jc_fail(jc, "field 'box': '%s' does not match the topic's '%s'",
 				m->u.cmd.box, t->owner);
 		return jc_ok(jc);
+	case MSG_TASK:
+		return validate_task(jc, root, t->owner, m);
+	case MSG_REPORT:
+		return validate_report(jc, root, m);
 	default:
 		jc_fail(jc, "message: %s messages are not handled by this build",
 			topic_kind_name(t->kind));

@@ -142,6 +142,83 @@ struct alert_info {
 };
 cJSON *message_alert(const struct envelope *e, const struct alert_info *a);
 
+/* An inspection task to handhelds (schemas/task.json), sent on the topic of
+ * each of its inspectors. Optional fields NULL (n 0) to leave out. */
+#define MESSAGE_MAX_INSPECTORS 16
+#define MESSAGE_MAX_REASONS    64
+extern const char *const message_task_states[]; /* dispatched, cancelled; NULL-terminated */
+extern const char *const message_task_kinds[];	/* routine, special, alert, followup */
+
+struct task_info {
+	const char *task_id;
+	const char *state;					    /* one of message_task_states */
+	const char *licence, *name, *address, *district, *category; /* the establishment */
+	const char *kind;					    /* one of message_task_kinds */
+	const char *due;					    /* YYYY-MM-DD */
+	const char *const *inspectors; /* hh ids, at least two, none twice */
+	size_t n_inspectors;
+	const char *const *reason; /* alert ids */
+	size_t n_reason;
+	const char *checklist; /* template id, e.g. catering-2026 */
+	const char *note;
+};
+cJSON *message_task(const struct envelope *e, const struct task_info *t);
+
+/* A report from a handheld (schemas/report.json): kind state, record or
+ * penalty, with exactly the matching member set. */
+#define MESSAGE_MAX_ANSWERS 512			  /* CHECKLIST_MAX_ITEMS */
+#define MESSAGE_MAX_PHOTOS  20			  /* per answer */
+extern const char *const message_report_kinds[];  /* state, record, penalty */
+extern const char *const message_report_states[]; /* received, in_progress, submitted */
+extern const char *const message_payments[];	  /* on_the_spot, bank */
+
+struct report_answer {
+	const char *item;	   /* checklist item number, "1.1" */
+	const char *answer;	   /* yes, no, na */
+	const char *note;	   /* NULL: leave out */
+	const char *const *photos; /* photo references; NULL: leave out */
+	size_t n_photos;
+};
+
+/* The inspection record: also what 现场笔录 and 责令改正通知书 print. */
+struct report_record {
+	const char *checklist_id;
+	int64_t checklist_version;
+	const struct report_answer *answers;
+	size_t n_answers;
+	const char *result;	       /* compliant, basically_compliant, non_compliant */
+	const char *const *inspectors; /* hh ids of all inspectors present, >= 2 */
+	size_t n_inspectors;
+	const char *time;     /* timestamp: when the inspection took place */
+	const char *place;    /* where */
+	const char *facts;    /* 现场笔录: what was found, objectively */
+	const char *deadline; /* YYYY-MM-DD to correct by; required for basically_compliant,
+			       * allowed for non_compliant, NULL to leave out */
+};
+
+/* A simple-procedure penalty (penalty.h's rules). */
+struct report_penalty {
+	const char *party;
+	const char *party_type;	  /* individual, organisation */
+	const char *penalty_type; /* warning, fine */
+	double amount_cny;	  /* 0 for a warning */
+	const char *violation;
+	const char *legal_basis;
+	const char *payment;	     /* fine: on_the_spot (cash, <= 100 CNY) or bank (15 days) */
+	const char *decision_number; /* NULL: not yet numbered */
+	const char *time, *place;    /* NULL: leave out */
+	bool refused_to_sign;	     /* the party refused to sign the decision */
+};
+
+struct report_info {
+	const char *task_id;
+	const char *kind;		      /* one of message_report_kinds */
+	const char *state;		      /* kind state */
+	const struct report_record *record;   /* kind record */
+	const struct report_penalty *penalty; /* kind penalty */
+};
+cJSON *message_report(const struct envelope *e, const struct report_info *r);
+
 /* A received message, checked. Pointers point into the cJSON root. */
 struct message {
 	struct envelope env;
@@ -178,6 +255,27 @@ struct message {
 			double peak;
 			const cJSON *dropped; /* array of checked [first, last], or NULL */
 		} event;
+		struct {
+			const char *task_id, *state, *kind, *due, *checklist, *note;
+			const char *licence, *name, *address, *district, *category;
+			const cJSON
+			    *inspectors;     /* array of checked hh ids, the topic's among them */
+			const cJSON *reason; /* array of strings, or NULL */
+		} task;
+		struct {
+			const char *task_id, *kind;
+			const char *state; /* kind state */
+			/* kind record: */
+			const char *checklist_id, *result, *time, *place, *facts, *deadline;
+			int64_t checklist_version;
+			const cJSON *answers;	 /* checked {item, answer, note?, photos?} */
+			const cJSON *inspectors; /* checked hh ids, the sender among them */
+			/* kind penalty: */
+			const char *party, *party_type, *penalty_type, *violation, *legal_basis;
+			const char *payment, *decision_number; /* may be NULL */
+			int64_t amount_fen;		       /* passed penalty_check */
+			bool refused_to_sign;
+		} report;
 	} u;
 };
 

@@ -26,6 +26,7 @@
 #include "output.h"
 #include "registry_cmd.h"
 #include "stats_cmd.h"
+#include "tasks_cmd.h"
 #include "version.h"
 
 static const struct {
@@ -328,6 +329,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* tasks, grades and lists parse their own options (tasks_cmd.c) */
+	if (bkctl_tasks_wants(argc, argv))
+		return bkctl_tasks(argc, argv);
 	/* alerts, statistics and coverage parse their own options (stats_cmd.c) */
 	if (bkctl_stats_wants(argc, argv))
 		return bkctl_stats(argc, argv, NULL, false);

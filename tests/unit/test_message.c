@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <glib.h>
 
 #include "message.h"
 
@@ -278,6 +279,309 @@ static void test_status_and_ack_rejects(void **state)
 	    "may not send");
 }
 
+/* --- tasks and reports ------------------------------------------------ */
+
+static void test_task_builds_valid(void **state)
+{
+	const char *two[] = { "hh-330106-017", "hh-330106-023" };
+	const char *reason[] = { "alr-330106-20250314-0007" };
+	struct task_info full = { "task-330106-2026-0412",
+				  "dispatched",
+				  "JY13301060012345",
+				  "文三路小学食堂",
+				  "文三路 188 号",
+				  "330106",
+				  "school_canteen",
+				  "alert",
+				  "2026-03-15",
+				  two,
+				  2,
+				  reason,
+				  1,
+				  "catering-2026",
+				  "冷藏柜连续超温" };
+	struct task_info bare = { .task_id = "t-1",
+				  .state = "cancelled",
+				  .licence = "L",
+				  .name = "N",
+				  .kind = "routine",
+				  .due = "2026-12-31",
+				  .inspectors = two,
+				  .n_inspectors = 2 };
+	struct envelope e;
+	char err[256];
+
+	(void)state;
+	envelope_stamp(&e, "svc-collector", 11);
+	assert_true(
+	    check_built("bk/v1/hh/hh-330106-017/task", message_task(&e, &full), err, sizeof err));
+	assert_true(
+	    check_built("bk/v1/hh/hh-330106-023/task", message_task(&e, &bare), err, sizeof err));
+	/* an inspector not on the task does not get it */
+	assert_false(
+	    check_built("bk/v1/hh/hh-330106-099/task", message_task(&e, &bare), err, sizeof err));
+	assert_non_null(strstr(err, "field 'inspectors': 'hh-330106-099' is not among them"));
+}
+
+static void test_report_builds_valid(void **state)
+{
+	const char *two[] = { "hh-330106-017", "hh-330106-023" };
+	const char *photos[] = { "photo:hh-330106-017:20260315T012044-01.jpg" };
+	struct report_answer answers[] = { { "4.2", "no", "冷藏柜温度 9°C", photos, 1 },
+					   { "4.3", "yes", NULL, NULL, 0 },
+					   { "10.1", "na", NULL, NULL, 0 } };
+	struct report_record rec = { "catering-2026",
+				     1,
+				     answers,
+				     3,
+				     "basically_compliant",
+				     two,
+				     2,
+				     "2026-03-15T01:05:00.000Z",
+				     "文三路 188 号",
+				     "冷藏柜显示温度 9°C，未见超温处置记录。",
+				     "2026-03-22" };
+	struct report_penalty warning = { .party = "文三路小学",
+					  .party_type = "organisation",
+					  .penalty_type = "warning",
+					  .violation = "冷藏超温",
+					  .legal_basis = "《食品安全法》第一百二十六条" };
+	struct report_penalty cash = { "张三",
+				       "individual",
+				       "fine",
+				       100,
+				       "无健康证明",
+				       "《食品安全法》第一百二十六条",
+				       "on_the_spot",
+				       "西市监〔2026〕简易第0007号",
+				       "2026-03-15T01:40:00.000Z",
+				       "文三路 188 号",
+				       true };
+	struct report_penalty bank = { .party = "某餐饮有限公司",
+				       .party_type = "organisation",
+				       .penalty_type = "fine",
+				       .amount_cny = 2999.5,
+				       .violation = "v",
+				       .legal_basis = "b",
+				       .payment = "bank" };
+	struct report_info st = { "task-1", "state", "in_progress", NULL, NULL };
+	struct report_info r_rec = { "task-1", "record", NULL, &rec, NULL };
+	struct report_info r_warn = { "task-1", "penalty", NULL, NULL, &warning };
+	struct report_info r_cash = { "task-1", "penalty", NULL, NULL, &cash };
+	struct report_info r_bank = { "task-1", "penalty", NULL, NULL, &bank };
+	const char *topic = "bk/v1/hh/hh-330106-017/report";
+	struct envelope e;
+	char err[256];
+
+	(void)state;
+	envelope_stamp(&e, "hh-330106-017", 5);
+	assert_true(check_built(topic, message_report(&e, &st), err, sizeof err));
+	if (!check_built(topic, message_report(&e, &r_rec), err, sizeof err))
+		fail_msg("%s", err);
+	assert_true(check_built(topic, message_report(&e, &r_warn), err, sizeof err));
+	if (!check_built(topic, message_report(&e, &r_cash), err, sizeof err))
+		fail_msg("%s", err);
+	assert_true(check_built(topic, message_report(&e, &r_bank), err, sizeof err));
+	rec.result = "compliant";
+	answers[0].answer = "yes";
+	rec.deadline = NULL;
+	assert_true(check_built(topic, message_report(&e, &r_rec), err, sizeof err));
+}
+
+#define TASK(inspectors, extra)                                                                    \
+	"{" ENV("svc-c",                                                                           \
+		1) ",\"task_id\":\"t1\",\"state\":\"dispatched\","                                 \
+		   "\"establishment\":{\"licence\":\"L\",\"name\":\"N\"},\"kind\":\"routine\","    \
+		   "\"due\":\"2026-03-15\",\"inspectors\":" inspectors extra "}"
+#define REPORT(kind, body) "{" ENV("hh-a", 1) ",\"task_id\":\"t1\",\"kind\":\"" kind "\"" body "}"
+#define ANSWERS		   "[{\"item\":\"1.1\",\"answer\":\"no\"},{\"item\":\"1.2\",\"answer\":\"yes\"}]"
+#define RECORD(answers, result, extra)                                                             \
+	REPORT("record",                                                                           \
+	       ",\"record\":{\"checklist\":{\"id\":\"catering-2026\",\"version\":1},"              \
+	       "\"answers\":" answers ",\"result\":\"" result "\","                                \
+	       "\"inspectors\":[\"hh-a\",\"hh-b\"],\"time\":\"2026-03-15T01:05:00.000Z\","         \
+	       "\"place\":\"P\",\"facts\":\"F\"" extra "}")
+#define PENALTY(party_type, type, amount, extra)                                                   \
+	REPORT("penalty", ",\"penalty\":{\"party\":\"P\",\"party_type\":\"" party_type "\","       \
+			  "\"penalty_type\":\"" type "\",\"amount_cny\":" amount ","               \
+			  "\"violation\":\"V\",\"legal_basis\":\"B\"" extra "}")
+
+static void test_task_and_report_rejects(void **state)
+{
+	const char *task = "bk/v1/hh/hh-a/task", *rep = "bk/v1/hh/hh-a/report";
+	char err[256];
+
+	(void)state;
+	assert_true(validate_text(task, TASK("[\"hh-a\",\"hh-b\"]", ""), err, sizeof err));
+	expect_reject(task, TASK("[\"hh-a\"]", ""), "field 'inspectors': 1 items");
+	expect_reject(task, TASK("[\"hh-a\",\"hh-a\"]", ""),
+		      "'inspectors[1]': 'hh-a' is listed twice");
+	expect_reject(task, TASK("[\"hh-a\",\"box-b\"]", ""), "'inspectors[1]': not a handheld id");
+	expect_reject(task, TASK("[\"hh-b\",\"hh-c\"]", ""),
+		      "'inspectors': 'hh-a' is not among them");
+	expect_reject(task, TASK("[\"hh-a\",\"hh-b\"]", ",\"due\":\"x\""), "duplicate");
+	expect_reject(task, TASK("[\"hh-a\",\"hh-b\"]", ",\"checklist\":\"../x\""), "'checklist'");
+	expect_reject(task, TASK("[\"hh-a\",\"hh-b\"]", ",\"reason\":[\"\"]"), "'reason[0]'");
+	expect_reject(task, TASK("[\"hh-a\",\"hh-b\"]", ",\"priority\":1"),
+		      "'priority': not allowed");
+	expect_reject(
+	    task,
+	    "{" ENV("svc-c",
+		    1) ",\"task_id\":\"t1\",\"state\":\"dispatched\","
+		       "\"establishment\":{\"licence\":\"L\",\"name\":\"N\",\"category\":\"学校\"},"
+		       "\"kind\":\"routine\",\"due\":\"2026-03-15\",\"inspectors\":[\"hh-a\",\"hh-"
+		       "b\"]}",
+	    "'establishment.category'");
+	expect_reject(
+	    task,
+	    "{" ENV("svc-c",
+		    1) ",\"task_id\":\"t1\",\"state\":\"dispatched\","
+		       "\"establishment\":{\"licence\":\"L\",\"name\":\"N\"},\"kind\":\"routine\","
+		       "\"due\":\"2026/03/15\",\"inspectors\":[\"hh-a\",\"hh-b\"]}",
+	    "field 'due': not a date");
+	expect_reject(
+	    task,
+	    "{" ENV("hh-a",
+		    1) ",\"task_id\":\"t1\",\"state\":\"dispatched\","
+		       "\"establishment\":{\"licence\":\"L\",\"name\":\"N\"},\"kind\":\"routine\","
+		       "\"due\":\"2026-03-15\",\"inspectors\":[\"hh-a\",\"hh-b\"]}",
+	    "may not send task");
+
+	assert_true(
+	    validate_text(rep, REPORT("state", ",\"state\":\"received\""), err, sizeof err));
+	expect_reject("bk/v1/hh/hh-b/report", REPORT("state", ",\"state\":\"received\""),
+		      "does not match the topic");
+	expect_reject(rep, REPORT("state", ",\"state\":\"lost\""), "field 'state'");
+	expect_reject(rep, REPORT("state", ""), "field 'state': missing");
+	expect_reject(rep, REPORT("state", ",\"state\":\"received\",\"penalty\":{}"),
+		      "field 'penalty': not allowed in a report of kind state");
+	expect_reject(rep, REPORT("record", ""), "field 'record': missing");
+
+	if (!validate_text(rep, RECORD(ANSWERS, "non_compliant", ""), err, sizeof err))
+		fail_msg("%s", err);
+	expect_reject(rep, RECORD(ANSWERS, "compliant", ""),
+		      "field 'record.result': compliant, but 1 item(s) answered no");
+	expect_reject(rep, RECORD("[{\"item\":\"1.1\",\"answer\":\"na\"}]", "non_compliant", ""),
+		      "field 'record.result': non_compliant, but no item answered no");
+	expect_reject(rep, RECORD(ANSWERS, "basically_compliant", ""),
+		      "field 'record.deadline': missing, required for basically_compliant");
+	expect_reject(rep,
+		      RECORD("[{\"item\":\"1.1\",\"answer\":\"yes\"}]", "compliant",
+			     ",\"deadline\":\"2026-03-22\""),
+		      "field 'record.deadline': not allowed when compliant");
+	expect_reject(rep, RECORD("[]", "compliant", ""), "field 'record.answers': 0 items");
+	expect_reject(
+	    rep,
+	    RECORD("[{\"item\":\"1.1\",\"answer\":\"no\"},{\"item\":\"1.1\",\"answer\":\"yes\"}]",
+		   "non_compliant", ""),
+	    "field 'record.answers[1].item': '1.1' is answered twice");
+	expect_reject(rep, RECORD("[{\"item\":\"1.1\",\"answer\":\"maybe\"}]", "compliant", ""),
+		      "record.answers[0].answer");
+	expect_reject(rep,
+		      RECORD("[{\"item\":\"1.1\",\"answer\":\"no\",\"photos\":[\"ok\",\"../x\"]}]",
+			     "non_compliant", ""),
+		      "field 'record.answers[0].photos[1]': not a photo reference");
+	expect_reject(
+	    rep, RECORD("[{\"item\":\"1.1\",\"answer\":\"no\",\"score\":3}]", "non_compliant", ""),
+	    "record.answers[0].score");
+	expect_reject(rep, RECORD(ANSWERS, "non_compliant", ",\"weather\":\"晴\""),
+		      "'record.weather': not allowed");
+	expect_reject(rep, RECORD(ANSWERS, "non_compliant", ",\"facts\":\"\""), "duplicate");
+	expect_reject(
+	    rep,
+	    REPORT("record",
+		   ",\"record\":{\"checklist\":{\"id\":\"c\",\"version\":0},"
+		   "\"answers\":" ANSWERS ",\"result\":\"non_compliant\","
+		   "\"inspectors\":[\"hh-a\",\"hh-b\"],"
+		   "\"time\":\"2026-03-15T01:05:00.000Z\",\"place\":\"P\",\"facts\":\"F\"}"),
+	    "record.checklist.version");
+	expect_reject(
+	    rep,
+	    REPORT("record",
+		   ",\"record\":{\"checklist\":{\"id\":\"c\",\"version\":1},"
+		   "\"answers\":" ANSWERS ",\"result\":\"non_compliant\","
+		   "\"inspectors\":[\"hh-b\",\"hh-c\"],"
+		   "\"time\":\"2026-03-15T01:05:00.000Z\",\"place\":\"P\",\"facts\":\"F\"}"),
+	    "field 'record.inspectors': 'hh-a' is not among them");
+	expect_reject(
+	    rep,
+	    REPORT("record",
+		   ",\"record\":{\"checklist\":{\"id\":\"c\",\"version\":1},"
+		   "\"answers\":" ANSWERS ",\"result\":\"non_compliant\","
+		   "\"inspectors\":[\"hh-a\",\"hh-b\"],"
+		   "\"time\":\"2026-03-15T01:05:00.000Z\",\"place\":\"\",\"facts\":\"F\"}"),
+	    "field 'record.place': empty");
+
+	assert_true(validate_text(rep, PENALTY("individual", "warning", "0", ""), err, sizeof err));
+	assert_true(validate_text(
+	    rep, PENALTY("individual", "fine", "200", ",\"payment\":\"bank\""), err, sizeof err));
+	expect_reject(rep, PENALTY("individual", "fine", "200.01", ",\"payment\":\"bank\""),
+		      "field 'penalty.amount_cny': a fine of 200.01 CNY for an individual exceeds "
+		      "the simple procedure's cap of 200.00 CNY: use the ordinary procedure");
+	expect_reject(rep, PENALTY("organisation", "fine", "3500", ",\"payment\":\"bank\""),
+		      "cap of 3000.00 CNY");
+	expect_reject(rep, PENALTY("organisation", "fine", "10.005", ",\"payment\":\"bank\""),
+		      "below 0.01 CNY");
+	expect_reject(rep, PENALTY("organisation", "warning", "5", ""), "warning carries no fine");
+	expect_reject(rep, PENALTY("organisation", "fine", "-5", ",\"payment\":\"bank\""),
+		      "negative");
+	expect_reject(rep, PENALTY("organisation", "fine", "50", ""),
+		      "field 'penalty.payment': missing, required for a fine");
+	expect_reject(rep, PENALTY("organisation", "warning", "0", ",\"payment\":\"bank\""),
+		      "field 'penalty.payment': not allowed for a warning");
+	expect_reject(rep, PENALTY("individual", "fine", "100.5", ",\"payment\":\"on_the_spot\""),
+		      "field 'penalty.payment': on_the_spot only up to 100 CNY");
+	expect_reject(rep, PENALTY("company", "fine", "10", ",\"payment\":\"bank\""),
+		      "penalty.party_type");
+	expect_reject(rep, PENALTY("individual", "fine", "\"10\"", ",\"payment\":\"bank\""),
+		      "penalty.amount_cny");
+	expect_reject(rep, PENALTY("individual", "warning", "0", ",\"refused_to_sign\":1"),
+		      "field 'penalty.refused_to_sign'");
+	expect_reject(rep, PENALTY("individual", "warning", "0", ",\"decision_number\":\"\""),
+		      "field 'penalty.decision_number': empty");
+}
+
+/* The C validator agrees with the schema examples (tests/schema/check.py
+ * checks them against the JSON Schemas): read from schemas/examples/. */
+static void test_task_report_examples(void **state)
+{
+	const char *dir = "schemas/examples";
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	int n = 0;
+
+	(void)state;
+	if (!d)
+		skip();
+	while ((name = g_dir_read_name(d))) {
+		bool is_task = g_str_has_prefix(name, "task."),
+		     valid = strstr(name, ".valid") != NULL;
+		char *path, *text, topic[TOPIC_MAX], err[256];
+		cJSON *root;
+		const cJSON *who;
+
+		if (!is_task && !g_str_has_prefix(name, "report."))
+			continue;
+		path = g_build_filename(dir, name, NULL);
+		assert_true(g_file_get_contents(path, &text, NULL, NULL));
+		root = cJSON_Parse(text);
+		assert_non_null(root);
+		who = is_task ? cJSON_GetArrayItem(cJSON_GetObjectItem(root, "inspectors"), 0)
+			      : cJSON_GetObjectItem(root, "id");
+		topic_format(topic, is_task ? MSG_TASK : MSG_REPORT,
+			     cJSON_IsString(who) ? who->valuestring : "hh-x");
+		if (validate_text(topic, text, err, sizeof err) != valid)
+			fail_msg("%s: %s by the C validator (%s)", name,
+				 valid ? "rejected" : "accepted", err);
+		cJSON_Delete(root);
+		g_free(text);
+		g_free(path);
+		n++;
+	}
+	g_dir_close(d);
+	assert_true(n >= 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +593,10 @@ int main(void)
 		cmocka_unit_test(test_alert_builds_valid),
 		cmocka_unit_test(test_reading_rejects),
 		cmocka_unit_test(test_status_and_ack_rejects),
+		cmocka_unit_test(test_task_builds_valid),
+		cmocka_unit_test(test_report_builds_valid),
+		cmocka_unit_test(test_task_and_report_rejects),
+		cmocka_unit_test(test_task_report_examples),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
