@@ -363,6 +363,15 @@ int archive_tasks(struct archive *a, const struct task_query *q, int64_t now_ms,
  * note). 0, -ENOENT, -EIO. */
 int archive_task_steps(struct archive *a, const char *task_id, archive_row_fn fn, void *ctx);
 
+/* Delivery to handhelds (the collector): one row per task and inspector not
+ * yet sent what it should have: task_id, inspector, state (dispatched or
+ * cancelled), licence, name, address, district, category, kind, due,
+ * checklist, note, reason (JSON array text or NULL), inspectors
+ * (space-separated). archive_task_sent records that it went. 0 or -EIO. */
+int archive_tasks_to_send(struct archive *a, archive_row_fn fn, void *ctx);
+int archive_task_sent(struct archive *a, const char *task_id, const char *inspector,
+		      const char *state);
+
 /* Automatic tasks from alerts, kind "alert", reason = the alert ids:
  *  RULE_NOT_CLOSED: an alert of one of types started more than hours ago
  *    and not closed;

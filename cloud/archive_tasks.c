@@ -73,7 +73,8 @@ const char archive_tasks_schema[] =
     "CREATE INDEX tasks_by_due ON tasks(state, due);"
     "CREATE UNIQUE INDEX tasks_by_slot ON tasks(licence, slot) WHERE slot IS NOT NULL;"
     "CREATE TABLE task_inspectors(task_id TEXT NOT NULL REFERENCES tasks(task_id),"
-    " inspector TEXT NOT NULL, PRIMARY KEY(task_id, inspector)) WITHOUT ROWID;"
+    " inspector TEXT NOT NULL, sent_state TEXT, sent_at TEXT,"
+    " PRIMARY KEY(task_id, inspector)) WITHOUT ROWID;"
     "CREATE INDEX task_inspectors_by_inspector ON task_inspectors(inspector);"
     "CREATE TABLE task_alerts(alert_id TEXT NOT NULL, task_id TEXT NOT NULL,"
     " PRIMARY KEY(alert_id, task_id)) WITHOUT ROWID;"
@@ -858,6 +859,43 @@ int archive_tasks(struct archive *a, const struct task_query *q, int64_t now_ms,
 	    " task_inspectors i WHERE i.task_id = t.task_id AND i.inspector = ?2))"
 	    " ORDER BY t.due, t.task_id LIMIT ?6",
 	    p, G_N_ELEMENTS(p), fn, ctx);
+}
+
+int archive_tasks_to_send(struct archive *a, archive_row_fn fn, void *ctx)
+{
+	/* what each inspector's handheld has not been sent yet: the task, or
+	 * its cancellation */
+	static const char sql[] =
+	    "SELECT t.task_id, i.inspector, iif(t.state = 'cancelled', 'cancelled', 'dispatched')"
+	    " AS state, t.licence, e.name, e.address, e.district, e.category, t.kind, t.due,"
+	    " t.checklist, t.note, t.reason,"
+	    " (SELECT group_concat(inspector, ' ') FROM task_inspectors x"
+	    "  WHERE x.task_id = t.task_id) AS inspectors"
+	    " FROM task_inspectors i JOIN tasks t ON t.task_id = i.task_id"
+	    " JOIN establishments e ON e.licence = t.licence"
+	    " WHERE (t.state = 'cancelled' AND i.sent_state IS NOT 'cancelled')"
+	    " OR (t.state <> 'cancelled' AND i.sent_state IS NULL)"
+	    " ORDER BY t.created_at LIMIT 500";
+
+	return archive_query(a, sql, NULL, 0, fn, ctx);
+}
+
+int archive_task_sent(struct archive *a, const char *task_id, const char *inspector,
+		      const char *state)
+{
+	char now[CLOCK_TS_LEN];
+	const struct archive_value params[] = {
+		{ .type = VALUE_TEXT, .text = task_id },
+		{ .type = VALUE_TEXT, .text = inspector },
+		{ .type = VALUE_TEXT, .text = state },
+		{ .type = VALUE_TEXT, .text = now },
+	};
+
+	clock_format_ms(clock_wall_ms(), now);
+	return archive_query(a,
+			     "UPDATE task_inspectors SET sent_state = ?3, sent_at = ?4"
+			     " WHERE task_id = ?1 AND inspector = ?2",
+			     params, G_N_ELEMENTS(params), NULL, NULL);
 }
 
 int archive_task_steps(struct archive *a, const char *task_id, archive_row_fn fn, void *ctx)

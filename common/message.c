@@ -500,8 +500,9 @@ static bool validate_ack(struct jcheck *jc, const cJSON *root, struct message *m
 	jc_int(jc, root, "acked", true, 0, SEQ_MAX, &m->u.ack.acked);
 	jc_int(jc, root, "max_seen", true, 0, SEQ_MAX, &m->u.ack.max_seen);
 	validate_ranges(jc, root, "missing", true);
-	if (jc_ok(jc) && envelope_party(m->u.ack.box) != PARTY_BOX)
-		jc_fail(jc, "field 'box': not a box id");
+	if (jc_ok(jc) && envelope_party(m->u.ack.box) != PARTY_BOX &&
+	    envelope_party(m->u.ack.box) != PARTY_HANDHELD)
+		jc_fail(jc, "field 'box': not a box or handheld id");
 	m->u.ack.clips_verified =
 	    jc_array(jc, root, "clips_verified", false, 0, MESSAGE_MAX_ACK_CLIPS);
 	cJSON_ArrayForEach (item, m->u.ack.clips_verified) {

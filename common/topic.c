@@ -21,9 +21,10 @@ const char *topic_kind_name(enum msg_kind kind)
 
 void topic_format(char *buf, enum msg_kind kind, const char *owner)
 {
-	const char *area = kind == MSG_ALERT			      ? "alert"
-			   : (kind == MSG_TASK || kind == MSG_REPORT) ? "hh"
-								      : "box";
+	/* a handheld's acks live in its own subtree, like its tasks */
+	bool hh = kind == MSG_TASK || kind == MSG_REPORT ||
+		  (kind == MSG_ACK && envelope_party(owner) == PARTY_HANDHELD);
+	const char *area = kind == MSG_ALERT ? "alert" : hh ? "hh" : "box";
 
 	if (kind == MSG_ALERT)
 		snprintf(buf, TOPIC_MAX, TOPIC_PREFIX "alert/%s", owner);
@@ -76,6 +77,8 @@ bool topic_parse(const char *text, struct topic *t, char *err, size_t errlen)
 			t->kind = MSG_TASK;
 		else if (strcmp(parts[2], "report") == 0)
 			t->kind = MSG_REPORT;
+		else if (strcmp(parts[2], "ack") == 0)
+			t->kind = MSG_ACK;
 		else
 			goto unknown;
 	} else if (n == 3 && strcmp(parts[0], "box") == 0) {

@@ -20,7 +20,7 @@ enum msg_kind {
 	MSG_EVENT,   /* box/{box}/event */
 	MSG_CLIP,    /* box/{box}/clip */
 	MSG_CHUNK,   /* box/{box}/clip/{clip}/{n} (binary) */
-	MSG_ACK,     /* box/{box}/ack */
+	MSG_ACK,     /* box/{box}/ack, hh/{inspector}/ack */
 	MSG_CMD,     /* box/{box}/cmd */
 	MSG_ALERT,   /* alert/{district} */
 	MSG_TASK,    /* hh/{inspector}/task */

@@ -41,6 +41,7 @@ struct collector {
 	GPtrArray *new_alerts; /* of struct new_alert*: opened in the batch being written */
 	guint flush_source;
 	guint stats_source;
+	guint task_source;
 	int64_t own_seq;	 /* the envelope seq of our own messages */
 	uint64_t rejects_logged; /* in this stats period */
 	struct collector_counters n;
@@ -166,6 +167,68 @@ static int store_event(struct collector *col, const struct message *m, struct pr
 	return rc;
 }
 
+/* A handheld's report: a task's step, its inspection record or a penalty.
+ * The report is archived whatever its content; one the task cannot take
+ * (an illegal step, a penalty over the cap) is counted and logged. */
+static int store_report(struct collector *col, const struct message *m)
+{
+	struct task_config cfg;
+	const char *k = m->u.report.kind;
+	int64_t now = clock_wall_ms();
+	int rc;
+
+	archive_task_config_default(&cfg);
+	if (!strcmp(k, "state")) {
+		rc = archive_task_step(col->archive, m->u.report.task_id, m->u.report.state,
+				       m->env.id, NULL, m->env.ts, now);
+	} else if (!strcmp(k, "record")) {
+		GPtrArray *ids = g_ptr_array_new();
+		const cJSON *item;
+		char *answers = cJSON_PrintUnformatted(m->u.report.answers);
+		struct inspection_record r = {
+			.task_id = m->u.report.task_id,
+			.result = m->u.report.result,
+			.answers = answers,
+			.submitted_at = m->u.report.time ? m->u.report.time : m->env.ts,
+			.followup_due = m->u.report.deadline,
+		};
+
+		cJSON_ArrayForEach (item, m->u.report.inspectors)
+			g_ptr_array_add(ids, item->valuestring);
+		g_ptr_array_add(ids, NULL);
+		r.inspectors = (const char *const *)ids->pdata;
+		rc = archive_inspection_put(col->archive, &r, &cfg, now);
+		cJSON_free(answers);
+		g_ptr_array_free(ids, TRUE);
+	} else {
+		int64_t serial;
+		char decision_no[ARCHIVE_DECISION_NO_LEN];
+		struct penalty_spec p = {
+			.task_id = m->u.report.task_id,
+			.agency = col->cfg->agency,
+			.party = m->u.report.party,
+			.party_type = m->u.report.party_type,
+			.penalty_type = m->u.report.penalty_type,
+			.amount_cny = (double)m->u.report.amount_fen / 100.0,
+			.violation = m->u.report.violation,
+			.legal_basis = m->u.report.legal_basis,
+			.decided_at = m->env.ts,
+		};
+
+		rc = archive_penalty_put(col->archive, &p, &cfg, now, &serial, decision_no);
+		if (rc >= 0)
+			log_info("penalty of task %s: decision %s", p.task_id, decision_no);
+	}
+	if (rc == -EIO)
+		return rc;
+	if (rc < 0) {
+		col->n.reports_refused++;
+		log_warn("report %s of %s on task %s not applied: %s", k, m->env.id,
+			 m->u.report.task_id, g_strerror(-rc));
+	}
+	return 0;
+}
+
 static int store_status(struct collector *col, const struct message *m)
 {
 	const cJSON *health = cJSON_GetObjectItem(m->root, "health");
@@ -207,6 +270,8 @@ static int store_one(struct collector *col, struct pending *p, GHashTable *touch
 			rc = store_event(col, m, prog);
 		else if (m->kind == MSG_CLIP)
 			rc = clip_intake_manifest(col->clips, m);
+		else if (m->kind == MSG_REPORT)
+			rc = store_report(col, m);
 		if (rc < 0)
 			return rc;
 	}
@@ -501,6 +566,127 @@ static void publish_evidence(struct collector *col, const char *box, const char 
 	archive_alert_get(col->archive, box, ev.event_id, on_alert_row, &row);
 }
 
+/* --- tasks to handhelds ---------------------------------------------- */
+
+static const char *value_text(int ncols, const char *const *names, const struct archive_value *v,
+			      const char *name)
+{
+	for (int i = 0; i < ncols; i++) {
+		if (!strcmp(names[i], name))
+			return v[i].type == VALUE_TEXT ? v[i].text : NULL;
+	}
+	return NULL;
+}
+
+/* A task (or its cancellation) for one inspector, as archive_tasks_to_send
+ * names its fields; values copied. */
+#define TASK_FIELDS 14
+static const char *const task_fields[TASK_FIELDS] = {
+	"task_id", "inspector", "state", "licence",   "name", "address", "district",
+	"category", "kind",	 "due",	  "checklist", "note", "reason",  "inspectors",
+};
+enum { TF_TASK_ID, TF_INSPECTOR, TF_STATE, TF_LICENCE, TF_NAME, TF_ADDRESS, TF_DISTRICT,
+       TF_CATEGORY, TF_KIND, TF_DUE, TF_CHECKLIST, TF_NOTE, TF_REASON, TF_INSPECTORS };
+
+static void collect_task(void *ctx, int ncols, const char *const *names,
+			 const struct archive_value *v)
+{
+	char **row = g_new0(char *, TASK_FIELDS);
+
+	for (int i = 0; i < TASK_FIELDS; i++)
+		row[i] = g_strdup(value_text(ncols, names, v, task_fields[i]));
+	g_ptr_array_add(ctx, row);
+}
+
+static void task_row_free(gpointer data)
+{
+	char **row = data;
+
+	for (int i = 0; i < TASK_FIELDS; i++)
+		g_free(row[i]);
+	g_free(row);
+}
+
+static cJSON *task_message(const struct envelope *env, char **row)
+{
+	char **ids = g_strsplit(row[TF_INSPECTORS] ? row[TF_INSPECTORS] : "", " ", -1);
+	cJSON *reasons = row[TF_REASON] ? cJSON_Parse(row[TF_REASON]) : NULL;
+	const char *reason_ids[64];
+	size_t n_reason = 0;
+	const cJSON *r;
+	struct task_info ti = {
+		.task_id = row[TF_TASK_ID],
+		.state = row[TF_STATE],
+		.licence = row[TF_LICENCE],
+		.name = row[TF_NAME],
+		.address = row[TF_ADDRESS],
+		.district = row[TF_DISTRICT],
+		.category = row[TF_CATEGORY],
+		.kind = row[TF_KIND],
+		.due = row[TF_DUE],
+		.inspectors = (const char *const *)ids,
+		.n_inspectors = g_strv_length(ids),
+		.checklist = row[TF_CHECKLIST],
+		.note = row[TF_NOTE],
+	};
+	cJSON *msg;
+
+	cJSON_ArrayForEach (r, reasons) {
+		if (cJSON_IsString(r) && n_reason < G_N_ELEMENTS(reason_ids))
+			reason_ids[n_reason++] = r->valuestring;
+	}
+	ti.reason = n_reason ? reason_ids : NULL;
+	ti.n_reason = n_reason;
+	msg = message_task(env, &ti);
+	cJSON_Delete(reasons);
+	g_strfreev(ids);
+	return msg;
+}
+
+/* Send each inspector's handheld the tasks and cancellations it has not
+ * had: into its persistent session, where the broker keeps them while it is
+ * away. The handheld takes a task once whatever arrives twice. */
+static void send_tasks(struct collector *col)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func(task_row_free);
+
+	if (!mqtt_link_connected(col->link) ||
+	    archive_tasks_to_send(col->archive, collect_task, rows) != 0 || rows->len == 0)
+		goto done;
+	/* their seqs are reserved first, like an ack's */
+	if (archive_meta_set(col->archive, "own_seq", col->own_seq + rows->len) != 0)
+		goto done;
+	for (guint i = 0; i < rows->len; i++) {
+		char **row = g_ptr_array_index(rows, i);
+		char topic[TOPIC_MAX], *text;
+		struct envelope env;
+		cJSON *msg;
+		int rc;
+
+		envelope_stamp(&env, col->cfg->id, ++col->own_seq);
+		msg = task_message(&env, row);
+		text = cJSON_PrintUnformatted(msg);
+		topic_format(topic, MSG_TASK, row[TF_INSPECTOR]);
+		rc = mqtt_link_publish(col->link, topic, text, strlen(text), false);
+		cJSON_free(text);
+		cJSON_Delete(msg);
+		if (rc == 0 && archive_task_sent(col->archive, row[TF_TASK_ID], row[TF_INSPECTOR],
+						 row[TF_STATE]) == 0) {
+			col->n.tasks_sent++;
+			log_info("task %s %s to %s", row[TF_TASK_ID], row[TF_STATE],
+				 row[TF_INSPECTOR]);
+		}
+	}
+done:
+	g_ptr_array_free(rows, TRUE);
+}
+
+static gboolean on_task_timer(gpointer data)
+{
+	send_tasks(data);
+	return G_SOURCE_CONTINUE;
+}
+
 /* Tell a box where its clip stands, outside any batch. */
 static void publish_verdict(struct collector *col, const char *box, const struct clip_verdict *v)
 {
@@ -602,7 +788,7 @@ struct collector *collector_new(const struct collector_config *cfg)
 	 * to a collector that starts after it was sent. */
 	static const char *const kinds[] = { "reading", "event", "clip", "clip/+/+" };
 	struct collector *col = g_new0(struct collector, 1);
-	char *subs[G_N_ELEMENTS(kinds) + 2] = { 0 };
+	char *subs[G_N_ELEMENTS(kinds) + 3] = { 0 };
 	struct mqtt_link_options opt = {
 		.settings = &cfg->mqtt,
 		.client_id = cfg->id,
@@ -633,8 +819,10 @@ struct collector *collector_new(const struct collector_config *cfg)
 		subs[i] = g_strdup_printf("$share/%s/" TOPIC_PREFIX "box/+/%s", cfg->share_group,
 					  kinds[i]);
 	subs[G_N_ELEMENTS(kinds)] = g_strdup(TOPIC_PREFIX "box/+/status");
+	subs[G_N_ELEMENTS(kinds) + 1] =
+	    g_strdup_printf("$share/%s/" TOPIC_PREFIX "hh/+/report", cfg->share_group);
 	col->link = mqtt_link_new(&opt);
-	for (size_t i = 0; i <= G_N_ELEMENTS(kinds); i++)
+	for (size_t i = 0; i <= G_N_ELEMENTS(kinds) + 1; i++)
 		g_free(subs[i]);
 	if (!col->link)
 		goto out_free;
@@ -648,6 +836,8 @@ out_free:
 int collector_start(struct collector *col)
 {
 	col->stats_source = g_timeout_add((guint)col->cfg->stats_period_ms, on_stats, col);
+	/* tasks are created by bkctl and by rules, in the archive: looked for often */
+	col->task_source = g_timeout_add(2000, on_task_timer, col);
 	return mqtt_link_start(col->link);
 }
 
@@ -661,6 +851,8 @@ void collector_free(struct collector *col)
 	col->http = NULL;
 	if (col->flush_source)
 		g_source_remove(col->flush_source);
+	if (col->task_source)
+		g_source_remove(col->task_source);
 	if (col->stats_source) {
 		g_source_remove(col->stats_source);
 		on_stats(col);

@@ -25,6 +25,8 @@ struct collector_counters {
 	uint64_t batches;
 	uint64_t alerts;	 /* new alerts fanned out */
 	uint64_t alerts_unbound; /* new alerts of boxes bound to no establishment */
+	uint64_t tasks_sent;	 /* tasks and cancellations sent to handhelds */
+	uint64_t reports_refused; /* handhelds' reports their task could not take */
 };
 
 struct collector;

@@ -141,7 +141,7 @@ static void http_settings_load(struct config *c, struct collector_config *cfg)
 bool collector_config_load(const char *path, struct collector_config *cfg)
 {
 	static const char *const groups[] = { "collector", "mqtt", "http", NULL };
-	static const char *const keys[] = { "id",	   "archive",	"clips",	"log_level",
+	static const char *const keys[] = { "id",	   "archive",	"clips", "agency",	"log_level",
 					    "max_payload", "batch_max", "stats_period", NULL };
 	static const char *const mqtt_extra[] = { "share_group", NULL };
 	struct config c = { 0 };
@@ -157,6 +157,8 @@ bool collector_config_load(const char *path, struct collector_config *cfg)
 			config_problem(&c, "collector", "id", "'%s' is not a service id (svc-…)",
 				       cfg->id);
 		cfg->archive_path = config_string(&c, "collector", "archive", NULL);
+		/* the agency's short name in decision numbers, e.g. 西市监 */
+		cfg->agency = config_string(&c, "collector", "agency", "市场监管");
 		if (cfg->archive_path) {
 			char *dir = g_path_get_dirname(cfg->archive_path);
 			char *dflt = g_build_filename(dir, "clips", NULL);
@@ -203,6 +205,7 @@ void collector_config_release(struct collector_config *cfg)
 	g_free(cfg->id);
 	g_free(cfg->archive_path);
 	g_free(cfg->clip_store);
+	g_free(cfg->agency);
 	g_free(cfg->share_group);
 	mqtt_settings_release(&cfg->mqtt);
 	http_settings_release(&cfg->http);

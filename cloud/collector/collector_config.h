@@ -1,7 +1,7 @@
 /*
  * collector_config.h — bk-collector's configuration file (INI):
  *
- *   [collector]  id, archive, clips, log_level, max_payload, batch_max, stats_period
+ *   [collector]  id, archive, clips, agency, log_level, max_payload, batch_max, stats_period
  *   [mqtt]       uri, ca, cert, key, keepalive, reconnect_max, share_group
  *   [http]       listen, cert, key, ca, crl, tokens, web_root, cache (optional:
  *                without listen there is no HTTP server)
@@ -40,6 +40,7 @@ struct collector_config {
 	char *id; /* svc-…, the certificate's CN */
 	char *archive_path;
 	char *clip_store; /* directory of the clip store */
+	char *agency;	  /* who numbers penalty decisions: 〔year〕 serials per agency */
 	enum log_level log_level;
 	int64_t max_payload; /* bytes; larger messages are rejected unparsed */
 	int batch_max;	     /* messages per archive transaction */
