@@ -19,7 +19,7 @@ SAN     ?=
 # replace the whole line below, warnings and sanitizers included.
 OPT     ?= -O2 -g
 override CFLAGS += $(OPT) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP $(SAN)
-CPPFLAGS := -Icommon -Iedge -Icloud -Icloud/collector -Icloud/bkctl
+CPPFLAGS := -Icommon -Iedge -Icloud -Icloud/collector -Icloud/bkctl -Ihandheld
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 LDLIBS   = $(PKG_LIBS) -lpaho-mqtt3as -lm
@@ -29,6 +29,7 @@ COMMON_SRC    := $(wildcard common/*.c)
 EDGE_SRC      := $(filter-out edge/main.c,$(wildcard edge/*.c))
 CLOUD_SRC     := $(wildcard cloud/*.c) $(filter-out cloud/collector/main.c,$(wildcard cloud/collector/*.c)) \
                  $(filter-out cloud/bkctl/main.c,$(wildcard cloud/bkctl/*.c))
+HANDHELD_SRC  := $(filter-out handheld/main.c,$(wildcard handheld/*.c))
 UNIT_SRC      := $(wildcard tests/unit/test_*.c)
 WEB_SRC       := $(sort $(wildcard cloud/web/*))
 WEB_GEN       := $(BUILD)/gen/web_assets.c
@@ -37,7 +38,8 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 COMMON_LIB := $(BUILD)/lib/libbkcommon.a
 EDGE_LIB   := $(BUILD)/lib/libbkedge.a
 CLOUD_LIB  := $(BUILD)/lib/libbkcloud.a
-BINS  := $(BUILD)/bin/bk-edge $(BUILD)/bin/bk-collector $(BUILD)/bin/bkctl
+HANDHELD_LIB := $(BUILD)/lib/libbkhandheld.a
+BINS  := $(BUILD)/bin/bk-edge $(BUILD)/bin/bk-collector $(BUILD)/bin/bkctl $(BUILD)/bin/bk-handheld
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOLS := $(BUILD)/tests/tools/fake-modbus $(BUILD)/tests/tools/fake-camera
 
@@ -54,6 +56,7 @@ $(BUILD)/obj/%.o: %.c
 $(COMMON_LIB): $(call obj,$(COMMON_SRC))
 $(EDGE_LIB): $(call obj,$(EDGE_SRC))
 $(CLOUD_LIB): $(call obj,$(CLOUD_SRC) $(WEB_GEN))
+$(HANDHELD_LIB): $(call obj,$(HANDHELD_SRC))
 
 # The regulators' page (cloud/web/*) is compiled into bk-collector: one C
 # array per file (tools/web-embed, with xxd), served by http_api.c.
@@ -68,12 +71,13 @@ $(BUILD)/lib/%.a:
 $(BUILD)/bin/bk-edge: $(call obj,edge/main.c) $(EDGE_LIB) $(COMMON_LIB)
 $(BUILD)/bin/bk-collector: $(call obj,cloud/collector/main.c) $(CLOUD_LIB) $(COMMON_LIB)
 $(BUILD)/bin/bkctl: $(call obj,cloud/bkctl/main.c) $(CLOUD_LIB) $(COMMON_LIB)
+$(BUILD)/bin/bk-handheld: $(call obj,handheld/main.c) $(HANDHELD_LIB) $(COMMON_LIB)
 $(BINS):
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests link the libraries; the linker takes only the modules a test needs.
-$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(EDGE_LIB) $(CLOUD_LIB) $(COMMON_LIB)
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(EDGE_LIB) $(CLOUD_LIB) $(HANDHELD_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 

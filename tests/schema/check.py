@@ -54,6 +54,7 @@ TOPICS = [
     (re.compile(r"^bk/v1/alert/([^/]+)$"), "alert", "district"),
     (re.compile(r"^bk/v1/hh/([^/]+)/task$"), "task", None),
     (re.compile(r"^bk/v1/hh/([^/]+)/report$"), "report", "id"),
+    (re.compile(r"^bk/v1/hh/([^/]+)/ack$"), "ack", "box"),
 ]
 CHUNK = re.compile(r"^bk/v1/box/[^/]+/clip/[^/]+/[0-9]+$")
 # A line that starts a record: "topic<TAB>"; the topic has no blank, control
