@@ -140,7 +140,7 @@ static void test_decision_number(void **state)
 	assert_int_equal(penalty_decision_number("西市监", 2026, 7, small, sizeof small), -ENOSPC);
 	assert_string_equal(small, "");
 	/* the longest agency and serial fit the documented maximum */
-	char agency[PENALTY_AGENCY_MAX + 1];
+	char agency[PENALTY_AGENCY_MAX + 2]; /* room for one byte over the maximum */
 	memset(agency, 'A', PENALTY_AGENCY_MAX);
 	agency[PENALTY_AGENCY_MAX] = '\0';
 	assert_int_equal(penalty_decision_number(agency, 9999, 99999999L, buf, sizeof buf), 0);
