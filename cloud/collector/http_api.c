@@ -641,6 +641,79 @@ static enum MHD_Result api_establishments(struct http_api *api, struct MHD_Conne
 	return respond_json(conn, MHD_HTTP_OK, out);
 }
 
+/* A yes/no parameter: absent or "0"/"false" is no. */
+static bool flag(struct MHD_Connection *conn, const char *name)
+{
+	const char *v = arg(conn, name);
+
+	return v && strcmp(v, "0") != 0 && strcmp(v, "false") != 0;
+}
+
+/* 名单筛选: the establishments passing the filters (as `bkctl list`). */
+static enum MHD_Result api_list(struct http_api *api, struct MHD_Connection *conn)
+{
+	static const char *const grades[] = { "A", "B", "C", "D", NULL };
+	const char *days = arg(conn, "expiring_days");
+	struct task_config cfg;
+	struct list_filter f = {
+		.grade = arg(conn, "grade"),
+		.category = arg(conn, "category"),
+		.district = arg(conn, "district"),
+		.overdue = flag(conn, "overdue"),
+		.open_alerts = flag(conn, "open_alerts"),
+		.not_covered = flag(conn, "not_covered"),
+	};
+	struct rows r;
+
+	if (f.grade && !one_of(f.grade, grades))
+		return respond_error(conn, MHD_HTTP_BAD_REQUEST, "grade is not A, B, C or D");
+	if (days) {
+		char *end;
+		long n = strtol(days, &end, 10);
+
+		if (*end || n < 1 || n > 3650)
+			return respond_error(conn, MHD_HTTP_BAD_REQUEST,
+					     "expiring_days '%.32s' is not 1 to 3650", days);
+		f.expiring_days = (int)n;
+	}
+	archive_task_config_default(&cfg);
+	r = (struct rows){ .array = cJSON_CreateArray() };
+	if (archive_list(api->archive, &f, &cfg, clock_wall_ms(), row_to_json, &r) != 0) {
+		cJSON_Delete(r.array);
+		return respond_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "archive query failed");
+	}
+	return respond_json(conn, MHD_HTTP_OK, r.array);
+}
+
+/* Inspection tasks (as `bkctl tasks`), and current risk grades. */
+static enum MHD_Result api_tasks(struct http_api *api, struct MHD_Connection *conn)
+{
+	struct task_query q = {
+		.state = arg(conn, "state"),
+		.inspector = arg(conn, "inspector"),
+		.licence = arg(conn, "licence"),
+		.kind = arg(conn, "kind"),
+	};
+	struct rows r = { .array = cJSON_CreateArray() };
+
+	if (archive_tasks(api->archive, &q, clock_wall_ms(), row_to_json, &r) != 0) {
+		cJSON_Delete(r.array);
+		return respond_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "archive query failed");
+	}
+	return respond_json(conn, MHD_HTTP_OK, r.array);
+}
+
+static enum MHD_Result api_grades(struct http_api *api, struct MHD_Connection *conn)
+{
+	struct rows r = { .array = cJSON_CreateArray() };
+
+	if (archive_grades(api->archive, arg(conn, "licence"), row_to_json, &r) != 0) {
+		cJSON_Delete(r.array);
+		return respond_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "archive query failed");
+	}
+	return respond_json(conn, MHD_HTTP_OK, r.array);
+}
+
 /* One establishment: its registry row, coverage detail, alerts and the
  * clips of its boxes, for the period. */
 static enum MHD_Result api_establishment(struct http_api *api, struct MHD_Connection *conn,
@@ -1129,6 +1202,12 @@ static enum MHD_Result route(struct http_api *api, struct request *rq, const cha
 		return api_coverage(api, conn);
 	if (strcmp(url, "/api/establishments") == 0)
 		return api_establishments(api, conn);
+	if (strcmp(url, "/api/list") == 0)
+		return api_list(api, conn);
+	if (strcmp(url, "/api/tasks") == 0)
+		return api_tasks(api, conn);
+	if (strcmp(url, "/api/grades") == 0)
+		return api_grades(api, conn);
 	if (g_str_has_prefix(url, "/api/establishments/") && url[20] && !strchr(url + 20, '/'))
 		return api_establishment(api, conn, url + 20);
 	if (g_str_has_prefix(url, "/clips/"))

@@ -79,6 +79,12 @@ ok "/api/establishments lists the canteen" shape /api/establishments \
 ok "/api/establishments/LICENCE: registry row, coverage, alerts, clips, boxes" shape "/api/establishments/$LICENCE" \
 	"d['establishment']['category'] == 'school_canteen' and all(isinstance(d[k], list) for k in ('coverage', 'alerts', 'clips', 'boxes')) and d['boxes'][0]['box'] == '$BOX'"
 is "an unknown licence: 404" "$(code "${BEARER[@]}" "$URL/api/establishments/JY11101059999999")" 404
+ok "/api/list (名单筛选) filters as bkctl list: the canteen is a school canteen of its district" \
+	shape "/api/list?category=school_canteen&expiring_days=3650" "isinstance(d, list) and [r['licence'] for r in d] == ['$LICENCE']"
+ok "... and a filter it fails leaves it out" shape "/api/list?category=restaurant" "d == []"
+is "... a bad grade is a 400" "$(code "${BEARER[@]}" "$URL/api/list?grade=E")" 400
+ok "/api/tasks answers a list" shape /api/tasks "isinstance(d, list)"
+ok "/api/grades answers a list" shape /api/grades "isinstance(d, list)"
 ok "/api/coverage: district × category rows with the school-canteen target" shape /api/coverage \
 	"any(r['district'] == '110105' and r['category'] == 'school_canteen' and r['target_pct'] == 50 and r['establishments'] == 1 for r in d['coverage']) and d['threshold'] == 0.8"
 ok "/api/alerts: the period and a list" shape "/api/alerts?from=2026-01-01&district=110105&state=new" \
