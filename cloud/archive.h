@@ -277,6 +277,9 @@ bool archive_parse_when(const char *text, int64_t *unix_ms);
 #define ARCHIVE_TASK_ID_LEN	32  /* "tk-20261125-000123" and its NUL */
 #define ARCHIVE_DECISION_NO_LEN 320 /* agency〔YYYY〕NNNN号 and its NUL */
 #define TASK_MIN_INSPECTORS	2   /* DOMAIN.md: two inspectors at least */
+/* The checklist a task names when none is given (automatic tasks among them):
+ * the catering form shipped in checklists/. */
+#define TASK_DEFAULT_CHECKLIST "catering-2026"
 
 /* Configurable figures (DOMAIN.md marks them so); archive_task_config_default
  * gives the common values below. */

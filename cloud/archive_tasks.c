@@ -728,7 +728,8 @@ static int task_insert(struct archive *a, const char *licence, const struct task
 	struct archive_value p[] = {
 		text_value(id),	    text_value(licence),       text_value(s->kind),
 		text_value(reason), text_value(rule),	       text_value(slot),
-		text_value(s->due), text_value(s->checklist),  text_value(s->note),
+		text_value(s->due), text_value(s->checklist ? s->checklist : TASK_DEFAULT_CHECKLIST),
+		text_value(s->note),
 		text_value(now),    text_value(s->created_by),
 	};
 	rc = archive_query(

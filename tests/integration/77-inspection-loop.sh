@@ -91,8 +91,7 @@ facts = 后厨冷藏柜显示温度 12°C，柜内存放熟制品，现场未见
 answer = no
 note = 食品经营许可证已过期
 INI
-# (an automatic task names no checklist: the inspector picks the catering form)
-ok "records the checklist with a failing key item" HH record "$task" --file "$T/answers.ini" --checklist catering-2026
+ok "records the checklist (the task's, catering-2026) with a failing key item" HH record "$task" --file "$T/answers.ini"
 # the penalty is decided on site, before the record is submitted
 out=$(HH penalty "$task" --party 文三路小学 --party-type organisation --type fine --amount 5000 \
 	--violation 许可证过期仍经营 --basis '《食品安全法》第一百二十二条' 2>&1)
