@@ -147,8 +147,8 @@ extern const char *const registry_kind_names[]; /* "establishments", … */
  * moves only when a value changed; nothing is deleted. Returns the number
  * of rows added or changed (0 when the same file is imported again),
  * -EINVAL when rows were refused, -EIO. */
-int archive_registry_import(struct archive *a, enum registry_kind kind, const char *csv,
-			    size_t len, GString *errors);
+int archive_registry_import(struct archive *a, enum registry_kind kind, const char *csv, size_t len,
+			    GString *errors);
 /* Append the table to out as CSV: a header row, then one row per record
  * sorted by key, the same columns import takes (LF line ends, no BOM).
  * 0 or -EIO. */
@@ -156,8 +156,7 @@ int archive_registry_export(struct archive *a, enum registry_kind kind, GString 
 /* The table for people (bkctl registry list): the CSV's columns, plus
  * `updated` and a few joined figures (an establishment's boxes, a box's
  * establishment name, state, cameras and sensors), one fn call per row. */
-int archive_registry_list(struct archive *a, enum registry_kind kind, archive_row_fn fn,
-			  void *ctx);
+int archive_registry_list(struct archive *a, enum registry_kind kind, archive_row_fn fn, void *ctx);
 
 /* The establishment a box is bound to (any archive, read-only too; one
  * query per call). 0, -ENOENT (not bound), -EIO. */
@@ -192,8 +191,8 @@ struct stats_query {
  * hourly minutes, keeping the largest value of a repeat. Other kinds: 0
  * at once. 0 or -EIO. archive_rollup_samples does the same for n samples
  * of one box with its statements prepared once (tools/bk-synth). */
-int archive_rollup_reading(struct archive *a, const char *box, const char *kind,
-			   const char *sensor, const char *t, double value);
+int archive_rollup_reading(struct archive *a, const char *box, const char *kind, const char *sensor,
+			   const char *t, double value);
 int archive_rollup_samples(struct archive *a, const char *box, const struct reading_sample *s,
 			   size_t n);
 
@@ -212,8 +211,8 @@ int archive_alert_from_event(struct archive *a, const struct message *m);
 /* fn once with the alert of (box, event_id) as fanned out (box, event_id,
  * district, licence, name, type, severity, start, zone, source, message),
  * if it is an alert of a bound box; not at all otherwise. 0 or -EIO. */
-int archive_alert_get(struct archive *a, const char *box, const char *event_id,
-		      archive_row_fn fn, void *ctx);
+int archive_alert_get(struct archive *a, const char *box, const char *event_id, archive_row_fn fn,
+		      void *ctx);
 
 /* Handling: new → acknowledged → in_progress → closed (acknowledged →
  * closed is allowed too: a false alarm needs no work), each step with who
@@ -221,8 +220,8 @@ int archive_alert_get(struct archive *a, const char *box, const char *event_id,
  * handling step) and an optional note, kept as history. -EINVAL for a
  * step not allowed from the current state (or a bad state, by or at),
  * -ENOENT, -EIO. Runs in a savepoint: inside or outside a transaction. */
-int archive_alert_step(struct archive *a, const char *box, const char *event_id,
-		       const char *state, const char *by, const char *note, const char *at);
+int archive_alert_step(struct archive *a, const char *box, const char *event_id, const char *state,
+		       const char *by, const char *note, const char *at);
 
 /* A coverage target: share (0..1) of a category's establishments. */
 struct coverage_target {

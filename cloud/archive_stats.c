@@ -416,8 +416,8 @@ static bool is_alert(const char *type, const char *severity)
 	return true;
 }
 
-int archive_alert_get(struct archive *a, const char *box, const char *event_id,
-		      archive_row_fn fn, void *ctx)
+int archive_alert_get(struct archive *a, const char *box, const char *event_id, archive_row_fn fn,
+		      void *ctx)
 {
 	static const char sql[] =
 	    "SELECT a.box, a.event_id, e.district, e.licence, e.name, a.type, a.severity,"

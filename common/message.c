@@ -13,7 +13,7 @@
 #include "penalty.h"
 
 const char *const message_sensor_kinds[] = {
-	"fridge", "freezer", "cleanroom", "disinfection", "uv_lamp",
+	"fridge", "freezer", "cleanroom", "disinfection",   "uv_lamp",
 	"rinse",  "gas",     "generic",	  "video_recorded", NULL,
 };
 
@@ -200,8 +200,8 @@ cJSON *message_alert(const struct envelope *e, const struct alert_info *a)
 }
 
 const char *const message_cmd_actions[] = {
-	[CMD_PING] = "ping",	       [CMD_SNAPSHOT] = "snapshot", [CMD_UPLOAD_RANGE] = "upload_range",
-	[CMD_CONFIG] = "config",       [CMD_RESEND] = "resend",	    NULL,
+	[CMD_PING] = "ping",	 [CMD_SNAPSHOT] = "snapshot", [CMD_UPLOAD_RANGE] = "upload_range",
+	[CMD_CONFIG] = "config", [CMD_RESEND] = "resend",     NULL,
 };
 
 cJSON *message_cmd(const struct envelope *e, const struct cmd_info *c)
@@ -510,7 +510,8 @@ static bool validate_ack(struct jcheck *jc, const cJSON *root, struct message *m
 			jc_fail(jc, "field 'clips_verified[%d]': not a clip id", i);
 		i++;
 	}
-	m->u.ack.clips_missing = jc_array(jc, root, "clips_missing", false, 0, MESSAGE_MAX_ACK_CLIPS);
+	m->u.ack.clips_missing =
+	    jc_array(jc, root, "clips_missing", false, 0, MESSAGE_MAX_ACK_CLIPS);
 	i = 0;
 	cJSON_ArrayForEach (item, m->u.ack.clips_missing) {
 		static const char *const clip_keys[] = { "clip_id", "chunks", NULL };
@@ -528,7 +529,8 @@ static bool validate_ack(struct jcheck *jc, const cJSON *root, struct message *m
 		cJSON_ArrayForEach (n, chunks) {
 			if (!cJSON_IsNumber(n) || !(n->valuedouble >= 0 && n->valuedouble < 1e6) ||
 			    n->valuedouble != (double)(int)n->valuedouble)
-				jc_fail(jc, "field 'clips_missing[%d].chunks[%d]': not a chunk number",
+				jc_fail(jc,
+					"field 'clips_missing[%d].chunks[%d]': not a chunk number",
 					i - 1, k);
 			k++;
 		}
@@ -539,10 +541,10 @@ static bool validate_ack(struct jcheck *jc, const cJSON *root, struct message *m
 
 static bool validate_alert(struct jcheck *jc, const cJSON *root, struct message *m)
 {
-	static const char *const keys[] = { ENVELOPE_KEYS, "alert_id", "event_id", "box",
-					    "district",	   "establishment", "type", "severity",
-					    "start",	   "zone",	   "source", "snapshot",
-					    "clip",	   "message",	   NULL };
+	static const char *const keys[] = { ENVELOPE_KEYS, "alert_id",	    "event_id", "box",
+					    "district",	   "establishment", "type",	"severity",
+					    "start",	   "zone",	    "source",	"snapshot",
+					    "clip",	   "message",	    NULL };
 	static const char *const est_keys[] = { "licence", "name", NULL };
 	const cJSON *est;
 
@@ -572,8 +574,7 @@ static bool validate_alert(struct jcheck *jc, const cJSON *root, struct message 
 	m->u.alert.severity = cJSON_GetObjectItem(root, "severity")->valuestring;
 	if (envelope_party(m->u.alert.box) != PARTY_BOX)
 		jc_fail(jc, "field 'box': not a box id");
-	else if (strlen(m->u.alert.district) != 6 ||
-		 strspn(m->u.alert.district, "0123456789") != 6)
+	else if (strlen(m->u.alert.district) != 6 || strspn(m->u.alert.district, "0123456789") != 6)
 		jc_fail(jc, "field 'district': not 6 digits");
 	else if (!jc_is_event_type(m->u.alert.type))
 		jc_fail(jc, "field 'type': not an event type");
@@ -594,7 +595,9 @@ static bool validate_clip(struct jcheck *jc, const cJSON *root, struct message *
 
 static bool validate_cmd(struct jcheck *jc, const cJSON *root, struct message *m)
 {
-	static const char *const keys[] = { ENVELOPE_KEYS, "cmd_id", "box", "action", "args", NULL };
+	static const char *const keys[] = {
+		ENVELOPE_KEYS, "cmd_id", "box", "action", "args", NULL
+	};
 	static const char *const arg_keys[] = { "camera", "from", "to", NULL };
 	const cJSON *args;
 	const char *from = NULL, *to = NULL;

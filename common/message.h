@@ -101,7 +101,7 @@ struct cmd_info {
 	const char *cmd_id;
 	const char *box;
 	enum cmd_action action;
-	const char *camera; /* snapshot, upload_range */
+	const char *camera;	/* snapshot, upload_range */
 	int64_t from_ms, to_ms; /* upload_range */
 };
 
@@ -136,7 +136,7 @@ cJSON *message_cmd(const struct envelope *e, const struct cmd_info *c);
  * fields NULL to leave out. */
 struct alert_info {
 	const char *alert_id, *event_id, *box, *district;
-	const char *licence, *name; /* the establishment */
+	const char *licence, *name;	     /* the establishment */
 	const char *type, *severity, *start; /* start: a timestamp */
 	const char *zone, *source, *snapshot, *clip, *message;
 };
@@ -237,7 +237,8 @@ struct message {
 			int64_t acked;
 			int64_t max_seen;
 			const cJSON *clips_verified; /* array of checked clip ids, or NULL */
-			const cJSON *clips_missing;  /* array of checked {clip_id, chunks}, or NULL */
+			const cJSON
+			    *clips_missing; /* array of checked {clip_id, chunks}, or NULL */
 		} ack;
 		struct {
 			const char *alert_id, *event_id, *box, *district, *licence, *name;

@@ -29,8 +29,8 @@ int coverage_collect(struct outbox *o, const char *camera, int64_t segment_ms, i
 
 		if (ms < 0)
 			return -EIO;
-		out[n++] = (struct reading_sample){ camera, "video_recorded", h, (double)ms / 60000.0,
-						    "min" };
+		out[n++] = (struct reading_sample){ camera, "video_recorded", h,
+						    (double)ms / 60000.0, "min" };
 		*last = h;
 	}
 	return (int)n;

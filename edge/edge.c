@@ -72,7 +72,7 @@ struct edge {
 	uint64_t dropped_events; /* data_dropped events issued, for their ids */
 	uint64_t detections_seen;
 	struct detections *detections; /* the local detections interface */
-	bool over_budget_logged; /* said once that only alerts are left */
+	bool over_budget_logged;       /* said once that only alerts are left */
 	struct edge_counters n;
 };
 
@@ -391,8 +391,7 @@ static void on_snapshot(void *ctx, struct camera *cam, const char *path, int64_t
 static struct camera_slot *camera_slot_of(struct edge *e, const char *camera)
 {
 	for (guint i = 0; e->cameras && i < e->cfg->cameras->len; i++) {
-		if (e->cameras[i].cam &&
-		    !strcmp(camera_config(e->cameras[i].cam)->id, camera))
+		if (e->cameras[i].cam && !strcmp(camera_config(e->cameras[i].cam)->id, camera))
 			return &e->cameras[i];
 	}
 	return NULL;
@@ -500,7 +499,8 @@ static void cmd_upload_range(struct edge *e, const struct message *m)
 			 rc == -ENOTSUP ? "this box cannot sign clips" : g_strerror(-rc));
 	else if (r.total_ms == 0)
 		g_snprintf(re.message, sizeof re.message,
-			   "clip %s: nothing recorded yet in that range; it follows if it is", clip_id);
+			   "clip %s: nothing recorded yet in that range; it follows if it is",
+			   clip_id);
 	else /* a long list of ranges is cut, the clip id first is not */
 		g_snprintf(re.message, sizeof re.message, "clip %s: recorded %lld s: %s", clip_id,
 			   (long long)(r.total_ms / 1000), r.text->str);
@@ -714,8 +714,7 @@ static void enforce_budget(struct edge *e)
 			if (!e->over_budget_logged)
 				log_error("the box uses %lld bytes, over the disk budget of %lld, "
 					  "and holds only alerts and clips; keeping them",
-					  (long long)disk_used(e),
-					  (long long)e->cfg->disk_budget);
+					  (long long)disk_used(e), (long long)e->cfg->disk_budget);
 			e->over_budget_logged = true;
 			break;
 		}
@@ -884,8 +883,9 @@ static void commit_events(struct edge *e, const struct sensor *sn, const char *c
 			log_info("event %s %s: %s%s%s", ev.phase, re->event_id, re->type,
 				 ev.message ? ": " : "", ev.message ? ev.message : "");
 			if (e->evidence && re->phase != RULE_UPDATE)
-				evidence_event(e->evidence, re->event_id, re->type, sn->zone, camera,
-					       re->phase == RULE_CLOSE, re->start_ms, re->end_ms);
+				evidence_event(e->evidence, re->event_id, re->type, sn->zone,
+					       camera, re->phase == RULE_CLOSE, re->start_ms,
+					       re->end_ms);
 			enforce_budget(e);
 			pump(e);
 		}
@@ -1001,7 +1001,7 @@ static void on_detection(void *ctx, const struct detection *d)
 	bool critical = !strcmp(d->type, "rodent") || !strcmp(d->type, "unattended_flame");
 	struct rule_event re = { .phase = RULE_CLOSE,
 				 .type = d->type,
-				 .severity = critical		     ? "critical"
+				 .severity = critical			  ? "critical"
 					     : !strcmp(d->type, "motion") ? "info"
 									  : "warning",
 				 .start_ms = d->t_ms,
@@ -1123,7 +1123,8 @@ int edge_start(struct edge *e)
 		const char **ids = g_new0(const char *, cfg->cameras->len + 1);
 
 		for (guint i = 0; i < cfg->cameras->len; i++)
-			ids[i] = ((const struct camera_config *)g_ptr_array_index(cfg->cameras, i))->id;
+			ids[i] =
+			    ((const struct camera_config *)g_ptr_array_index(cfg->cameras, i))->id;
 		/* without it the box runs on: detections are an addition */
 		e->detections = detections_new(&cfg->detections, ids, on_detection, e);
 		g_free(ids);

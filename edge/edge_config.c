@@ -153,11 +153,16 @@ static void load_schedule(struct config *c, const char *group, struct camera_con
 
 static void load_camera(struct config *c, struct edge_config *cfg, const char *group)
 {
-	static const char *const keys[] = { "source",	       "zone",
-					    "gb28181_id",      "segment",
-					    "retention",       "retention_bytes",
-					    "no_frames_timeout", "schedule",
-					    "motion",	       "motion_threshold",
+	static const char *const keys[] = { "source",
+					    "zone",
+					    "gb28181_id",
+					    "segment",
+					    "retention",
+					    "retention_bytes",
+					    "no_frames_timeout",
+					    "schedule",
+					    "motion",
+					    "motion_threshold",
 					    NULL };
 	struct camera_config *cc = g_new0(struct camera_config, 1);
 	const char *id = group + strlen("camera ");
@@ -247,7 +252,8 @@ static void load_clips(struct config *c, struct edge_config *cfg)
 	cl->max_length_ms = config_duration_ms(c, "clips", "max_length", 300000, 10000, 3600000);
 	cl->chunk_size = (int)config_bytes(c, "clips", "chunk_size", 256 << 10, 4 << 10);
 	if (cl->chunk_size > (1 << 20))
-		config_problem(c, "clips", "chunk_size", "more than 1 MiB (the broker's packet limit)");
+		config_problem(c, "clips", "chunk_size",
+			       "more than 1 MiB (the broker's packet limit)");
 	cl->snapshots = config_bool(c, "clips", "snapshots", true);
 	for (gsize i = 0; i < n; i++) {
 		const char *type = groups[i] + strlen("clips ");
@@ -269,8 +275,8 @@ static void load_clips(struct config *c, struct edge_config *cfg)
 static void load_detections(struct config *c, struct edge_config *cfg)
 {
 	static const char *const keys[] = { "socket", "min_confidence", NULL };
-	char *dflt = g_build_filename(cfg->state_dir ? cfg->state_dir : ".", "detections.sock",
-				      NULL);
+	char *dflt =
+	    g_build_filename(cfg->state_dir ? cfg->state_dir : ".", "detections.sock", NULL);
 
 	config_check_keys(c, "detections", keys);
 	cfg->detections.socket = config_string(c, "detections", "socket", dflt);
@@ -281,7 +287,9 @@ static void load_detections(struct config *c, struct edge_config *cfg)
 
 bool edge_config_load(const char *path, struct edge_config *cfg)
 {
-	static const char *const groups[] = { "box", "mqtt", "outbox", "clips", "detections", NULL };
+	static const char *const groups[] = {
+		"box", "mqtt", "outbox", "clips", "detections", NULL
+	};
 	static const char *const prefixes[] = { "sensor ", "camera ", "clips ", NULL };
 	struct config c = { 0 };
 	bool ok;

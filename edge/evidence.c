@@ -185,8 +185,8 @@ static void poke(struct evidence *ev, struct upload *u)
  * mark together. want_kind non-NULL: the request row is made in the same
  * transaction (a file handed over, not a recorded range). */
 static int announce(struct evidence *ev, const char *clip_id, const char *camera,
-		    const char *event_id, const char *want_kind, int64_t start_ms,
-		    int64_t end_ms, const char *mime, const struct clip_file *cf)
+		    const char *event_id, const char *want_kind, int64_t start_ms, int64_t end_ms,
+		    const char *mime, const struct clip_file *cf)
 {
 	char start[CLOCK_TS_LEN], end[CLOCK_TS_LEN];
 	struct clip_manifest m = {
@@ -332,8 +332,7 @@ static void try_build(struct evidence *ev, const struct wanted *w, int64_t now)
 		give_up(ev, w, "no such camera any more");
 		goto out;
 	}
-	if (outbox_segments_between(ev->ob, w->camera, w->from_ms, w->to_ms, collect_segment,
-				    &sl))
+	if (outbox_segments_between(ev->ob, w->camera, w->from_ms, w->to_ms, collect_segment, &sl))
 		goto out;
 	/* the segment that holds the end is indexed when it closes */
 	if (sl.end_ms < w->to_ms && now < w->to_ms + cc->segment_ms + RECORDING_GRACE_MS)
@@ -424,9 +423,8 @@ static bool camera_concerned(const struct evidence *ev, const struct camera_conf
 	return true; /* no camera films that zone: every camera may have seen something */
 }
 
-void evidence_event(struct evidence *ev, const char *event_id, const char *type,
-		    const char *zone, const char *camera, bool closing, int64_t start_ms,
-		    int64_t end_ms)
+void evidence_event(struct evidence *ev, const char *event_id, const char *type, const char *zone,
+		    const char *camera, bool closing, int64_t start_ms, int64_t end_ms)
 {
 	int64_t pre, post, max = ev->cfg->clips.max_length_ms;
 
@@ -591,8 +589,8 @@ void evidence_pump(struct evidence *ev)
 				buf = g_malloc((gsize)u->chunk_size);
 			rc = clip_read_chunk(&cf, k, buf, &len);
 			if (rc) {
-				log_error("clip %s: cannot read chunk %d of '%s': %s%s", u->clip_id, k,
-					  u->path, g_strerror(-rc),
+				log_error("clip %s: cannot read chunk %d of '%s': %s%s", u->clip_id,
+					  k, u->path, g_strerror(-rc),
 					  rc == -ENOENT ? "; the clip is lost" : "");
 				g_free(buf);
 				if (rc == -ENOENT) {
@@ -608,8 +606,9 @@ void evidence_pump(struct evidence *ev)
 			rc = ev->ops.send_chunk(ev->ops.ctx, topic, buf, len);
 			if (ev->corrupt_left > 0 && len > 0 && rc == 0) {
 				ev->corrupt_left--;
-				log_warn("clip %s: chunk %d sent corrupted (BK_TEST_CORRUPT_CHUNKS)",
-					 u->clip_id, k);
+				log_warn(
+				    "clip %s: chunk %d sent corrupted (BK_TEST_CORRUPT_CHUNKS)",
+				    u->clip_id, k);
 			}
 			if (rc) {
 				g_free(buf);

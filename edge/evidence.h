@@ -66,9 +66,8 @@ void evidence_free(struct evidence *ev);
  * not NULL, names the only camera concerned (a detection). Types that
  * speak of the box itself (camera_offline, sensor_fault, data_dropped…)
  * get no clip. */
-void evidence_event(struct evidence *ev, const char *event_id, const char *type,
-		    const char *zone, const char *camera, bool closing, int64_t start_ms,
-		    int64_t end_ms);
+void evidence_event(struct evidence *ev, const char *event_id, const char *type, const char *zone,
+		    const char *camera, bool closing, int64_t start_ms, int64_t end_ms);
 
 /* Ask for camera's [from_ms, to_ms] (evidence retrieval); the clip id in
  * clip_id[128]. 0 or -errno. */

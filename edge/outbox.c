@@ -55,7 +55,7 @@ enum stmt {
 /* A segment is pinned by hand (pinned = 1) or while a clip not yet built
  * wants time it covers; once built, the clip's own file is the evidence. */
 #define SEG_PINNED                                                                                 \
-	"(s.pinned OR EXISTS (SELECT 1 FROM clips c WHERE c.state = 0 AND c.camera = s.camera"    \
+	"(s.pinned OR EXISTS (SELECT 1 FROM clips c WHERE c.state = 0 AND c.camera = s.camera"     \
 	" AND c.from_ms < s.end_ms AND c.to_ms > s.start_ms))"
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -95,8 +95,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CLIP_BUILT] = "UPDATE clips SET state = 1, path = ?2, seq = ?3, bytes = ?4,"
 			  " chunk_size = ?5, chunk_count = ?6 WHERE clip_id = ?1",
 	[ST_CLIP_DEL] = "DELETE FROM clips WHERE clip_id = ?1",
-	[ST_CLIP_LIST] = "SELECT clip_id, camera, event_id, kind, from_ms, to_ms, state, path, seq,"
-			 " bytes, chunk_size, chunk_count, created_ms FROM clips ORDER BY created_ms",
+	[ST_CLIP_LIST] =
+	    "SELECT clip_id, camera, event_id, kind, from_ms, to_ms, state, path, seq,"
+	    " bytes, chunk_size, chunk_count, created_ms FROM clips ORDER BY created_ms",
 	[ST_CLIP_BYTES] = "SELECT coalesce(sum(bytes), 0) FROM clips WHERE state = 1",
 	[ST_COVERAGE_GET] = "SELECT hour_ms FROM coverage WHERE camera = ?1",
 	[ST_COVERAGE_SET] = "INSERT INTO coverage(camera, hour_ms) VALUES (?1, ?2)"

@@ -154,8 +154,10 @@ static int wait_retrieval(const char *db, const char *box, const char *camera, c
 
 		if (a) {
 			if (!r.answer)
-				archive_report(a, REPORT_EVENTS, &(struct archive_filter){ .box = box, .limit = 1000 },
-					       find_answer, &r);
+				archive_report(
+				    a, REPORT_EVENTS,
+				    &(struct archive_filter){ .box = box, .limit = 1000 },
+				    find_answer, &r);
 			archive_report(a, REPORT_CLIPS, &f, find_clip, &r);
 			archive_close(a);
 		}
@@ -195,11 +197,12 @@ static int box_command(int argc, char **argv, const char *config, const char *db
 			c.action != CMD_PING ? " and --camera" : "");
 		return 2;
 	}
-	if (range && (!from || !to || !clock_parse_ts(from, &c.from_ms) ||
-		      !clock_parse_ts(to, &c.to_ms) || c.to_ms <= c.from_ms ||
-		      c.to_ms - c.from_ms > MESSAGE_MAX_RANGE_MS)) {
-		fprintf(stderr, "bkctl: clip request needs --from and --to, timestamps like "
-				"2026-01-31T08:00:00.000Z, at most %d minutes apart\n",
+	if (range &&
+	    (!from || !to || !clock_parse_ts(from, &c.from_ms) || !clock_parse_ts(to, &c.to_ms) ||
+	     c.to_ms <= c.from_ms || c.to_ms - c.from_ms > MESSAGE_MAX_RANGE_MS)) {
+		fprintf(stderr,
+			"bkctl: clip request needs --from and --to, timestamps like "
+			"2026-01-31T08:00:00.000Z, at most %d minutes apart\n",
 			MESSAGE_MAX_RANGE_MS / 60000);
 		return 2;
 	}
@@ -223,7 +226,8 @@ static int archive_main(int argc, char **argv)
 		{ "json", 'j', 0, G_OPTION_ARG_NONE, &json, "print JSON instead of a table", NULL },
 		{ "box", 'b', 0, G_OPTION_ARG_FILENAME, &box, "only this box", "ID" },
 		{ "sensor", 's', 0, G_OPTION_ARG_FILENAME, &sensor, "only this sensor", "ID" },
-		{ "camera", 'c', 0, G_OPTION_ARG_FILENAME, &sensor, "only this camera (clips)", "ID" },
+		{ "camera", 'c', 0, G_OPTION_ARG_FILENAME, &sensor, "only this camera (clips)",
+		  "ID" },
 		{ "since", 0, 0, G_OPTION_ARG_FILENAME, &since, "only from this time on",
 		  "2026-01-31T08:00:00.000Z" },
 		{ "limit", 'n', 0, G_OPTION_ARG_INT, &limit, "at most N rows (default 100)", "N" },
@@ -247,11 +251,12 @@ static int archive_main(int argc, char **argv)
 
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
 		g_string_append_printf(summary, "\n  %-10s %s", commands[i].name, commands[i].help);
-	g_string_append(summary,
-			"\nCommands to a box (--config, --box):"
-			"\n  clip request  upload --camera's video --from … --to … (--wait S: follow it)"
-			"\n  snapshot      upload a JPEG of --camera's live picture"
-			"\n  ping          ask the box for its status now");
+	g_string_append(
+	    summary,
+	    "\nCommands to a box (--config, --box):"
+	    "\n  clip request  upload --camera's video --from … --to … (--wait S: follow it)"
+	    "\n  snapshot      upload a JPEG of --camera's live picture"
+	    "\n  ping          ask the box for its status now");
 	g_option_context_set_summary(octx, summary->str);
 	g_string_free(summary, TRUE);
 	g_option_context_add_main_entries(octx, entries, NULL);

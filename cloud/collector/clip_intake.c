@@ -21,8 +21,7 @@ struct clip_intake {
 	struct clip_intake_counters n;
 };
 
-struct clip_intake *clip_intake_new(struct archive *a, const char *store_root,
-				    const char *ca_path)
+struct clip_intake *clip_intake_new(struct archive *a, const char *store_root, const char *ca_path)
 {
 	struct clip_intake *ci = g_new0(struct clip_intake, 1);
 	char err[256];
@@ -66,8 +65,8 @@ int clip_intake_manifest(struct clip_intake *ci, const struct message *m)
 		return 0; /* message_validate let it through: cannot happen */
 	}
 	text = manifest_signed_text(&cm);
-	if (!signing_verify(ci->ca_path, cm.cert, m->env.id, text, strlen(text), cm.signature,
-			    why, sizeof why)) {
+	if (!signing_verify(ci->ca_path, cm.cert, m->env.id, text, strlen(text), cm.signature, why,
+			    sizeof why)) {
 		ci->n.manifests_rejected++;
 		log_warn("clip %s of %s rejected: %s", cm.clip_id, m->env.id, why);
 	} else {
@@ -168,8 +167,8 @@ static void on_known_clip(void *ctx, const struct archive_clip *c)
 static void say_missing(struct clip_intake *ci, const char *box, const char *clip_id,
 			struct clip_verdict *v)
 {
-	int n = clipstore_missing(ci->store, box, clip_id, v->missing,
-				  (int)G_N_ELEMENTS(v->missing));
+	int n =
+	    clipstore_missing(ci->store, box, clip_id, v->missing, (int)G_N_ELEMENTS(v->missing));
 
 	v->answer = n >= 0;
 	v->n_missing = (size_t)MIN(MAX(n, 0), (int)G_N_ELEMENTS(v->missing));
@@ -184,8 +183,9 @@ static void finish(struct clip_intake *ci, const char *box, const char *clip_id,
 
 	if (rc == -EBADMSG) {
 		ci->n.whole_mismatch++;
-		log_warn("clip %s of %s: every chunk matched, the whole did not; receiving it again",
-			 clip_id, box);
+		log_warn(
+		    "clip %s of %s: every chunk matched, the whole did not; receiving it again",
+		    clip_id, box);
 		say_missing(ci, box, clip_id, v);
 		return;
 	}

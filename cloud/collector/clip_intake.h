@@ -42,8 +42,7 @@ struct clip_intake;
 
 /* store_root: the clip store's directory; ca_path: the deployment CA that
  * box certificates must chain to. NULL with a log line on error. */
-struct clip_intake *clip_intake_new(struct archive *a, const char *store_root,
-				    const char *ca_path);
+struct clip_intake *clip_intake_new(struct archive *a, const char *store_root, const char *ca_path);
 void clip_intake_free(struct clip_intake *ci);
 
 /* A manifest (checked by message_validate) archived for the first time in

@@ -36,8 +36,8 @@ struct collector {
 	struct clip_intake *clips;
 	struct mqtt_link *link;
 	struct http_api *http; /* NULL without [http] listen */
-	GPtrArray *batch;     /* of struct pending* */
-	GHashTable *progress; /* box id → struct progress* */
+	GPtrArray *batch;      /* of struct pending* */
+	GHashTable *progress;  /* box id → struct progress* */
 	GPtrArray *new_alerts; /* of struct new_alert*: opened in the batch being written */
 	guint flush_source;
 	guint stats_source;
@@ -540,8 +540,7 @@ static void on_alert_row(void *ctx, int ncols, const char *const *names,
 		publish_alert(r->col, &ai, r->seq);
 }
 
-static void count_row(void *ctx, int ncols, const char *const *names,
-		      const struct archive_value *v)
+static void count_row(void *ctx, int ncols, const char *const *names, const struct archive_value *v)
 {
 	(void)ncols, (void)names, (void)v;
 	++*(int *)ctx;
@@ -582,11 +581,25 @@ static const char *value_text(int ncols, const char *const *names, const struct 
  * names its fields; values copied. */
 #define TASK_FIELDS 14
 static const char *const task_fields[TASK_FIELDS] = {
-	"task_id", "inspector", "state", "licence",   "name", "address", "district",
+	"task_id",  "inspector", "state", "licence",   "name", "address", "district",
 	"category", "kind",	 "due",	  "checklist", "note", "reason",  "inspectors",
 };
-enum { TF_TASK_ID, TF_INSPECTOR, TF_STATE, TF_LICENCE, TF_NAME, TF_ADDRESS, TF_DISTRICT,
-       TF_CATEGORY, TF_KIND, TF_DUE, TF_CHECKLIST, TF_NOTE, TF_REASON, TF_INSPECTORS };
+enum {
+	TF_TASK_ID,
+	TF_INSPECTOR,
+	TF_STATE,
+	TF_LICENCE,
+	TF_NAME,
+	TF_ADDRESS,
+	TF_DISTRICT,
+	TF_CATEGORY,
+	TF_KIND,
+	TF_DUE,
+	TF_CHECKLIST,
+	TF_NOTE,
+	TF_REASON,
+	TF_INSPECTORS
+};
 
 static void collect_task(void *ctx, int ncols, const char *const *names,
 			 const struct archive_value *v)
@@ -700,8 +713,8 @@ static void publish_verdict(struct collector *col, const char *box, const struct
 
 /* A clip chunk: binary, not part of the stream, handled at once. true when
  * taken; false with the reason in err when it is a reject. */
-static bool take_chunk(struct collector *col, const struct mqtt_event *ev, char *owner,
-		       char *err, size_t errlen)
+static bool take_chunk(struct collector *col, const struct mqtt_event *ev, char *owner, char *err,
+		       size_t errlen)
 {
 	struct topic t;
 	struct clip_verdict v;

@@ -46,8 +46,8 @@ static void test_hours_reported_once(void **state)
 	(void)state;
 	assert_non_null(o);
 	assert_int_equal(coverage_collect(o, "k", 10000, H, 1000000, rs, 16, &last), 0);
-	record(o, 2 * H, 3 * H);	      /* a full hour */
-	record(o, 3 * H + 20000, 5 * H);      /* 40 s, then a full hour */
+	record(o, 2 * H, 3 * H);	 /* a full hour */
+	record(o, 3 * H + 20000, 5 * H); /* 40 s, then a full hour */
 	/* at 6H + 15 s, hour 5 is not closed long enough (segment + grace) */
 	n = coverage_collect(o, "k", 10000, H, 6 * H + 15000, rs, 16, &last);
 	assert_int_equal(n, 3);

@@ -105,8 +105,8 @@ static void test_cmd_builds_valid(void **state)
 {
 	struct cmd_info ping = { "cmd-1", "box-a", CMD_PING, NULL, 0, 0 };
 	struct cmd_info snap = { "cmd-2", "box-a", CMD_SNAPSHOT, "cam1", 0, 0 };
-	struct cmd_info range = { "cmd-3", "box-a", CMD_UPLOAD_RANGE, "cam1", 1764057600000,
-				  1764057660000 };
+	struct cmd_info range = { "cmd-3", "box-a",	  CMD_UPLOAD_RANGE,
+				  "cam1",  1764057600000, 1764057660000 };
 	struct envelope e;
 	char err[256];
 
@@ -185,13 +185,21 @@ static void test_reading_rejects(void **state)
 
 static void test_alert_builds_valid(void **state)
 {
-	struct alert_info full = { "box-a:fridge:1", "fridge:1", "box-a", "330106",
-				   "JY13301060012345", "文三路小学食堂", "temperature_high",
-				   "warning", "2026-11-25T08:00:00.000Z", "冷藏间", "fridge-1",
-				   NULL, "clip:cam1:1:1", "above 8 for 60 s" };
-	struct alert_info bare = { .alert_id = "a", .event_id = "e", .box = "box-a",
-				   .district = "330106", .licence = "L", .name = "N",
-				   .type = "no_mask", .severity = "critical",
+	struct alert_info full = {
+		"box-a:fridge:1",   "fridge:1",		"box-a",
+		"330106",	    "JY13301060012345", "文三路小学食堂",
+		"temperature_high", "warning",		"2026-11-25T08:00:00.000Z",
+		"冷藏间",	    "fridge-1",		NULL,
+		"clip:cam1:1:1",    "above 8 for 60 s"
+	};
+	struct alert_info bare = { .alert_id = "a",
+				   .event_id = "e",
+				   .box = "box-a",
+				   .district = "330106",
+				   .licence = "L",
+				   .name = "N",
+				   .type = "no_mask",
+				   .severity = "critical",
 				   .start = "2026-11-25T08:00:00.000Z" };
 	struct envelope e;
 	char err[256];
@@ -207,42 +215,60 @@ static void test_cmd_and_ack_clip_rejects(void **state)
 	const char *cmd = "bk/v1/box/box-a/cmd", *ack = "bk/v1/box/box-a/ack";
 
 	(void)state;
-	expect_reject(cmd, "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
-			   "\"action\":\"reboot\"}",
+	expect_reject(cmd,
+		      "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
+					  "\"action\":\"reboot\"}",
 		      "'action'");
-	expect_reject(cmd, "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-b\","
-			   "\"action\":\"ping\"}",
+	expect_reject(cmd,
+		      "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-b\","
+					  "\"action\":\"ping\"}",
 		      "does not match the topic");
-	expect_reject(cmd, "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
-			   "\"action\":\"upload_range\"}",
+	expect_reject(cmd,
+		      "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
+					  "\"action\":\"upload_range\"}",
 		      "field 'args': required");
-	expect_reject(cmd, "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
-			   "\"action\":\"upload_range\",\"args\":{\"camera\":\"cam1\","
-			   "\"from\":\"2026-11-25T08:00:00.000Z\",\"to\":\"2026-11-25T07:00:00.000Z\"}}",
-		      "'args.to': not after");
-	expect_reject(cmd, "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
-			   "\"action\":\"upload_range\",\"args\":{\"camera\":\"cam1\","
-			   "\"from\":\"2026-11-25T08:00:00.000Z\",\"to\":\"2026-11-25T10:00:00.000Z\"}}",
-		      "longer than 60 minutes");
-	expect_reject(cmd, "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
-			   "\"action\":\"snapshot\",\"args\":{\"camera\":\"../x\"}}",
+	expect_reject(
+	    cmd,
+	    "{" ENV(
+		"svc-c",
+		1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
+		   "\"action\":\"upload_range\",\"args\":{\"camera\":\"cam1\","
+		   "\"from\":\"2026-11-25T08:00:00.000Z\",\"to\":\"2026-11-25T07:00:00.000Z\"}}",
+	    "'args.to': not after");
+	expect_reject(
+	    cmd,
+	    "{" ENV(
+		"svc-c",
+		1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
+		   "\"action\":\"upload_range\",\"args\":{\"camera\":\"cam1\","
+		   "\"from\":\"2026-11-25T08:00:00.000Z\",\"to\":\"2026-11-25T10:00:00.000Z\"}}",
+	    "longer than 60 minutes");
+	expect_reject(cmd,
+		      "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
+					  "\"action\":\"snapshot\",\"args\":{\"camera\":\"../x\"}}",
 		      "'args.camera'");
-	expect_reject(cmd, "{" ENV("box-a", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
-			   "\"action\":\"ping\"}",
+	expect_reject(cmd,
+		      "{" ENV("box-a", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
+					  "\"action\":\"ping\"}",
 		      "may not send cmd");
-	expect_reject(ack, "{" ENV("svc-c", 1) ",\"box\":\"box-a\",\"acked\":0,\"max_seen\":0,"
-			   "\"missing\":[],\"clips_verified\":[\"a b\"]}",
+	expect_reject(ack,
+		      "{" ENV("svc-c", 1) ",\"box\":\"box-a\",\"acked\":0,\"max_seen\":0,"
+					  "\"missing\":[],\"clips_verified\":[\"a b\"]}",
 		      "'clips_verified[0]'");
-	expect_reject(ack, "{" ENV("svc-c", 1) ",\"box\":\"box-a\",\"acked\":0,\"max_seen\":0,"
-			   "\"missing\":[],\"clips_missing\":[{\"clip_id\":\"c\",\"chunks\":[-1]}]}",
-		      "'clips_missing[0].chunks[0]'");
-	expect_reject(ack, "{" ENV("svc-c", 1) ",\"box\":\"box-a\",\"acked\":0,\"max_seen\":0,"
-			   "\"missing\":[],\"clips_missing\":[{\"clip_id\":\"c\"}]}",
+	expect_reject(
+	    ack,
+	    "{" ENV("svc-c",
+		    1) ",\"box\":\"box-a\",\"acked\":0,\"max_seen\":0,"
+		       "\"missing\":[],\"clips_missing\":[{\"clip_id\":\"c\",\"chunks\":[-1]}]}",
+	    "'clips_missing[0].chunks[0]'");
+	expect_reject(ack,
+		      "{" ENV("svc-c", 1) ",\"box\":\"box-a\",\"acked\":0,\"max_seen\":0,"
+					  "\"missing\":[],\"clips_missing\":[{\"clip_id\":\"c\"}]}",
 		      "'clips_missing[0].chunks': missing");
 #define ALERT(district, est)                                                                       \
-	"{" ENV("svc-c", 1) ",\"alert_id\":\"a\",\"event_id\":\"e\",\"box\":\"box-a\","             \
-			    "\"district\":\"" district "\",\"establishment\":" est ","                  \
-			    "\"type\":\"no_mask\",\"severity\":\"warning\","                            \
+	"{" ENV("svc-c", 1) ",\"alert_id\":\"a\",\"event_id\":\"e\",\"box\":\"box-a\","            \
+			    "\"district\":\"" district "\",\"establishment\":" est ","             \
+			    "\"type\":\"no_mask\",\"severity\":\"warning\","                       \
 			    "\"start\":\"2026-11-25T08:00:00.000Z\"}"
 	expect_reject("bk/v1/alert/330102", ALERT("330106", "{\"licence\":\"L\",\"name\":\"N\"}"),
 		      "does not match the topic");
