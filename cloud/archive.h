@@ -371,6 +371,8 @@ int archive_task_steps(struct archive *a, const char *task_id, archive_row_fn fn
  * checklist, note, reason (JSON array text or NULL), inspectors
  * (space-separated). archive_task_sent records that it went. 0 or -EIO. */
 int archive_tasks_to_send(struct archive *a, archive_row_fn fn, void *ctx);
+/* 1 when inspector is one of the task's, 0 when not (or no such task), -EIO. */
+int archive_task_has_inspector(struct archive *a, const char *task_id, const char *inspector);
 int archive_task_sent(struct archive *a, const char *task_id, const char *inspector,
 		      const char *state);
 

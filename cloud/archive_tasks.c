@@ -726,11 +726,17 @@ static int task_insert(struct archive *a, const char *licence, const struct task
 	snprintf(id, sizeof id, "tk-%.4s%.2s%.2s-%06lld", today, today + 5, today + 8,
 		 (long long)seq.i);
 	struct archive_value p[] = {
-		text_value(id),	    text_value(licence),       text_value(s->kind),
-		text_value(reason), text_value(rule),	       text_value(slot),
-		text_value(s->due), text_value(s->checklist ? s->checklist : TASK_DEFAULT_CHECKLIST),
+		text_value(id),
+		text_value(licence),
+		text_value(s->kind),
+		text_value(reason),
+		text_value(rule),
+		text_value(slot),
+		text_value(s->due),
+		text_value(s->checklist ? s->checklist : TASK_DEFAULT_CHECKLIST),
 		text_value(s->note),
-		text_value(now),    text_value(s->created_by),
+		text_value(now),
+		text_value(s->created_by),
 	};
 	rc = archive_query(
 	    a,
@@ -860,6 +866,24 @@ int archive_tasks(struct archive *a, const struct task_query *q, int64_t now_ms,
 	    " task_inspectors i WHERE i.task_id = t.task_id AND i.inspector = ?2))"
 	    " ORDER BY t.due, t.task_id LIMIT ?6",
 	    p, G_N_ELEMENTS(p), fn, ctx);
+}
+
+static void count_rows(void *ctx, int ncols, const char *const *names,
+		       const struct archive_value *v)
+{
+	(void)ncols, (void)names, (void)v;
+	++*(int *)ctx;
+}
+
+int archive_task_has_inspector(struct archive *a, const char *task_id, const char *inspector)
+{
+	const struct archive_value p[] = { text_value(task_id), text_value(inspector) };
+	int n = 0;
+	int rc =
+	    archive_query(a, "SELECT 1 FROM task_inspectors WHERE task_id = ?1 AND inspector = ?2",
+			  p, 2, count_rows, &n);
+
+	return rc ? rc : n > 0;
 }
 
 int archive_tasks_to_send(struct archive *a, archive_row_fn fn, void *ctx)

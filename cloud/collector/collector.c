@@ -178,7 +178,16 @@ static int store_report(struct collector *col, const struct message *m)
 	int rc;
 
 	archive_task_config_default(&cfg);
-	if (!strcmp(k, "state")) {
+	/* a record or a penalty only from one of the task's own inspectors
+	 * (steps are checked by archive_task_step) */
+	rc = !strcmp(k, "state")
+		 ? 1
+		 : archive_task_has_inspector(col->archive, m->u.report.task_id, m->env.id);
+	if (rc == 0) {
+		rc = -EPERM;
+	} else if (rc < 0) {
+		/* the archive failed: said below */
+	} else if (!strcmp(k, "state")) {
 		rc = archive_task_step(col->archive, m->u.report.task_id, m->u.report.state,
 				       m->env.id, NULL, m->env.ts, now);
 	} else if (!strcmp(k, "record")) {

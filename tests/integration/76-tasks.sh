@@ -14,7 +14,7 @@ source "$BK_ROOT/tests/lib/broker.sh"
 source "$BK_ROOT/tests/lib/daemons.sh"
 bk_tmpdir
 
-bk_pki_setup svc-collector hh-wang hh-li || exit 1
+bk_pki_setup svc-collector hh-wang hh-li hh-zhao || exit 1
 bk_broker_start || exit 1
 ok "collector starts" bk_collector_start collector svc-collector "agency = 西市监"
 DB=$T/collector.db
@@ -73,6 +73,13 @@ ok "the inspection record is stored" wait_until 10 bash -c "
 grade=$(bk_sql "$DB" "SELECT grade || ' ' || score FROM grades WHERE licence = 'JY13301060012345'")
 echo "# grade after the record: $grade"
 ok "the establishment has a risk grade from it" test -n "$grade"
+# an inspector who is not on the task cannot file a record for it
+ts=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+bk_pub hh-zhao -q 1 -t bk/v1/hh/hh-zhao/report -m "{\"v\":1,\"id\":\"hh-zhao\",\"seq\":1,\"ts\":\"$ts\",\"mono\":1,\"clock\":\"synced\",\"task_id\":\"$task\",\"kind\":\"record\",\"record\":{\"checklist\":{\"id\":\"catering-2026\",\"version\":1},\"answers\":[{\"item\":\"1.1\",\"answer\":\"yes\"}],\"result\":\"compliant\",\"inspectors\":[\"hh-zhao\",\"hh-li\"],\"time\":\"$ts\",\"place\":\"x\",\"facts\":\"x\"}}"
+ok "a record from an inspector not on the task is not applied, and said so" \
+	wait_until 10 grep -q "report record of hh-zhao on task $task not applied" "$T/collector.log"
+is "... the task's record is still the inspectors' own" \
+	"$(bk_sql "$DB" "SELECT result FROM inspections WHERE task_id = '$task'")" non_compliant
 report 4 "\"kind\":\"penalty\",\"penalty\":{\"party\":\"文三路小学\",\"party_type\":\"organisation\",\"penalty_type\":\"fine\",\"amount_cny\":3500,\"violation\":\"许可证过期仍经营\",\"legal_basis\":\"《食品安全法》第一百二十二条\",\"payment\":\"bank\"}"
 ok "a fine over the 3,000 CNY cap is refused, naming the ordinary procedure" wait_until 10 bash -c "
 	'$BK_BIN/bkctl' --db '$DB' rejects | grep -q 'ordinary procedure'"
