@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <glib.h>
 #include <sqlite3.h>
@@ -158,6 +159,37 @@ int archive_fail(struct archive *a, const char *what)
 {
 	log_error("archive '%s': cannot %s: %s", a->path, what, sqlite3_errmsg(a->db));
 	return -EIO;
+}
+
+int64_t archive_floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+int64_t archive_local_day(int64_t ms)
+{
+	return archive_floor_div(ms + LOCAL_OFFSET_MS, DAY_MS);
+}
+
+void archive_day_text(int64_t day, char *out)
+{
+	time_t t = (time_t)(day * 86400);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, DATE_LEN, "%Y-%m-%d", &tm);
+}
+
+int64_t archive_days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
 }
 
 int archive_exec(struct archive *a, const char *sql, const char *what)

@@ -26,6 +26,45 @@ int archive_exec(struct archive *a, const char *sql, const char *what);
 /* Bind text, or NULL when text is NULL. */
 void archive_bind_text(sqlite3_stmt *st, int i, const char *text);
 
+/* Bound values for archive_query: text (NULL stays NULL), integer, real
+ * (NaN is NULL); and a column's text or NULL. */
+static inline struct archive_value text_value(const char *text)
+{
+	return (struct archive_value){ .type = text ? VALUE_TEXT : VALUE_NULL, .text = text };
+}
+
+static inline struct archive_value int_value(int64_t i)
+{
+	return (struct archive_value){ .type = VALUE_INT, .i = i };
+}
+
+static inline struct archive_value real_value(double r)
+{
+	if (r != r)
+		return (struct archive_value){ .type = VALUE_NULL };
+	return (struct archive_value){ .type = VALUE_REAL, .r = r };
+}
+
+static inline const char *value_text(const struct archive_value *v)
+{
+	return v->type == VALUE_TEXT ? v->text : NULL;
+}
+
+/* Local time for statistics, tasks and their dates: Asia/Shanghai, UTC+8,
+ * no daylight saving. Days are counted from 1970-01-01. */
+#define LOCAL_OFFSET_MS (8 * 3600 * INT64_C(1000))
+#define DAY_MS		(24 * 3600 * INT64_C(1000))
+#define DATE_LEN	11 /* "YYYY-MM-DD" and its NUL */
+
+/* a / b rounded toward minus infinity */
+int64_t archive_floor_div(int64_t a, int64_t b);
+/* The local day of a UTC instant. */
+int64_t archive_local_day(int64_t ms);
+/* "YYYY-MM-DD" of a day number into out[DATE_LEN]. */
+void archive_day_text(int64_t day, char *out);
+/* The day number of a proleptic Gregorian date (H. Hinnant's algorithm). */
+int64_t archive_days_from_civil(int64_t y, int m, int d);
+
 /* Schema steps, applied in order by archive_open (archive.c, migrations[]).
  * Each runs once, in a transaction, and is never edited afterwards: a
  * change is a new step. */

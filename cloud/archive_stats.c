@@ -56,10 +56,7 @@
 #include "clock.h"
 #include "log.h"
 
-#define LOCAL_OFFSET_MS (8 * 3600 * INT64_C(1000)) /* Asia/Shanghai, no DST */
-#define HOUR_MS		(3600 * INT64_C(1000))
-#define DAY_MS		(24 * HOUR_MS)
-#define DAY_LEN		11 /* "YYYY-MM-DD" */
+#define HOUR_MS (3600 * INT64_C(1000))
 
 /* " h00 <s> h01 <s> … h23 <s>" for the 24 hourly columns, and X("00") …
  * X("23") for the triggers' column lists (left unformatted: clang-format
@@ -143,47 +140,14 @@ const char archive_stats_schema[] =
 
 /* --- local time ---------------------------------------------------------- */
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
-/* The local day number (days since 1970-01-01 local) of a UTC instant. */
-static int64_t local_day(int64_t ms)
-{
-	return floor_div(ms + LOCAL_OFFSET_MS, DAY_MS);
-}
-
-static void day_text(int64_t day, char *out)
-{
-	time_t t = (time_t)(day * 86400);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, DAY_LEN, "%Y-%m-%d", &tm);
-}
-
 /* Local calendar text of a UTC instant: fmt for strftime (%G-W%V, %Y-%m…). */
 static void local_text(int64_t ms, const char *fmt, char *out, size_t len)
 {
-	time_t t = (time_t)floor_div(ms + LOCAL_OFFSET_MS, 1000);
+	time_t t = (time_t)archive_floor_div(ms + LOCAL_OFFSET_MS, 1000);
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
 	strftime(out, len, fmt, &tm);
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
 }
 
 /* The archive's own timestamps, read back many thousand times a query:
@@ -208,8 +172,8 @@ static bool ts_ms(const char *t, int64_t *ms)
 	if (t[CLOCK_TS_LEN - 1] || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 ||
 	    v[4] > 59 || v[5] > 60)
 		return clock_parse_ts(t, ms);
-	*ms = ((days_from_civil(v[0], v[1], v[2]) * 24 + v[3]) * 60 + v[4]) * 60000 + v[5] * 1000 +
-	      v[6];
+	*ms = ((archive_days_from_civil(v[0], v[1], v[2]) * 24 + v[3]) * 60 + v[4]) * 60000 +
+	      v[5] * 1000 + v[6];
 	return true;
 }
 
@@ -230,28 +194,6 @@ bool archive_parse_when(const char *text, int64_t *unix_ms)
 }
 
 /* --- small helpers --------------------------------------------------------- */
-
-static struct archive_value text_value(const char *text)
-{
-	return (struct archive_value){ .type = text ? VALUE_TEXT : VALUE_NULL, .text = text };
-}
-
-static struct archive_value int_value(int64_t i)
-{
-	return (struct archive_value){ .type = VALUE_INT, .i = i };
-}
-
-static struct archive_value real_value(double r)
-{
-	if (isnan(r))
-		return (struct archive_value){ .type = VALUE_NULL };
-	return (struct archive_value){ .type = VALUE_REAL, .r = r };
-}
-
-static const char *value_text(const struct archive_value *v)
-{
-	return v->type == VALUE_TEXT ? v->text : NULL;
-}
 
 static void now_ts(char *buf)
 {
@@ -333,12 +275,12 @@ static int rollup_write(struct archive *a, sqlite3_stmt *st, const char *box, co
 /* Fold one sample into day rows keyed "day" (the box) and "day camera". */
 static void rollup_fold(GHashTable *rows, const char *camera, int64_t t_ms, double minutes)
 {
-	int64_t day = local_day(t_ms);
+	int64_t day = archive_local_day(t_ms);
 	int hour = (int)((t_ms + LOCAL_OFFSET_MS - day * DAY_MS) / HOUR_MS);
-	char dt[DAY_LEN];
+	char dt[DATE_LEN];
 
 	minutes = CLAMP(minutes, 0.0, 60.0);
-	day_text(day, dt);
+	archive_day_text(day, dt);
 	for (int i = 0; i < 2; i++) {
 		char *key = i ? g_strdup(dt) : g_strconcat(dt, " ", camera, NULL);
 		double *row = g_hash_table_lookup(rows, key);
@@ -386,7 +328,7 @@ int archive_rollup_samples(struct archive *a, const char *box, const struct read
 	}
 	g_hash_table_iter_init(&it, rows);
 	while (!rc && g_hash_table_iter_next(&it, &k, &v)) {
-		char day[DAY_LEN];
+		char day[DATE_LEN];
 		const char *camera = strchr(k, ' ');
 
 		g_strlcpy(day, k, sizeof day);
@@ -437,7 +379,7 @@ int archive_alert_get(struct archive *a, const char *box, const char *event_id, 
 int archive_alert_from_event(struct archive *a, const struct message *m)
 {
 	const char *box = m->env.id, *id = m->u.event.event_id;
-	char now[CLOCK_TS_LEN], day[DAY_LEN];
+	char now[CLOCK_TS_LEN], day[DATE_LEN];
 	int64_t start_ms;
 	int rc;
 
@@ -477,7 +419,7 @@ int archive_alert_from_event(struct archive *a, const struct message *m)
 			   "INSERT INTO alert_steps(box, event_id, state, by, at, note)"
 			   " VALUES (?1, ?2, 'new', ?1, ?5, ?7)",
 			   p, 7, NULL, NULL);
-	day_text(local_day(start_ms), day);
+	archive_day_text(archive_local_day(start_ms), day);
 	p[3] = text_value(day);
 	if (!rc)
 		rc = archive_query(
@@ -958,7 +900,7 @@ static void estab_free(gpointer p)
 struct coverage_scan {
 	GHashTable *estabs; /* licence → struct estab */
 	int64_t days;
-	char from_day[DAY_LEN], to_day[DAY_LEN];
+	char from_day[DATE_LEN], to_day[DATE_LEN];
 	char from_ts[CLOCK_TS_LEN], to_ts[CLOCK_TS_LEN];
 };
 
@@ -1079,11 +1021,11 @@ static int coverage_load(struct archive *a, const struct stats_query *q, const c
 
 	if (period_ms(q, &from, &to) || !q->from || !q->to)
 		return -EINVAL;
-	d0 = local_day(from);
-	d1 = local_day(to - 1) + 1; /* whole local days */
+	d0 = archive_local_day(from);
+	d1 = archive_local_day(to - 1) + 1; /* whole local days */
 	c->days = d1 - d0;
-	day_text(d0, c->from_day);
-	day_text(d1, c->to_day);
+	archive_day_text(d0, c->from_day);
+	archive_day_text(d1, c->to_day);
 	clock_format_ms(d0 * DAY_MS - LOCAL_OFFSET_MS, c->from_ts);
 	clock_format_ms(d1 * DAY_MS - LOCAL_OFFSET_MS, c->to_ts);
 	c->estabs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, estab_free);
@@ -1109,16 +1051,16 @@ static int coverage_load(struct archive *a, const struct stats_query *q, const c
 	m0 = month_start(d0, true);
 	m1 = month_start(d1, false);
 	if (m0 < m1) {
-		char m0t[DAY_LEN], m1t[DAY_LEN];
+		char m0t[DATE_LEN], m1t[DATE_LEN];
 
-		day_text(m0, m0t);
-		day_text(m1, m1t);
+		archive_day_text(m0, m0t);
+		archive_day_text(m1, m1t);
 		m0t[7] = m1t[7] = '\0';
 		rc = fold(a, c, FOLD_MONTHS, m0t, m1t, licence, 1);
 		if (!rc)
 			rc = fold(a, c, FOLD_DAYS, c->from_day, m0t, licence, 0);
-		day_text(m0, m0t);
-		day_text(m1, m1t);
+		archive_day_text(m0, m0t);
+		archive_day_text(m1, m1t);
 		if (!rc)
 			rc = fold(a, c, FOLD_DAYS, m0t, m1t, licence, 1);
 		if (!rc)

@@ -42,10 +42,6 @@
 #include "clock.h"
 #include "log.h"
 
-#define LOCAL_OFFSET_MS (8 * 3600 * INT64_C(1000)) /* Asia/Shanghai, no DST */
-#define DAY_MS		(24 * 3600 * INT64_C(1000))
-#define DATE_LEN	11 /* "YYYY-MM-DD" */
-
 /* The simple procedure's caps (Administrative Penalty Law 2021, art. 51):
  * law, not county configuration. */
 #define CAP_INDIVIDUAL_CNY   200.0
@@ -124,28 +120,6 @@ static const char *const results[] = { "compliant", "basically_compliant", "non_
 
 /* --- small helpers ------------------------------------------------------- */
 
-static struct archive_value text_value(const char *text)
-{
-	return (struct archive_value){ .type = text ? VALUE_TEXT : VALUE_NULL, .text = text };
-}
-
-static struct archive_value int_value(int64_t i)
-{
-	return (struct archive_value){ .type = VALUE_INT, .i = i };
-}
-
-static struct archive_value real_value(double r)
-{
-	if (isnan(r))
-		return (struct archive_value){ .type = VALUE_NULL };
-	return (struct archive_value){ .type = VALUE_REAL, .r = r };
-}
-
-static const char *value_text(const struct archive_value *v)
-{
-	return v->type == VALUE_TEXT ? v->text : NULL;
-}
-
 static double value_real(const struct archive_value *v, double none)
 {
 	return v->type == VALUE_INT ? (double)v->i : v->type == VALUE_REAL ? v->r : none;
@@ -173,44 +147,11 @@ static void problem(GString *errors, const char *fmt, ...)
 	g_string_append_c(errors, '\n');
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void day_text(int64_t day, char *out)
-{
-	time_t t = (time_t)(day * 86400);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, DATE_LEN, "%Y-%m-%d", &tm);
-}
-
-/* The local day (days since 1970-01-01 local) of a UTC instant. */
-static int64_t local_day(int64_t ms)
-{
-	return floor_div(ms + LOCAL_OFFSET_MS, DAY_MS);
-}
-
 static int local_year(int64_t ms)
 {
 	char d[DATE_LEN];
 
-	day_text(local_day(ms), d);
+	archive_day_text(archive_local_day(ms), d);
 	return atoi(d);
 }
 
@@ -223,8 +164,8 @@ static bool parse_date(const char *text, int64_t *day)
 	if (!text || strlen(text) != 10 || sscanf(text, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 ||
 	    n != 10 || m < 1 || m > 12 || d < 1 || d > 31)
 		return false;
-	*day = days_from_civil(y, m, d);
-	day_text(*day, back);
+	*day = archive_days_from_civil(y, m, d);
+	archive_day_text(*day, back);
 	return !strcmp(back, text);
 }
 
@@ -715,7 +656,7 @@ static int task_insert(struct archive *a, const char *licence, const struct task
 		return -EINVAL;
 	}
 	clock_format_ms(now_ms, now);
-	day_text(local_day(now_ms), today);
+	archive_day_text(archive_local_day(now_ms), today);
 	rc = query_one(a,
 		       "INSERT INTO meta(key, value) VALUES ('task_seq', 1) ON CONFLICT(key)"
 		       " DO UPDATE SET value = value + 1 RETURNING value",
@@ -847,7 +788,7 @@ int archive_tasks(struct archive *a, const struct task_query *q, int64_t now_ms,
 	if ((q->state && index_of(states, G_N_ELEMENTS(states), q->state) < 0) ||
 	    (q->kind && index_of(kinds, G_N_ELEMENTS(kinds), q->kind) < 0))
 		return -EINVAL;
-	day_text(local_day(now_ms), today);
+	archive_day_text(archive_local_day(now_ms), today);
 	struct archive_value p[] = {
 		text_value(q->state),	text_value(q->inspector),
 		text_value(q->licence), text_value(q->kind),
@@ -1019,7 +960,7 @@ static void coverage_probe_row(void *ctx, int ncols, const char *const *names,
 static int covered(struct archive *a, const char *licence, int64_t now_ms, double threshold,
 		   bool *effective, double *pct)
 {
-	int64_t to = local_day(now_ms) * DAY_MS - LOCAL_OFFSET_MS;
+	int64_t to = archive_local_day(now_ms) * DAY_MS - LOCAL_OFFSET_MS;
 	char from_ts[CLOCK_TS_LEN], to_ts[CLOCK_TS_LEN];
 	struct coverage_probe c = { .share_pct = NAN };
 	int rc;
@@ -1053,7 +994,7 @@ int archive_list(struct archive *a, const struct list_filter *f, const struct ta
 	};
 	GPtrArray *rows = g_ptr_array_new_with_free_func(list_row_free);
 	char today[DATE_LEN];
-	int64_t today_day = local_day(now_ms);
+	int64_t today_day = archive_local_day(now_ms);
 	struct task_config d;
 	int rc;
 
@@ -1062,7 +1003,7 @@ int archive_list(struct archive *a, const struct list_filter *f, const struct ta
 		g_ptr_array_free(rows, TRUE);
 		return -EINVAL;
 	}
-	day_text(today_day, today);
+	archive_day_text(today_day, today);
 	struct archive_value p[] = { text_value(f->grade), text_value(f->category),
 				     text_value(f->district), text_value(today) };
 	rc = archive_query(
@@ -1299,7 +1240,7 @@ static int run_rule(struct archive *a, const struct task_rule *r, const struct t
 		note = g_strdup_printf("rule %s: %d %s alerts within %g days", r->name, r->count,
 				       r->types ? r->types : "", r->days);
 	}
-	day_text(local_day(now_ms) + r->due_days, due);
+	archive_day_text(archive_local_day(now_ms) + r->due_days, due);
 	struct archive_value p[] = { text_value(r->types), text_value(bound), text_value(now),
 				     text_value(r->name), int_value(r->kind == RULE_NOT_CLOSED) };
 	rc = archive_query(
@@ -1382,7 +1323,7 @@ void archive_task_slot_due(const char *licence, int year, int n, int k, char *ou
 	double f = (double)(fnv1a(licence) % 10000u) / 10000.0;
 	int64_t offset = (int64_t)floor(((double)(k - 1) + f) * days_in_year(year) / n);
 
-	day_text(days_from_civil(year, 1, 1) + offset, out);
+	archive_day_text(archive_days_from_civil(year, 1, 1) + offset, out);
 }
 
 struct sched_row {
@@ -1416,7 +1357,7 @@ static int schedule_one(struct archive *a, const struct sched_row *s, const stru
 			int64_t now_ms, struct task_run *run)
 {
 	int g = grade_index(s->grade), n = g >= 0 ? cfg->visits[g] : 0, rc = 0;
-	int64_t today = local_day(now_ms);
+	int64_t today = archive_local_day(now_ms);
 	int year = local_year(now_ms);
 
 	for (int y = year; y <= year + 1 && !rc; y++) {
