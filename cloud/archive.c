@@ -680,6 +680,24 @@ static const char *const report_sql[] = {
 	    ") ORDER BY at LIMIT ?4",
 };
 
+const struct archive_value *archive_column(int ncols, const char *const *names,
+					   const struct archive_value *values, const char *name)
+{
+	for (int i = 0; i < ncols; i++) {
+		if (!strcmp(names[i], name))
+			return &values[i];
+	}
+	return NULL;
+}
+
+const char *archive_column_text(int ncols, const char *const *names,
+				const struct archive_value *values, const char *name)
+{
+	const struct archive_value *v = archive_column(ncols, names, values, name);
+
+	return v && v->type == VALUE_TEXT ? v->text : NULL;
+}
+
 int archive_query(struct archive *a, const char *sql, const struct archive_value *params,
 		  int nparams, archive_row_fn fn, void *ctx)
 {

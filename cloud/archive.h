@@ -113,6 +113,13 @@ struct archive_value {
 typedef void (*archive_row_fn)(void *ctx, int ncols, const char *const *names,
 			       const struct archive_value *values);
 
+/* In a row given to an archive_row_fn: the value of the column called name,
+ * or NULL when there is none; and its text, NULL unless it is text. */
+const struct archive_value *archive_column(int ncols, const char *const *names,
+					   const struct archive_value *values, const char *name);
+const char *archive_column_text(int ncols, const char *const *names,
+				const struct archive_value *values, const char *name);
+
 int archive_report(struct archive *a, enum archive_report report,
 		   const struct archive_filter *filter, archive_row_fn fn, void *ctx);
 

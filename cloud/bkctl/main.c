@@ -106,36 +106,26 @@ struct retrieval {
 	char *clip_state, *clip_path;
 };
 
-static const char *column(int ncols, const char *const *names, const struct archive_value *v,
-			  const char *name)
-{
-	for (int i = 0; i < ncols; i++) {
-		if (!strcmp(names[i], name))
-			return v[i].type == VALUE_TEXT ? v[i].text : NULL;
-	}
-	return NULL;
-}
-
 static void find_answer(void *ctx, int ncols, const char *const *names,
 			const struct archive_value *v)
 {
 	struct retrieval *r = ctx;
-	const char *id = column(ncols, names, v, "event_id");
+	const char *id = archive_column_text(ncols, names, v, "event_id");
 
 	if (id && !strcmp(id, r->event_id) && !r->answer)
-		r->answer = g_strdup(column(ncols, names, v, "message"));
+		r->answer = g_strdup(archive_column_text(ncols, names, v, "message"));
 }
 
 static void find_clip(void *ctx, int ncols, const char *const *names, const struct archive_value *v)
 {
 	struct retrieval *r = ctx;
-	const char *id = column(ncols, names, v, "event_id");
+	const char *id = archive_column_text(ncols, names, v, "event_id");
 
 	if (id && !strcmp(id, r->event_id)) {
 		g_free(r->clip_state);
 		g_free(r->clip_path);
-		r->clip_state = g_strdup(column(ncols, names, v, "state"));
-		r->clip_path = g_strdup(column(ncols, names, v, "path"));
+		r->clip_state = g_strdup(archive_column_text(ncols, names, v, "state"));
+		r->clip_path = g_strdup(archive_column_text(ncols, names, v, "path"));
 	}
 }
 

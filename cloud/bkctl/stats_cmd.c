@@ -190,11 +190,9 @@ struct follow {
 static const char *col(int ncols, const char *const *names, const struct archive_value *v,
 		       const char *name)
 {
-	for (int i = 0; i < ncols; i++) {
-		if (!strcmp(names[i], name))
-			return v[i].type == VALUE_TEXT ? v[i].text : "-";
-	}
-	return "-";
+	const char *text = archive_column_text(ncols, names, v, name);
+
+	return text ? text : "-";
 }
 
 static void follow_row(void *ctx, int ncols, const char *const *names,

@@ -512,32 +512,22 @@ struct alert_row {
 	int64_t seq;
 };
 
-static const char *text_of(int ncols, const char *const *names, const struct archive_value *v,
-			   const char *name)
-{
-	for (int i = 0; i < ncols; i++) {
-		if (!strcmp(names[i], name))
-			return v[i].type == VALUE_TEXT ? v[i].text : NULL;
-	}
-	return NULL;
-}
-
 static void on_alert_row(void *ctx, int ncols, const char *const *names,
 			 const struct archive_value *v)
 {
 	struct alert_row *r = ctx;
 	struct alert_info ai = {
-		.event_id = text_of(ncols, names, v, "event_id"),
-		.box = text_of(ncols, names, v, "box"),
-		.district = text_of(ncols, names, v, "district"),
-		.licence = text_of(ncols, names, v, "licence"),
-		.name = text_of(ncols, names, v, "name"),
-		.type = text_of(ncols, names, v, "type"),
-		.severity = text_of(ncols, names, v, "severity"),
-		.start = text_of(ncols, names, v, "start"),
-		.zone = text_of(ncols, names, v, "zone"),
-		.source = text_of(ncols, names, v, "source"),
-		.message = text_of(ncols, names, v, "message"),
+		.event_id = archive_column_text(ncols, names, v, "event_id"),
+		.box = archive_column_text(ncols, names, v, "box"),
+		.district = archive_column_text(ncols, names, v, "district"),
+		.licence = archive_column_text(ncols, names, v, "licence"),
+		.name = archive_column_text(ncols, names, v, "name"),
+		.type = archive_column_text(ncols, names, v, "type"),
+		.severity = archive_column_text(ncols, names, v, "severity"),
+		.start = archive_column_text(ncols, names, v, "start"),
+		.zone = archive_column_text(ncols, names, v, "zone"),
+		.source = archive_column_text(ncols, names, v, "source"),
+		.message = archive_column_text(ncols, names, v, "message"),
 	};
 
 	if (r->ev->snapshot)
@@ -576,16 +566,6 @@ static void publish_evidence(struct collector *col, const char *box, const char 
 
 /* --- tasks to handhelds ---------------------------------------------- */
 
-static const char *value_text(int ncols, const char *const *names, const struct archive_value *v,
-			      const char *name)
-{
-	for (int i = 0; i < ncols; i++) {
-		if (!strcmp(names[i], name))
-			return v[i].type == VALUE_TEXT ? v[i].text : NULL;
-	}
-	return NULL;
-}
-
 /* A task (or its cancellation) for one inspector, as archive_tasks_to_send
  * names its fields; values copied. */
 #define TASK_FIELDS 14
@@ -616,7 +596,7 @@ static void collect_task(void *ctx, int ncols, const char *const *names,
 	char **row = g_new0(char *, TASK_FIELDS);
 
 	for (int i = 0; i < TASK_FIELDS; i++)
-		row[i] = g_strdup(value_text(ncols, names, v, task_fields[i]));
+		row[i] = g_strdup(archive_column_text(ncols, names, v, task_fields[i]));
 	g_ptr_array_add(ctx, row);
 }
 

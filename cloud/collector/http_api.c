@@ -777,20 +777,11 @@ struct metrics {
 	GHashTable *clips; /* state → count (GINT_TO_POINTER) */
 };
 
-static const struct archive_value *column(int ncols, const char *const *names,
-					  const struct archive_value *values, const char *name)
-{
-	for (int i = 0; i < ncols; i++)
-		if (strcmp(names[i], name) == 0)
-			return &values[i];
-	return NULL;
-}
-
 static void count_box(void *ctx, int ncols, const char *const *names,
 		      const struct archive_value *values)
 {
 	struct metrics *m = ctx;
-	const struct archive_value *state = column(ncols, names, values, "state");
+	const struct archive_value *state = archive_column(ncols, names, values, "state");
 
 	m->boxes++;
 	m->online += state && state->type == VALUE_TEXT && strcmp(state->text, "online") == 0;
@@ -800,7 +791,7 @@ static void count_gap(void *ctx, int ncols, const char *const *names,
 		      const struct archive_value *values)
 {
 	struct metrics *m = ctx;
-	const struct archive_value *missing = column(ncols, names, values, "missing");
+	const struct archive_value *missing = archive_column(ncols, names, values, "missing");
 
 	m->gap_ranges++;
 	m->gaps += missing && missing->type == VALUE_INT ? missing->i : 0;
