@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "archive.h"
+#include "command_word.h"
 #include "clock.h"
 #include "log.h"
 #include "output.h"
@@ -30,39 +31,16 @@
  * again with --target, or replaced by any --target. */
 #define DEFAULT_TARGET "school_canteen=50"
 
-static const char *const commands[] = { "alerts",   "alert",	       "alert-stats",
-					"coverage", "coverage-detail", "report" };
+static const char *const commands[] = { "alerts",	   "alert",  "alert-stats", "coverage",
+					"coverage-detail", "report", NULL };
 
 /* Options that stand alone (all the others take a value). */
-static bool flag_option(const char *arg)
-{
-	static const char *const flags[] = { "--json", "-j",	 "--follow", "-f",
-					     "--csv",  "--help", "-h",	     "--version" };
-
-	if (strchr(arg, '='))
-		return true;
-	for (size_t i = 0; i < G_N_ELEMENTS(flags); i++) {
-		if (!strcmp(arg, flags[i]))
-			return true;
-	}
-	return false;
-}
+static const char *const flags[] = { "--json", "-j", "--follow",  "-f", "--csv",
+				     "--help", "-h", "--version", NULL };
 
 bool bkctl_stats_wants(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-') {
-			if (!flag_option(argv[i]))
-				i++; /* its value */
-			continue;
-		}
-		for (size_t c = 0; c < G_N_ELEMENTS(commands); c++) {
-			if (!strcmp(argv[i], commands[c]))
-				return true;
-		}
-		return false;
-	}
-	return false;
+	return bkctl_command_word_is(argc, argv, commands, flags);
 }
 
 struct opts {

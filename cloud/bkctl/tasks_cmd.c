@@ -16,43 +16,21 @@
 #include <glib.h>
 
 #include "archive.h"
+#include "command_word.h"
 #include "clock.h"
 #include "log.h"
 #include "output.h"
 
-static const char *const commands[] = { "tasks",	 "task", "grades",
-					"grade-history", "list", "complaint" };
+static const char *const commands[] = { "tasks", "task",      "grades", "grade-history",
+					"list",	 "complaint", NULL };
 
-static bool flag_option(const char *arg)
-{
-	static const char *const flags[] = {
-		"--json", "-j", "--overdue", "--open-alerts", "--not-covered", "--help", "-h"
-	};
-
-	if (strchr(arg, '='))
-		return true;
-	for (size_t i = 0; i < G_N_ELEMENTS(flags); i++) {
-		if (!strcmp(arg, flags[i]))
-			return true;
-	}
-	return false;
-}
+/* Options that stand alone (all the others take a value). */
+static const char *const flags[] = { "--json",	      "-j",	"--overdue", "--open-alerts",
+				     "--not-covered", "--help", "-h",	     NULL };
 
 bool bkctl_tasks_wants(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-') {
-			if (!flag_option(argv[i]))
-				i++; /* its value */
-			continue;
-		}
-		for (size_t c = 0; c < G_N_ELEMENTS(commands); c++) {
-			if (!strcmp(argv[i], commands[c]))
-				return true;
-		}
-		return false;
-	}
-	return false;
+	return bkctl_command_word_is(argc, argv, commands, flags);
 }
 
 /* --- the configuration file -------------------------------------------------- */
