@@ -50,11 +50,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    "INSERT OR IGNORE INTO readings(sender, seq, idx, sensor, kind, t, value, unit)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_PUT_BOX] = "INSERT INTO boxes(id, state, version, status_ts, last_seen, last_seq, "
-		       "health, first_seen)"
-		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?5)"
+		       "health, first_seen, cert_serial, cert_not_after)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?5, ?8, ?9)"
 		       " ON CONFLICT(id) DO UPDATE SET state = ?2, version = coalesce(?3, version),"
 		       " status_ts = ?4, last_seen = ?5, last_seq = max(last_seq, ?6),"
-		       " health = coalesce(?7, health)",
+		       " health = coalesce(?7, health), cert_serial = coalesce(?8, cert_serial),"
+		       " cert_not_after = coalesce(?9, cert_not_after)",
 	[ST_BOX_STATE] = "SELECT state FROM boxes WHERE id = ?1",
 	[ST_PUT_STATUS_LOG] =
 	    "INSERT INTO status_log(box, state, ts, received_at) VALUES (?1, ?2, ?3, ?4)",
@@ -151,6 +152,9 @@ static const char *const migrations[] = {
 	archive_stats_schema,
 	/* 5: tasks, inspections, penalties, grades, complaints (archive_tasks.c) */
 	archive_tasks_schema,
+	/* 6: the certificate each box connects with, from its status */
+	"ALTER TABLE boxes ADD COLUMN cert_serial TEXT;"
+	"ALTER TABLE boxes ADD COLUMN cert_not_after TEXT;",
 };
 
 G_STATIC_ASSERT(ST_COUNT <= ARCHIVE_STMT_MAX);
@@ -351,11 +355,11 @@ int archive_put_reading(struct archive *a, const char *sender, int64_t seq, int 
 		   : archive_rollup_reading(a, sender, kind, sensor, t, value);
 }
 
-int archive_put_status(struct archive *a, const char *box, bool online, const char *version,
-		       const char *ts, int64_t last_seq, const char *health_json)
+int archive_put_status(struct archive *a, const struct archive_box_status *s)
 {
 	sqlite3_stmt *st = a->stmt[ST_BOX_STATE];
-	const char *state = online ? "online" : "offline";
+	const char *state = s->online ? "online" : "offline";
+	const char *box = s->box, *ts = s->ts;
 	char now[CLOCK_TS_LEN];
 	bool changed = true;
 
@@ -367,11 +371,13 @@ int archive_put_status(struct archive *a, const char *box, bool online, const ch
 	st = a->stmt[ST_PUT_BOX];
 	archive_bind_text(st, 1, box);
 	archive_bind_text(st, 2, state);
-	archive_bind_text(st, 3, version);
+	archive_bind_text(st, 3, s->version);
 	archive_bind_text(st, 4, ts);
 	archive_bind_text(st, 5, now);
-	sqlite3_bind_int64(st, 6, last_seq);
-	archive_bind_text(st, 7, health_json);
+	sqlite3_bind_int64(st, 6, s->last_seq);
+	archive_bind_text(st, 7, s->health_json);
+	archive_bind_text(st, 8, s->cert_serial);
+	archive_bind_text(st, 9, s->cert_not_after);
 	if (step_done(a, ST_PUT_BOX, "store a box's status"))
 		return -EIO;
 	if (!changed)
@@ -611,7 +617,10 @@ static const char *const report_sql[] = {
 	[REPORT_BOXES] = "SELECT b.id AS box, b.state, b.version, b.last_seen, b.last_seq,"
 			 " coalesce(p.acked, 0) AS acked,"
 			 " (SELECT count(*) FROM messages m WHERE m.sender = b.id) AS archived,"
-			 " json_extract(b.health, '$.outbox_depth') AS outbox_depth"
+			 " json_extract(b.health, '$.outbox_depth') AS outbox_depth,"
+			 " b.cert_serial, b.cert_not_after,"
+			 " CAST(floor(julianday(b.cert_not_after) - julianday('now')) AS INTEGER)"
+			 " AS cert_days_left"
 			 " FROM boxes b LEFT JOIN progress p ON p.box = b.id"
 			 " WHERE ?1 IS NULL OR b.id = ?1 ORDER BY b.id",
 	[REPORT_READINGS] = "SELECT sender AS box, seq, sensor, kind, t, value, unit FROM readings"

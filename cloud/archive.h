@@ -35,9 +35,20 @@ int archive_put_message(struct archive *a, const char *sender, int64_t seq, cons
 int archive_put_reading(struct archive *a, const char *sender, int64_t seq, int idx,
 			const char *sensor, const char *kind, const char *t, double value,
 			const char *unit);
+/* A box's status message as the archive keeps it; NULL text leaves the
+ * stored value as it was (a last will says little). */
+struct archive_box_status {
+	const char *box;
+	bool online;
+	const char *version;
+	const char *ts;
+	int64_t last_seq;
+	const char *health_json;
+	const char *cert_serial, *cert_not_after;
+};
+
 /* Record a box's status: the boxes row always, the status log on a change of state. */
-int archive_put_status(struct archive *a, const char *box, bool online, const char *version,
-		       const char *ts, int64_t last_seq, const char *health_json);
+int archive_put_status(struct archive *a, const struct archive_box_status *s);
 int archive_put_reject(struct archive *a, const char *topic, const char *sender, const char *reason,
 		       const void *head, size_t head_len);
 

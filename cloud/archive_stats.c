@@ -55,6 +55,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "message.h"
 
 #define HOUR_MS (3600 * INT64_C(1000))
 
@@ -342,20 +343,11 @@ int archive_rollup_samples(struct archive *a, const char *box, const struct read
 
 /* --- alerts ------------------------------------------------------------------ */
 
-/* Event types that speak of the box, not the kitchen (as edge/evidence.c). */
-static const char *const box_types[] = {
-	"camera_offline", "sensor_fault", "data_dropped", "evidence_request", NULL,
-};
-
 static bool is_alert(const char *type, const char *severity)
 {
 	if (strcmp(severity, "warning") != 0 && strcmp(severity, "critical") != 0)
 		return false;
-	for (const char *const *t = box_types; *t; t++) {
-		if (!strcmp(*t, type))
-			return false;
-	}
-	return true;
+	return !message_event_about_box(type);
 }
 
 int archive_alert_get(struct archive *a, const char *box, const char *event_id, archive_row_fn fn,

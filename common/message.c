@@ -126,6 +126,12 @@ cJSON *message_status(const struct envelope *e, const struct status_info *st)
 			cJSON_AddItemToArray(arr, so);
 		}
 	}
+	if (st->cert) {
+		cJSON *co = cJSON_AddObjectToObject(obj, "certificate");
+
+		cJSON_AddStringToObject(co, "serial", st->cert->serial);
+		add_ts(co, "not_after", st->cert->not_after_ms);
+	}
 	if (st->cameras) {
 		cJSON *arr = cJSON_AddArrayToObject(obj, "cameras");
 
@@ -329,6 +335,20 @@ cJSON *message_report(const struct envelope *e, const struct report_info *r)
 
 #define SEQ_MAX INT64_C(9007199254740991)
 
+bool message_event_about_box(const char *type)
+{
+	static const char *const types[] = {
+		"camera_offline",   "sensor_fault",  "data_dropped",
+		"evidence_request", "cert_expiring", NULL,
+	};
+
+	for (const char *const *t = types; *t; t++) {
+		if (!strcmp(*t, type))
+			return true;
+	}
+	return false;
+}
+
 static const char *const status_states[] = { "offline", "online", NULL };
 static const char *const sensor_states[] = { "ok", "fault", NULL };
 static const char *const camera_states[] = { "recording", "offline", "disabled", NULL };
@@ -355,13 +375,29 @@ static bool validate_health(struct jcheck *jc, const cJSON *h)
 	return jc_ok(jc);
 }
 
+static void validate_cert(struct jcheck *jc, const cJSON *c, struct message *m)
+{
+	static const char *const keys[] = { "serial", "not_after", NULL };
+	const char *serial;
+
+	jc_prefix(jc, "certificate.");
+	jc_only_keys(jc, c, keys);
+	serial = jc_string(jc, c, "serial", true, 64);
+	if (serial && (!*serial || strspn(serial, "0123456789ABCDEF") != strlen(serial)))
+		jc_fail(jc, "field 'certificate.serial': not upper-case hex");
+	m->u.status.cert_serial = serial;
+	m->u.status.cert_not_after = jc_timestamp(jc, c, "not_after", true);
+	jc_prefix(jc, "%s", "");
+}
+
 static bool validate_status(struct jcheck *jc, const cJSON *root, struct message *m)
 {
-	static const char *const keys[] = { ENVELOPE_KEYS, "state",   "version", "started",
-					    "health",	   "sensors", "cameras", NULL };
+	static const char *const keys[] = { ENVELOPE_KEYS, "state",	  "version",
+					    "started",	   "health",	  "sensors",
+					    "cameras",	   "certificate", NULL };
 	static const char *const sensor_keys[] = { "id", "kind", "state", NULL };
 	static const char *const camera_keys[] = { "id", "state", NULL };
-	const cJSON *health, *sensors, *cameras, *item;
+	const cJSON *health, *cert, *sensors, *cameras, *item;
 	int i = 0;
 
 	jc_only_keys(jc, root, keys);
@@ -371,6 +407,9 @@ static bool validate_status(struct jcheck *jc, const cJSON *root, struct message
 	health = jc_object(jc, root, "health", false);
 	if (health)
 		validate_health(jc, health);
+	cert = jc_object(jc, root, "certificate", false);
+	if (cert)
+		validate_cert(jc, cert, m);
 	sensors = jc_array(jc, root, "sensors", false, 0, 256);
 	cJSON_ArrayForEach (item, sensors) {
 		jc_prefix(jc, "sensors[%d].", i++);

@@ -31,6 +31,11 @@ struct seq_range {
 /* Sensor kinds (schemas/reading.json); NULL-terminated. */
 extern const char *const message_sensor_kinds[];
 
+/* An event type about the box itself (camera_offline, sensor_fault,
+ * data_dropped, evidence_request, cert_expiring), not about the kitchen:
+ * no clip of it, no alert to regulators. */
+bool message_event_about_box(const char *type);
+
 struct reading_sample {
 	const char *sensor;
 	const char *kind; /* one of message_sensor_kinds */
@@ -60,6 +65,12 @@ struct status_camera {
 	const char *state; /* "recording", "offline" or "disabled" */
 };
 
+/* The certificate the box connects with (schemas/status.json). */
+struct status_cert {
+	const char *serial; /* hex, as in the CA's index */
+	int64_t not_after_ms;
+};
+
 struct status_info {
 	bool online;
 	const char *version;		    /* NULL in the last will */
@@ -69,6 +80,7 @@ struct status_info {
 	size_t n_sensors;
 	const struct status_camera *cameras; /* NULL: leave out */
 	size_t n_cameras;
+	const struct status_cert *cert; /* NULL: leave out */
 };
 
 /* A clip whose chunks are not all in yet, in an ack. */
@@ -230,7 +242,9 @@ struct message {
 		} reading;
 		struct {
 			bool online;
-			const char *version; /* may be NULL */
+			const char *version;	    /* may be NULL */
+			const char *cert_serial;    /* may be NULL */
+			const char *cert_not_after; /* may be NULL */
 		} status;
 		struct {
 			const char *box;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <glib.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -169,6 +170,51 @@ out:
 	ERR_clear_error();
 	EVP_MD_CTX_free(ctx);
 	g_free(sig);
+	X509_free(cert);
+	return ok;
+}
+
+/* An ASN1_TIME as Unix ms: its distance from the epoch, as OpenSSL counts it. */
+static bool asn1_ms(const ASN1_TIME *t, int64_t *ms)
+{
+	ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
+	int days = 0, secs = 0;
+	bool ok = epoch && ASN1_TIME_diff(&days, &secs, epoch, t) == 1;
+
+	ASN1_TIME_free(epoch);
+	*ms = ((int64_t)days * 86400 + secs) * 1000;
+	return ok;
+}
+
+bool signing_cert_info(const char *path, struct cert_info *ci, char *err, size_t errlen)
+{
+	BIO *bio = BIO_new_file(path, "r");
+	X509 *cert = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	BIGNUM *bn = NULL;
+	char *hex = NULL;
+	bool ok = false;
+
+	BIO_free(bio);
+	memset(ci, 0, sizeof *ci);
+	if (!cert) {
+		snprintf(err, errlen, "cannot read certificate '%s': %s", path, ssl_reason());
+		return false;
+	}
+	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+	hex = bn ? BN_bn2hex(bn) : NULL;
+	if (!hex || strlen(hex) >= sizeof ci->serial)
+		snprintf(err, errlen, "certificate '%s': unreadable serial number", path);
+	else if (!asn1_ms(X509_get0_notBefore(cert), &ci->not_before_ms) ||
+		 !asn1_ms(X509_get0_notAfter(cert), &ci->not_after_ms))
+		snprintf(err, errlen, "certificate '%s': unreadable validity dates", path);
+	else
+		ok = true;
+	if (ok) {
+		snprintf(ci->serial, sizeof ci->serial, "%s", hex);
+		common_name(cert, ci->cn, sizeof ci->cn);
+	}
+	OPENSSL_free(hex);
+	BN_free(bn);
 	X509_free(cert);
 	return ok;
 }

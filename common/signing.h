@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct signer;
 
@@ -34,5 +35,17 @@ char *signer_sign(struct signer *s, const void *data, size_t len);
 bool signing_verify(const char *ca_path, const char *cert_pem, const char *expected_cn,
 		    const void *data, size_t len, const char *signature_b64, char *err,
 		    size_t errlen);
+
+/* What a certificate says about itself: its identity and validity. */
+struct cert_info {
+	char serial[68]; /* hex, upper case, as openssl x509 -serial and db/index.txt */
+	char cn[128];
+	int64_t not_before_ms; /* Unix ms */
+	int64_t not_after_ms;
+};
+
+/* Read the first certificate of the PEM file at path. false with the reason
+ * in err[errlen]. Reads only: says nothing about trust (see signing_verify). */
+bool signing_cert_info(const char *path, struct cert_info *ci, char *err, size_t errlen);
 
 #endif

@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "camera.h"
+#include "cert_watch.h"
 #include "clock.h"
 #include "coverage.h"
 #include "detections.h"
@@ -73,6 +74,10 @@ struct edge {
 	uint64_t detections_seen;
 	struct detections *detections; /* the local detections interface */
 	bool over_budget_logged;       /* said once that only alerts are left */
+	struct cert_info cert;	       /* ours; cert.serial empty: unreadable */
+	char *cert_event_id;	       /* the open cert_expiring event, or NULL */
+	int64_t cert_event_start_ms;
+	guint cert_source;
 	struct edge_counters n;
 };
 
@@ -90,6 +95,7 @@ static char *status_payload(struct edge *e, bool online)
 	struct status_camera cameras[256];
 	struct status_health health = { 0 };
 	struct status_info st = { .online = online };
+	struct status_cert cert = { e->cert.serial, e->cert.not_after_ms };
 	int64_t oldest;
 	struct envelope env;
 	cJSON *msg;
@@ -129,6 +135,7 @@ static char *status_payload(struct edge *e, bool online)
 									 : "offline" };
 		}
 		st.cameras = st.n_cameras ? cameras : NULL;
+		st.cert = e->cert.serial[0] ? &cert : NULL;
 	}
 	msg = message_status(&env, &st);
 	text = cJSON_PrintUnformatted(msg);
@@ -932,6 +939,13 @@ static void resume_open_events(struct edge *e)
 	for (guint k = 0; k < list->len; k++) {
 		const struct open_event *oe = g_ptr_array_index(list, k);
 		int64_t now = clock_wall_ms();
+
+		if (!strcmp(oe->sensor, CERT_WATCH_SOURCE)) { /* check_certificate's */
+			g_free(e->cert_event_id);
+			e->cert_event_id = g_strdup(oe->event_id);
+			e->cert_event_start_ms = oe->start_ms;
+			continue;
+		}
 		struct rule_event re = { .phase = RULE_CLOSE,
 					 .type = oe->type,
 					 .severity = "warning",
@@ -958,6 +972,35 @@ static void resume_open_events(struct edge *e)
 		commit_events(e, &orphan, NULL, &re, 1);
 	}
 	g_ptr_array_free(list, TRUE);
+}
+
+/* Our certificate's cert_expiring event: opened within cert_warn_days of
+ * its end, closed when a renewed certificate is in use (cert_watch.c). */
+static void check_certificate(struct edge *e)
+{
+	static const struct sensor source = { .id = CERT_WATCH_SOURCE };
+	struct rule_event steps[2];
+	int n;
+
+	if (!e->cert.serial[0])
+		return;
+	n = cert_watch_check(&e->cert, clock_wall_ms(), e->cfg->cert_warn_days, e->cert_event_id,
+			     e->cert_event_start_ms, steps);
+	if (n == 0)
+		return;
+	commit_events(e, &source, NULL, steps, n);
+	g_free(e->cert_event_id);
+	e->cert_event_id = NULL;
+	if (steps[n - 1].phase == RULE_OPEN) {
+		e->cert_event_id = g_strdup(steps[n - 1].event_id);
+		e->cert_event_start_ms = steps[n - 1].start_ms;
+	}
+}
+
+static gboolean on_cert_timer(gpointer data)
+{
+	check_certificate(data);
+	return G_SOURCE_CONTINUE;
 }
 
 /* A camera went offline or came back: a camera_offline event opens when it
@@ -1091,6 +1134,7 @@ int edge_start(struct edge *e)
 {
 	const struct edge_config *cfg = e->cfg;
 	guint tick = (guint)MIN(1000, cfg->ack_timeout_ms / 4);
+	char err[256];
 
 	e->started_ms = clock_wall_ms();
 	e->timer_ctx = g_new0(struct sensor_timer, cfg->sensors->len);
@@ -1110,6 +1154,10 @@ int edge_start(struct edge *e)
 		e->evidence = evidence_new(cfg, e->outbox, &ops);
 	}
 	resume_open_events(e);
+	if (!signing_cert_info(cfg->mqtt.cert, &e->cert, err, sizeof err))
+		log_warn("%s: its expiry is not reported", err);
+	check_certificate(e);
+	e->cert_source = g_timeout_add_seconds(3600, on_cert_timer, e);
 	e->cameras = g_new0(struct camera_slot, cfg->cameras->len);
 	for (guint i = 0; i < cfg->cameras->len; i++) {
 		e->cameras[i].e = e;
@@ -1165,6 +1213,9 @@ void edge_free(struct edge *e)
 		g_source_remove(e->budget_source);
 	if (e->coverage_source)
 		g_source_remove(e->coverage_source);
+	if (e->cert_source)
+		g_source_remove(e->cert_source);
+	g_free(e->cert_event_id);
 	for (guint i = 0; e->cameras && i < e->cfg->cameras->len; i++)
 		camera_free(e->cameras[i].cam); /* indexes the segments being written */
 	g_free(e->cameras);

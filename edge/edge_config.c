@@ -12,8 +12,8 @@
 static void load_box(struct config *c, struct edge_config *cfg)
 {
 	static const char *const keys[] = {
-		"id",	       "state_dir", "log_level", "status_period", "reading_batch",
-		"disk_budget", NULL
+		"id",	       "state_dir",	 "log_level", "status_period", "reading_batch",
+		"disk_budget", "cert_warn_days", NULL
 	};
 	char *level;
 
@@ -30,6 +30,7 @@ static void load_box(struct config *c, struct edge_config *cfg)
 	cfg->status_period_ms = config_duration_ms(c, "box", "status_period", 30000, 1000, 3600000);
 	cfg->reading_batch_ms = config_duration_ms(c, "box", "reading_batch", 10000, 0, 3600000);
 	cfg->disk_budget = config_bytes(c, "box", "disk_budget", 16LL << 30, 64 << 10);
+	cfg->cert_warn_days = (int)config_int(c, "box", "cert_warn_days", 30, 1, 365);
 }
 
 static void load_outbox(struct config *c, struct edge_config *cfg)

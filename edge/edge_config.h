@@ -77,6 +77,7 @@ struct edge_config {
 	int64_t status_period_ms;
 	int64_t reading_batch_ms; /* 0: every sample is its own message */
 	int64_t disk_budget;	  /* bytes for the outbox, video segments and clips */
+	int cert_warn_days;	  /* cert_expiring event this long before the end */
 	struct mqtt_settings mqtt;
 	char *outbox_path;
 	bool outbox_sync_full;

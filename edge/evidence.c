@@ -22,6 +22,7 @@
 #include "envelope.h"
 #include "log.h"
 #include "manifest.h"
+#include "message.h"
 #include "signing.h"
 #include "topic.h"
 
@@ -66,20 +67,6 @@ struct evidence {
 };
 
 /* --- rolls ----------------------------------------------------------- */
-
-/* Event types about the box itself, not about the kitchen: no clip. */
-static const char *const no_clip_types[] = {
-	"camera_offline", "sensor_fault", "data_dropped", "evidence_request", NULL,
-};
-
-static bool wants_clip(const char *type)
-{
-	for (const char *const *t = no_clip_types; *t; t++) {
-		if (!strcmp(*t, type))
-			return false;
-	}
-	return true;
-}
 
 /* Pre- and post-roll for type: [clips <type>], else [clips], else a
  * built-in default: a temperature or gas breach builds up slowly (who left
@@ -428,7 +415,7 @@ void evidence_event(struct evidence *ev, const char *event_id, const char *type,
 {
 	int64_t pre, post, max = ev->cfg->clips.max_length_ms;
 
-	if (!wants_clip(type))
+	if (message_event_about_box(type))
 		return;
 	rolls_for(ev, type, &pre, &post);
 	for (guint i = 0; i < ev->cfg->cameras->len; i++) {

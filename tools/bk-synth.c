@@ -122,6 +122,17 @@ struct counts {
 /* One box's year: video samples (its cameras record business hours and
  * the hour around them, unless the box is down), status changes at its
  * outages, a camera_offline event now and then. */
+static void put_status(struct archive *a, const char *box, bool online, const char *ts, int64_t seq)
+{
+	struct archive_box_status s = { .box = box,
+					.online = online,
+					.version = online ? "1.0" : NULL,
+					.ts = ts,
+					.last_seq = seq };
+
+	archive_put_status(a, &s);
+}
+
 static void box_year(struct archive *a, const char *box, int cameras, const int per_hour[24],
 		     int64_t year_ms, int days, double reliability, struct counts *c)
 {
@@ -133,7 +144,7 @@ static void box_year(struct archive *a, const char *box, int cameras, const int 
 	for (int k = 0; k < cameras; k++)
 		names[k] = g_strdup_printf("cam-%d", k + 1);
 	clock_format_ms(year_ms - DAY_MS, ts);
-	archive_put_status(a, box, true, "1.0", ts, 0, NULL);
+	put_status(a, box, true, ts, 0);
 	for (int d = 0; d < days; d++) {
 		int64_t day_ms = year_ms + (int64_t)d * DAY_MS;
 		int down_from = 25, down_to = 25;
@@ -143,9 +154,9 @@ static void box_year(struct archive *a, const char *box, int cameras, const int 
 			down_from = below(24);
 			down_to = down_from + 1 + below(10);
 			clock_format_ms(day_ms + down_from * HOUR_MS + below(60) * 60000, ts);
-			archive_put_status(a, box, false, NULL, ts, seq, NULL);
+			put_status(a, box, false, ts, seq);
 			clock_format_ms(day_ms + MIN(down_to, 24) * HOUR_MS, ts);
-			archive_put_status(a, box, true, "1.0", ts, seq, NULL);
+			put_status(a, box, true, ts, seq);
 			c->outages++;
 		}
 		for (int k = 0; k < cameras; k++) {

@@ -242,8 +242,17 @@ static int store_status(struct collector *col, const struct message *m)
 {
 	const cJSON *health = cJSON_GetObjectItem(m->root, "health");
 	char *health_json = health ? cJSON_PrintUnformatted(health) : NULL;
-	int rc = archive_put_status(col->archive, m->env.id, m->u.status.online,
-				    m->u.status.version, m->env.ts, m->env.seq, health_json);
+	struct archive_box_status s = {
+		.box = m->env.id,
+		.online = m->u.status.online,
+		.version = m->u.status.version,
+		.ts = m->env.ts,
+		.last_seq = m->env.seq,
+		.health_json = health_json,
+		.cert_serial = m->u.status.cert_serial,
+		.cert_not_after = m->u.status.cert_not_after,
+	};
+	int rc = archive_put_status(col->archive, &s);
 
 	cJSON_free(health_json);
 	return rc;

@@ -64,7 +64,10 @@ static void test_status_builds_valid(void **state)
 	struct status_health h = { 3, 1.5, 2, 0, 40960, 1 << 30 };
 	struct status_sensor sensors[] = { { "fridge-1", "fridge", false },
 					   { "gas-1", "gas", true } };
-	struct status_info online = { true, "0.1.0", 1764084529123LL, &h, sensors, 2, NULL, 0 };
+	struct status_cert cert = { "5C1A7F0E93D2", 1864084529123LL };
+	struct status_info online = {
+		true, "0.1.0", 1764084529123LL, &h, sensors, 2, NULL, 0, &cert
+	};
 	struct status_info offline = { .online = false };
 	struct envelope e;
 	char err[256];
@@ -290,6 +293,15 @@ static void test_status_and_ack_rejects(void **state)
 	expect_reject("bk/v1/box/box-a/status",
 		      "{" ENV("box-a", 0) ",\"state\":\"online\",\"health\":{\"outbox_depth\":-1}}",
 		      "health.outbox_depth");
+	expect_reject(
+	    "bk/v1/box/box-a/status",
+	    "{" ENV("box-a", 0) ",\"state\":\"online\",\"certificate\":{\"serial\":\"0x1F\","
+				"\"not_after\":\"2028-01-01T00:00:00.000Z\"}}",
+	    "certificate.serial");
+	expect_reject(
+	    "bk/v1/box/box-a/status",
+	    "{" ENV("box-a", 0) ",\"state\":\"online\",\"certificate\":{\"serial\":\"1F\"}}",
+	    "certificate.not_after");
 	expect_reject(
 	    "bk/v1/box/box-a/ack",
 	    "{" ENV("svc-c", 1) ",\"box\":\"box-b\",\"acked\":1,\"max_seen\":1,\"missing\":[]}",

@@ -129,12 +129,57 @@ static void test_mismatched_key(void **state)
 	g_free(crt);
 }
 
+/* What openssl x509 prints of crt: the serial and notAfter as Unix ms. */
+static void openssl_says(const char *crt, char *serial, size_t len, int64_t *not_after_ms)
+{
+	char *cmd =
+	    g_strdup_printf("openssl x509 -in '%s' -noout -serial -enddate -dateopt iso_8601", crt);
+	char *out = NULL, **lines;
+	GDateTime *t;
+	int status;
+
+	assert_true(g_spawn_command_line_sync(cmd, &out, NULL, &status, NULL) && status == 0);
+	lines = g_strsplit(out, "\n", 0);
+	assert_true(g_str_has_prefix(lines[0], "serial=") &&
+		    g_str_has_prefix(lines[1], "notAfter="));
+	snprintf(serial, len, "%s", lines[0] + strlen("serial="));
+	g_strdelimit(lines[1], " ", 'T');
+	t = g_date_time_new_from_iso8601(lines[1] + strlen("notAfter="), NULL);
+	assert_non_null(t);
+	*not_after_ms = g_date_time_to_unix(t) * 1000;
+	g_date_time_unref(t);
+	g_strfreev(lines);
+	g_free(out);
+	g_free(cmd);
+}
+
+static void test_cert_info(void **state)
+{
+	char *crt = path("pki/box-b.crt"), *none = path("pki/none.crt");
+	char serial[80], err[256];
+	struct cert_info ci;
+	int64_t not_after_ms;
+
+	(void)state;
+	openssl_says(crt, serial, sizeof serial, &not_after_ms);
+	assert_true(signing_cert_info(crt, &ci, err, sizeof err));
+	assert_string_equal(ci.serial, serial);
+	assert_string_equal(ci.cn, "box-b");
+	assert_int_equal(ci.not_after_ms, not_after_ms);
+	assert_true(ci.not_before_ms < ci.not_after_ms);
+	assert_false(signing_cert_info(none, &ci, err, sizeof err));
+	assert_non_null(strstr(err, "none.crt"));
+	g_free(crt);
+	g_free(none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sign_and_verify),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_mismatched_key),
+		cmocka_unit_test(test_cert_info),
 	};
 
 	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);

@@ -73,7 +73,11 @@ static void rec(const char *box, const char *camera, const char *local, double m
 
 static void status(const char *box, bool online, const char *local)
 {
-	assert_int_equal(archive_put_status(a, box, online, "1", L(local), 0, NULL), 0);
+	struct archive_box_status s = {
+		.box = box, .online = online, .version = "1", .ts = L(local)
+	};
+
+	assert_int_equal(archive_put_status(a, &s), 0);
 }
 
 /* One event step; returns what archive_alert_from_event returned. */
