@@ -119,10 +119,17 @@ clean:
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCHES   := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
+LOADGEN   := $(BUILD)/bin/bk-loadgen
+
 .PHONY: bench
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCHES)
+	@$(MAKE) --no-print-directory all $(BENCHES) $(LOADGEN)
 	@BK_BUILD=$(BUILD) tests/bench/run.sh
+
+# bk-loadgen: simulated boxes (tools/bk-loadgen.c), for the benchmarks only.
+$(LOADGEN): $(call obj,tools/bk-loadgen.c) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BENCHES): $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(EDGE_LIB) $(CLOUD_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
