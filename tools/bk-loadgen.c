@@ -92,6 +92,7 @@ struct loadgen {
 	struct box *box;
 	int started, connected;
 	int64_t t0_ms, all_connected_ms, gen_end_ms, last_tick_ms, last_progress_ms, last_scan_ms;
+	int64_t gen_start_ms, last_ack_ms;
 	bool generating;
 	GArray *latency_ms; /* of double */
 	uint64_t generated, acked, resends, publish_errors, clips_sent, clips_verified;
@@ -357,6 +358,7 @@ static void on_ack(struct box *b, const struct message *m)
 		ms = (double)(now - pd->born_ms);
 		g_array_append_val(lg->latency_ms, ms);
 		lg->acked++;
+		lg->last_ack_ms = now;
 		for (GList *l = b->clips.head; l; l = l->next) {
 			struct clip *c = l->data;
 
@@ -530,6 +532,7 @@ static gboolean on_tick(gpointer data)
 		mqtt_link_start(lg->box[lg->started].link);
 	if (!lg->generating && lg->all_connected_ms) {
 		lg->generating = true;
+		lg->gen_start_ms = now;
 		lg->gen_end_ms = now + (int64_t)(lg->duration_s * 1000);
 		dt = 0;
 	}
@@ -585,6 +588,12 @@ static void report(struct loadgen *lg)
 	cJSON_AddNumberToObject(o, "acked", (double)lg->acked);
 	cJSON_AddNumberToObject(o, "unacked", (double)unacked(lg));
 	cJSON_AddNumberToObject(o, "acked_per_s", send_s > 0 ? (double)lg->acked / send_s : 0);
+	/* the collector's pace: everything acked over first generated to last acked */
+	cJSON_AddNumberToObject(o, "ack_rate",
+				lg->last_ack_ms > lg->gen_start_ms
+				    ? (double)lg->acked * 1000 /
+					  (double)(lg->last_ack_ms - lg->gen_start_ms)
+				    : 0);
 	cJSON_AddNumberToObject(o, "latency_p50_ms", percentile(lg->latency_ms, 50));
 	cJSON_AddNumberToObject(o, "latency_p90_ms", percentile(lg->latency_ms, 90));
 	cJSON_AddNumberToObject(o, "latency_p99_ms", percentile(lg->latency_ms, 99));

@@ -19,6 +19,10 @@
 #   4. statistics (tests/bench/stats.sh): a year of synthetic data for 1,000
 #      establishments (tools/bk-synth), then the time of each coverage and
 #      alert statistics query (aim < 200 ms). About 15 s, 1 s once generated.
+#   5. load (tests/bench/load.sh, with tools/bk-loadgen): ingest against a
+#      plain Paho subscriber, breach-to-regulator latency idle and under
+#      10,000 msg/s, 1,000 connected boxes, bk-edge's footprint with 2
+#      cameras and 8 sensors over 5 minutes, an hour offline drained.
 #
 # Each figure is the median of BK_BENCH_RUNS runs (default 5; video: at
 # most 3, BK_BENCH_VIDEO_RUNS) with min–max.
@@ -26,9 +30,9 @@
 # figures, to tests/bench/results/YYYY-MM-DD-<commit>[-dirty].md.
 #
 # Environment: BK_BUILD (default build), BK_BENCH_RUNS (5), BK_BENCH_BUDGET
-# (seconds for the whole script, default 780: runs that would start later are
-# skipped and said so), BK_BENCH_ONLY (outbox, e2e, video or stats, or a comma-separated
-# list of them), BK_BENCH_SIZES (default
+# (seconds for the whole script, default 3000: runs that would start later are
+# skipped and said so), BK_BENCH_ONLY (outbox, drain, ingest, latency, conns, e2e,
+# stats, footprint or video, or a comma-separated list of them), BK_BENCH_SIZES (default
 # "1:2000 10:2000 100:200", BOXES:MESSAGES-PER-BOX), BK_BENCH_NO_SAVE=1 (print
 # only), BK_BENCH_QUIET_WAIT (seconds in all to wait for other work to calm
 # down before measurements, default 180), BK_KEEP=1 (keep the work
@@ -46,7 +50,7 @@ source "$BK_ROOT/tests/lib/broker.sh"
 source "$BK_ROOT/tests/lib/daemons.sh"
 
 RUNS=${BK_BENCH_RUNS:-5}
-BUDGET=${BK_BENCH_BUDGET:-780}
+BUDGET=${BK_BENCH_BUDGET:-3000}
 ONLY=${BK_BENCH_ONLY:-}
 SIZES=${BK_BENCH_SIZES:-"1:2000 10:2000 100:200"}
 OUTBOX_FULL_N=${BK_BENCH_OUTBOX_FULL:-20000}
@@ -61,6 +65,9 @@ selected() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 NEEDED=("$BK_BIN/bk-edge")
 selected outbox && NEEDED+=("$BENCH_OUTBOX")
 selected e2e && NEEDED+=("$BK_BIN/bk-collector")
+for s in ingest latency conns; do
+	selected $s && NEEDED+=("$BK_BIN/bk-collector" "$BK_ROOT/$BUILD/bin/bk-loadgen" "$BK_ROOT/$BUILD/bench/bench_sub")
+done
 for tool in "${NEEDED[@]}"; do
 	[ -x "$tool" ] || {
 		echo "bench: cannot run '$tool': not built (make bench builds it)" >&2
@@ -349,10 +356,19 @@ source "$BK_ROOT/tests/bench/video.sh"
 
 source "$BK_ROOT/tests/bench/stats.sh"
 
+# --- 5. load: tests/bench/load.sh (bk-loadgen) ----------------------------------
+
+source "$BK_ROOT/tests/bench/load.sh"
+
 selected outbox && bench_outbox
+selected drain && bench_drain
+selected ingest && bench_ingest
+selected latency && bench_latency
+selected conns && bench_conns
 selected e2e && bench_e2e
-selected video && bench_video
 selected stats && bench_stats
+selected footprint && bench_footprint
+selected video && bench_video
 
 # --- the report ----------------------------------------------------------------
 
