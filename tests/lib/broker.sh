@@ -3,6 +3,7 @@
 #
 #   bk_tmpdir
 #   bk_pki_setup box-a svc-collector      # $T/pki: CA, broker cert, client certs
+#   bk_pki_use DIR svc-collector          # or: the CA in DIR (bk-provision init)
 #   bk_broker_start [--regulator reg-1]   # extra args go to tools/bk-acl
 #   bk_pub box-a -t bk/v1/box/box-a/reading -q 1 -m '{...}'
 #   bk_sub svc-collector -t '$share/collectors/bk/v1/box/+/reading' -C 1 -W 5
@@ -40,6 +41,27 @@ bk_pki_setup() {
 		[ -f "$BK_PKI/$id.crt" ] && continue
 		"$BK_ROOT/tools/bk-pki" issue "$BK_PKI" "$id" >/dev/null || {
 			echo "bk_pki_setup: cannot issue certificate for '$id'" >&2
+			return 1
+		}
+	done
+}
+
+# bk_pki_use DIR ID...: like bk_pki_setup, but with a CA that exists already
+# (made by tools/bk-provision init, say) in DIR instead of $T/pki: BK_PKI=DIR,
+# and a client certificate for the probe and each ID that has none in DIR.
+bk_pki_use() {
+	local dir=$1 id
+	shift
+	if [ ! -f "$dir/ca.crt" ] || [ ! -f "$dir/broker.crt" ]; then
+		echo "bk_pki_use: cannot use '$dir': no CA and broker certificate there" >&2
+		return 1
+	fi
+	BK_PKI=$(cd "$dir" && pwd)
+	export BK_PKI
+	for id in "$BK_PROBE_ID" "$@"; do
+		[ -f "$BK_PKI/$id.crt" ] && continue
+		"$BK_ROOT/tools/bk-pki" issue "$BK_PKI" "$id" >/dev/null || {
+			echo "bk_pki_use: cannot issue certificate for '$id' in '$BK_PKI'" >&2
 			return 1
 		}
 	done
