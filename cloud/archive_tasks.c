@@ -41,6 +41,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "message.h"
 
 /* The simple procedure's caps (Administrative Penalty Law 2021, art. 51):
  * law, not county configuration. */
@@ -603,7 +604,9 @@ static int task_check(struct archive *a, const char *licence, const struct task_
 		problem(errors, "who creates the task is not given");
 		rc = rc ? rc : -EINVAL;
 	}
-	if (!good_text(s->note, MAX_TEXT, true) || !good_text(s->checklist, 128, true)) {
+	/* the note travels in the task message: what handhelds take (task.json) */
+	if (!good_text(s->note, MESSAGE_MAX_TASK_NOTE, true) ||
+	    !good_text(s->checklist, 128, true)) {
 		problem(errors,
 			"the note or checklist id is empty, too long or not one line of text");
 		rc = rc ? rc : -EINVAL;
@@ -633,6 +636,10 @@ static int task_check(struct archive *a, const char *licence, const struct task_
 	if (count < TASK_MIN_INSPECTORS) {
 		problem(errors, "%zu inspector(s): a task needs at least %d", count,
 			TASK_MIN_INSPECTORS);
+		rc = rc ? rc : -EINVAL;
+	} else if (count > MESSAGE_MAX_INSPECTORS) {
+		problem(errors, "%zu inspectors: a task message names at most %d", count,
+			MESSAGE_MAX_INSPECTORS);
 		rc = rc ? rc : -EINVAL;
 	}
 	return rc;

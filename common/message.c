@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "clock.h"
 #include "manifest.h"
 #include "penalty.h"
@@ -774,7 +776,7 @@ static bool validate_task(struct jcheck *jc, const cJSON *root, const char *insp
 		i++;
 	}
 	m->u.task.checklist = jc_ident(jc, root, "checklist", false, NULL, 63);
-	m->u.task.note = jc_string(jc, root, "note", false, 2048);
+	m->u.task.note = jc_string(jc, root, "note", false, MESSAGE_MAX_TASK_NOTE);
 	if (!jc_ok(jc))
 		return false;
 	m->u.task.state = message_task_states[state];
@@ -972,6 +974,28 @@ cJSON *message_parse(const char *payload, size_t len, char *err, size_t errlen)
 	if (strlen(payload) != len) {
 		snprintf(err, errlen, "payload contains a NUL byte at offset %zu", strlen(payload));
 		return NULL;
+	}
+	/* cJSON takes any bytes in a string: what it lets through would be
+	 * archived and break every JSON reader downstream (bkctl, the API) */
+	if (!g_utf8_validate(payload, (gssize)len, &end)) {
+		snprintf(err, errlen, "payload is not UTF-8 (byte %ld)", (long)(end - payload));
+		return NULL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)payload[i];
+
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+			snprintf(err, errlen,
+				 "malformed JSON: control character 0x%02X at byte %zu", c, i);
+			return NULL;
+		}
+		/* every backslash of valid JSON starts an escape; cJSON would cut
+		 * the string at a \u0000, storing less than was sent */
+		if (c == '\\' && ++i < len && strncmp(payload + i, "u0000", 5) == 0) {
+			snprintf(err, errlen, "payload has a \\u0000 (NUL) escape at byte %zu",
+				 i - 1);
+			return NULL;
+		}
 	}
 	/* the terminating NUL is included so that trailing bytes are refused */
 	root = cJSON_ParseWithLengthOpts(payload, len + 1, &end, 1);

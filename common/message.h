@@ -158,6 +158,7 @@ cJSON *message_alert(const struct envelope *e, const struct alert_info *a);
  * each of its inspectors. Optional fields NULL (n 0) to leave out. */
 #define MESSAGE_MAX_INSPECTORS 16
 #define MESSAGE_MAX_REASONS    64
+#define MESSAGE_MAX_TASK_NOTE  2048 /* bytes; what a task may carry, checked at creation too */
 extern const char *const message_task_states[]; /* dispatched, cancelled; NULL-terminated */
 extern const char *const message_task_kinds[];	/* routine, special, alert, followup */
 

@@ -196,6 +196,9 @@ static void load_camera(struct config *c, struct edge_config *cfg, const char *g
 	cc->zone = g_key_file_has_key(c->kf, group, "zone", NULL)
 		       ? config_string(c, group, "zone", NULL)
 		       : NULL;
+	/* an event's zone: longer, the collector rejects the camera's events */
+	if (cc->zone && strlen(cc->zone) > 64)
+		config_problem(c, group, "zone", "longer than 64 bytes (%zu)", strlen(cc->zone));
 	if (g_key_file_has_key(c->kf, group, "gb28181_id", NULL)) {
 		cc->gb28181_id = config_string(c, group, "gb28181_id", NULL);
 		if (cc->gb28181_id &&

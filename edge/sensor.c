@@ -52,6 +52,12 @@ struct sensor *sensor_new(struct config *c, const char *group)
 	s->zone = g_key_file_has_key(c->kf, group, "zone", NULL)
 		      ? config_string(c, group, "zone", NULL)
 		      : NULL;
+	/* the collector's limits (schemas/): past them it would reject every
+	 * reading or event of this sensor, and the outbox would keep them */
+	if (s->unit && strlen(s->unit) > 16)
+		config_problem(c, group, "unit", "'%s' is longer than 16 bytes", s->unit);
+	if (s->zone && strlen(s->zone) > 64)
+		config_problem(c, group, "zone", "longer than 64 bytes (%zu)", strlen(s->zone));
 	s->period_ms = config_duration_ms(c, group, "period", 1000, 1, 3600000);
 	rules_config_load(&s->rules, c, group, s->kind);
 	driver = config_string(c, group, "driver", NULL);

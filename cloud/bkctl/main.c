@@ -70,9 +70,11 @@ static void print_activity(void *ctx, int ncols, const char *const *names,
 		cJSON_free(text);
 		cJSON_Delete(o);
 	} else {
+		char *detail = output_printable(v[3].type == VALUE_TEXT ? v[3].text : "");
+
 		/* the time of day is enough on a live screen */
-		printf("%.12s  %-16s %-14s %s\n", v[0].text + 11, v[1].text, v[2].text,
-		       v[3].type == VALUE_TEXT ? v[3].text : "");
+		printf("%.12s  %-16s %-14s %s\n", v[0].text + 11, v[1].text, v[2].text, detail);
+		g_free(detail);
 	}
 	g_strlcpy(w->since, v[0].text, sizeof w->since);
 }

@@ -33,7 +33,7 @@ static char *cell_text(const struct archive_value *v)
 	case VALUE_REAL:
 		return g_strdup_printf("%.2f", v->r);
 	case VALUE_TEXT:
-		return g_strdup(v->text);
+		return output_printable(v->text);
 	default:
 		return g_strdup("-");
 	}
@@ -47,6 +47,14 @@ static cJSON *json_value(const struct archive_value *v)
 	case VALUE_REAL:
 		return cJSON_CreateNumber(v->r);
 	case VALUE_TEXT:
+		/* archived messages are UTF-8; a reject's head may be any bytes */
+		if (!g_utf8_validate(v->text, -1, NULL)) {
+			char *valid = g_utf8_make_valid(v->text, -1);
+			cJSON *s = cJSON_CreateString(valid);
+
+			g_free(valid);
+			return s;
+		}
 		return cJSON_CreateString(v->text);
 	default:
 		return cJSON_CreateNull();
@@ -89,6 +97,26 @@ int output_width(const char *text)
 		w += g_unichar_iszerowidth(c) ? 0 : g_unichar_iswide(c) ? 2 : 1;
 	}
 	return w;
+}
+
+char *output_printable(const char *text)
+{
+	GString *s = g_string_sized_new(strlen(text));
+
+	for (const char *p = text; *p;) {
+		gunichar c = g_utf8_get_char_validated(p, -1);
+
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			g_string_append_printf(s, "\\x%02x", (unsigned char)*p++);
+			continue;
+		}
+		if (c < 0x20 || (c >= 0x7F && c < 0xA0))
+			g_string_append_printf(s, "\\u%04x", (unsigned)c);
+		else
+			g_string_append_len(s, p, g_utf8_next_char(p) - p);
+		p = g_utf8_next_char(p);
+	}
+	return g_string_free(s, FALSE);
 }
 
 static void print_cell(FILE *out, const char *text, int width, bool last)

@@ -23,4 +23,10 @@ void output_finish(struct output *o, FILE *out);
 /* Display width of UTF-8 text in terminal columns. */
 int output_width(const char *text);
 
+/* text for a terminal (g_free it): control characters (C0, DEL, C1) as
+ * \u001b and bytes that are not UTF-8 as \xff, so that text from a box or a
+ * CSV file cannot move the cursor, clear the screen or retitle the window
+ * of whoever reads a table. The JSON form prints text exactly. */
+char *output_printable(const char *text);
+
 #endif
