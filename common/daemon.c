@@ -19,13 +19,15 @@ static gboolean on_signal(gpointer loop)
 int daemon_run(int argc, char **argv, const struct daemon_ops *ops)
 {
 	char *config_path = NULL;
-	gboolean test_only = FALSE, show_version = FALSE;
+	gboolean test_only = FALSE, show_version = FALSE, selftest = FALSE;
 	GOptionEntry entries[] = {
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "configuration file",
 		  "FILE" },
 		{ "test-config", 't', 0, G_OPTION_ARG_NONE, &test_only,
 		  "check the configuration and exit", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &show_version, "print the version", NULL },
+		{ "selftest", 0, 0, G_OPTION_ARG_NONE, &selftest,
+		  "run the on-site self-test, print a checklist and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	GOptionContext *octx = g_option_context_new(ops->summary);
@@ -35,6 +37,8 @@ int daemon_run(int argc, char **argv, const struct daemon_ops *ops)
 	GMainLoop *loop;
 	int status = 2;
 
+	if (!ops->selftest) /* only daemons that have one offer it */
+		entries[G_N_ELEMENTS(entries) - 2] = entries[G_N_ELEMENTS(entries) - 1];
 	g_option_context_add_main_entries(octx, entries, NULL);
 	if (!g_option_context_parse(octx, &argc, &argv, &err)) {
 		fprintf(stderr, "%s: %s\n", ops->name, err->message);
@@ -50,10 +54,21 @@ int daemon_run(int argc, char **argv, const struct daemon_ops *ops)
 		fprintf(stderr, "%s: no configuration file given (-c FILE)\n", ops->name);
 		goto out;
 	}
+	if (test_only && selftest) {
+		fprintf(stderr, "%s: -t and --selftest exclude each other\n", ops->name);
+		goto out;
+	}
 	status = 1;
 	log_init(ops->name, LOG_INFO);
-	if (!ops->config_load(config_path, cfg))
+	if (!ops->config_load(config_path, cfg)) {
+		if (selftest)
+			status = ops->selftest(config_path, NULL);
 		goto out_release;
+	}
+	if (selftest) {
+		status = ops->selftest(config_path, cfg);
+		goto out_release;
+	}
 	if (test_only) {
 		printf("configuration OK\n");
 		status = 0;

@@ -4,7 +4,9 @@
  * (-t prints "configuration OK" or every problem, and exits) → start →
  * run the GLib main loop until SIGINT/SIGTERM → stop → release.
  * Exit status: 0 after a clean run or a good -t, 1 on a bad configuration
- * or a failed start, 2 on bad usage.
+ * or a failed start, 2 on bad usage. A daemon with a selftest also takes
+ * --selftest: the configuration is loaded, then selftest's status is the
+ * exit status.
  */
 #ifndef BK_DAEMON_H
 #define BK_DAEMON_H
@@ -26,6 +28,10 @@ struct daemon_ops {
 	void *(*start)(const void *cfg);
 	/* Stop and free what start returned. */
 	void (*stop)(void *state);
+	/* NULL, or --selftest: check the installation instead of running, print
+	 * the outcome, return the exit status. cfg is NULL when the
+	 * configuration did not load (its problems are printed already). */
+	int (*selftest)(const char *config_path, const void *cfg);
 };
 
 int daemon_run(int argc, char **argv, const struct daemon_ops *ops);

@@ -340,8 +340,8 @@ cJSON *message_report(const struct envelope *e, const struct report_info *r)
 bool message_event_about_box(const char *type)
 {
 	static const char *const types[] = {
-		"camera_offline",   "sensor_fault",  "data_dropped",
-		"evidence_request", "cert_expiring", NULL,
+		"camera_offline", "sensor_fault", "data_dropped", "evidence_request",
+		"cert_expiring",  "selftest",	  NULL,
 	};
 
 	for (const char *const *t = types; *t; t++) {

@@ -32,7 +32,7 @@ struct seq_range {
 extern const char *const message_sensor_kinds[];
 
 /* An event type about the box itself (camera_offline, sensor_fault,
- * data_dropped, evidence_request, cert_expiring), not about the kitchen:
+ * data_dropped, evidence_request, cert_expiring, selftest), not about the kitchen:
  * no clip of it, no alert to regulators. */
 bool message_event_about_box(const char *type);
 

@@ -47,6 +47,13 @@ struct mqtt_link {
 	GMutex disconnect_lock;
 	GCond disconnect_done;
 	bool disconnected;
+
+	/* OpenSSL's last complaint, added to the failed connect's reason:
+	 * Paho's own words ("socket error", "TCP/TLS connect failure") do not
+	 * say that the broker's certificate failed to verify. Set and taken on
+	 * Paho's threads. */
+	GMutex tls_lock;
+	char tls_error[256];
 };
 
 /* --- Paho threads: copy, queue, wake --------------------------------- */
@@ -106,11 +113,15 @@ static void on_connect_success(void *context, MQTTAsync_successData *resp)
 
 static void on_connect_failure(void *context, MQTTAsync_failureData *resp)
 {
-	char reason[256];
+	struct mqtt_link *link = context;
+	char reason[600];
 
-	snprintf(reason, sizeof reason, "connect failed: %s (code %d)",
+	g_mutex_lock(&link->tls_lock);
+	snprintf(reason, sizeof reason, "connect failed: %s (code %d)%s%s",
 		 resp && resp->message ? resp->message : MQTTAsync_strerror(resp ? resp->code : 0),
-		 resp ? resp->code : 0);
+		 resp ? resp->code : 0, link->tls_error[0] ? "; tls: " : "", link->tls_error);
+	link->tls_error[0] = '\0';
+	g_mutex_unlock(&link->tls_lock);
 	post_disconnected(context, reason);
 }
 
@@ -123,8 +134,13 @@ static void on_subscribe_failure(void *context, MQTTAsync_failureData *resp)
 
 static int on_ssl_error(const char *str, size_t len, void *u)
 {
-	(void)u;
-	log_warn("tls: %.*s", (int)(len && str[len - 1] == '\n' ? len - 1 : len), str);
+	struct mqtt_link *link = u;
+	int n = (int)(len && str[len - 1] == '\n' ? len - 1 : len);
+
+	log_warn("tls: %.*s", n, str);
+	g_mutex_lock(&link->tls_lock);
+	snprintf(link->tls_error, sizeof link->tls_error, "%.*s", n, str);
+	g_mutex_unlock(&link->tls_lock);
 	return 0;
 }
 
@@ -250,6 +266,7 @@ struct mqtt_link *mqtt_link_new(const struct mqtt_link_options *opt)
 	link->events = g_async_queue_new();
 	g_mutex_init(&link->disconnect_lock);
 	g_cond_init(&link->disconnect_done);
+	g_mutex_init(&link->tls_lock);
 
 	link->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (link->wake_fd < 0) {
@@ -408,6 +425,7 @@ void mqtt_link_free(struct mqtt_link *link, int timeout_ms)
 	g_async_queue_unref(link->events);
 	g_mutex_clear(&link->disconnect_lock);
 	g_cond_clear(&link->disconnect_done);
+	g_mutex_clear(&link->tls_lock);
 	g_free(link->uri);
 	g_free(link->client_id);
 	g_free(link->ca_file);

@@ -247,38 +247,46 @@ bench_footprint() {
 
 # --- drain -------------------------------------------------------------------
 
+# drain_conf SENSORS BATCH_MS PORT: box-drain's configuration into
+# $T/box-drain.conf: SENSORS (0 or 8) simulated fridges sampling every 10 ms,
+# 3,600 samples each, readings batched every BATCH_MS.
+drain_conf() {
+	local i
+	{
+		printf '[box]\nid = box-drain\nstate_dir = %s/box-drain\nstatus_period = 30s\n' "$T"
+		printf 'reading_batch = %sms\n\n' "$2"
+		BK_PORT=$3 bk_mqtt_group box-drain 10s 2s
+		for ((i = 1; i <= $1; i++)); do
+			printf '\n[sensor d%s]\nkind = fridge\ndriver = sim\nperiod = 10ms\nsim_base = 4\nsim_samples = 3600\nstuck_after = 0\n' "$i"
+		done
+	} >"$T/box-drain.conf"
+}
+
+drain_empty() {
+	[ "$(bk_sql "$T/box-drain/outbox.db" "SELECT count(*) FROM outbox" 2>/dev/null)" = 0 ]
+}
+
 # drain_run RUN BATCH_MS: fill box-drain's outbox offline with an hour's
 # worth (8 sensors, 3,600 samples each, batched as BATCH_MS would batch an
-# hour at 1 Hz), then connect it and time until the collector acks all.
+# hour at 1 Hz: sampling and batches 100 times faster, so 36 s), then start
+# it again without sensors, connected, and time until the collector has
+# acked every row.
 drain_run() {
-	local run=$1 batch=$2 msgs extra="" i t0 t1 issued
+	local run=$1 batch=$2 t0 t1 issued
 	quiet_wait "drain run $run (batch $batch ms)"
 	load_centre || return 1
-	rm -rf "$T/box-drain" "$T/box-drain.conf"
-	# an hour at 1 Hz in 36 s: sampling 100× faster, batches 100× shorter
-	for i in 1 2 3 4 5 6 7 8; do
-		extra+=$(printf '\n[sensor d%s]\nkind = fridge\ndriver = sim\nperiod = 10ms\nsim_base = 4\nsim_samples = 3600\n' "$i")
-	done
-	bk_edge_conf box-drain "$extra" >/dev/null
-	# only the eight: drop bk_edge_conf's own two sensors; the broker is away
-	$BK_PY - "$T/box-drain.conf" "$((batch / 100))" "$(free_port)" <<'PY'
-import re, sys
-path, batch, port = sys.argv[1], sys.argv[2], sys.argv[3]
-text = open(path).read()
-text = re.sub(r"\n\[sensor (fridge|freezer)-1\][^\[]*", "\n", text)
-text = re.sub(r"reading_batch = .*", f"reading_batch = {batch}ms", text)
-text = re.sub(r"uri = ssl://127.0.0.1:\d+", f"uri = ssl://127.0.0.1:{port}", text)
-open(path, "w").write(text)
-PY
+	rm -rf "$T/box-drain"
+	mkdir -p "$T/box-drain"
+	drain_conf 8 "$((batch / 100))" "$(free_port)"
 	bk_bg box-drain-offline "$BK_BIN/bk-edge" -c "$T/box-drain.conf"
 	sleep 40
 	bench_stop box-drain-offline
 	issued=$(bk_sql "$T/box-drain/outbox.db" "SELECT count(*) FROM outbox")
-	sed -i "s/uri = ssl:\/\/127.0.0.1:[0-9]*/uri = ssl:\/\/127.0.0.1:$BK_PORT/" "$T/box-drain.conf"
+	drain_conf 0 "$((batch / 100))" "$BK_PORT"
 	t0=$(date +%s.%N)
 	bk_bg box-drain "$BK_BIN/bk-edge" -c "$T/box-drain.conf"
-	msgs() { bk_sql "$T/box-drain/outbox.db" "SELECT count(*) FROM outbox" 2>/dev/null || echo 9999999; }
-	wait_until 600 test "$(msgs)" -eq 0
+	wait_until 600 drain_empty ||
+		note "drain run $run (batch $batch ms): not drained in 600 s"
 	t1=$(date +%s.%N)
 	echo "drain run=$run batch_ms=$batch messages=$issued seconds=$(minus "$t1" "$t0")" \
 		"archived=$(bk_archived "$T/collector.db" box-drain)" >>"$RAW"
