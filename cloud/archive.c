@@ -284,6 +284,45 @@ int archive_begin(struct archive *a)
 	return archive_exec(a, "BEGIN IMMEDIATE", "begin a transaction");
 }
 
+int archive_savepoint(struct archive *a, const char *name)
+{
+	char *sql = g_strdup_printf("SAVEPOINT %s", name);
+	bool top = sqlite3_get_autocommit(a->db);
+	int rc = top ? archive_begin(a) : 0;
+
+	if (!rc)
+		rc = archive_exec(a, sql, "begin a savepoint");
+	if (!rc && top)
+		g_strlcpy(a->top_savepoint, name, sizeof a->top_savepoint);
+	else if (rc && top)
+		archive_rollback(a);
+	g_free(sql);
+	return rc;
+}
+
+int archive_savepoint_end(struct archive *a, const char *name, int rc)
+{
+	bool top = strcmp(a->top_savepoint, name) == 0;
+	char *sql;
+
+	if (top)
+		a->top_savepoint[0] = '\0';
+	if (rc >= 0) {
+		sql = g_strdup_printf("RELEASE %s", name);
+		if (archive_exec(a, sql, "release a savepoint") || (top && archive_commit(a)))
+			rc = -EIO;
+		g_free(sql);
+		if (rc >= 0)
+			return rc;
+	}
+	sql = g_strdup_printf("ROLLBACK TO %s; RELEASE %s", name, name);
+	sqlite3_exec(a->db, sql, NULL, NULL, NULL);
+	g_free(sql);
+	if (top)
+		archive_rollback(a);
+	return rc;
+}
+
 int archive_commit(struct archive *a)
 {
 	return archive_exec(a, "COMMIT", "commit");

@@ -17,12 +17,21 @@ struct archive {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmt[ARCHIVE_STMT_MAX]; /* archive.c's prepared statements */
+	char top_savepoint[32];		      /* the savepoint that began the transaction, or "" */
 };
 
 /* Log "archive 'PATH': cannot WHAT: sqlite's message"; returns -EIO. */
 int archive_fail(struct archive *a, const char *what);
 /* Run sql (no results); 0 or archive_fail's -EIO. */
 int archive_exec(struct archive *a, const char *sql, const char *what);
+/* A unit of work that may nest: SAVEPOINT name, inside a transaction or
+ * not. At the top level it begins with BEGIN IMMEDIATE: a deferred one that
+ * reads first would fail at once ("database is locked", no busy wait) when
+ * the collector commits between its read and its write. 0 or -EIO. */
+int archive_savepoint(struct archive *a, const char *name);
+/* Release it when rc >= 0 (committing, at the top level), else roll it
+ * back; returns rc, or -EIO when the release or commit failed. */
+int archive_savepoint_end(struct archive *a, const char *name, int rc);
 /* Bind text, or NULL when text is NULL. */
 void archive_bind_text(sqlite3_stmt *st, int i, const char *text);
 

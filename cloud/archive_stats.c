@@ -480,7 +480,7 @@ int archive_alert_step(struct archive *a, const char *box, const char *event_id,
 	} else {
 		now_ts(when);
 	}
-	if (archive_exec(a, "SAVEPOINT alert_step", "begin an alert step"))
+	if (archive_savepoint(a, "alert_step"))
 		return -EIO;
 	struct archive_value p[] = {
 		text_value(box), text_value(event_id), text_value(state),
@@ -513,11 +513,10 @@ int archive_alert_step(struct archive *a, const char *box, const char *event_id,
 				   p, 6, NULL, NULL);
 	if (rc)
 		goto out_rollback;
-	return archive_exec(a, "RELEASE alert_step", "end an alert step");
+	return archive_savepoint_end(a, "alert_step", 0);
 
 out_rollback:
-	sqlite3_exec(a->db, "ROLLBACK TO alert_step; RELEASE alert_step", NULL, NULL, NULL);
-	return rc;
+	return archive_savepoint_end(a, "alert_step", rc);
 }
 
 int archive_alerts(struct archive *a, const struct stats_query *q, const char *state,

@@ -197,35 +197,6 @@ static bool good_text(const char *text, size_t max, bool optional)
 	return true;
 }
 
-static int savepoint(struct archive *a, const char *name)
-{
-	char *sql = g_strdup_printf("SAVEPOINT %s", name);
-	int rc = archive_exec(a, sql, "begin a savepoint");
-
-	g_free(sql);
-	return rc;
-}
-
-/* Release the savepoint when rc >= 0, else roll it back; returns rc (or
- * -EIO if the release failed). */
-static int savepoint_end(struct archive *a, const char *name, int rc)
-{
-	char *sql;
-
-	if (rc >= 0) {
-		sql = g_strdup_printf("RELEASE %s", name);
-		if (archive_exec(a, sql, "release a savepoint"))
-			rc = -EIO;
-		g_free(sql);
-		if (rc >= 0)
-			return rc;
-	}
-	sql = g_strdup_printf("ROLLBACK TO %s; RELEASE %s", name, name);
-	sqlite3_exec(a->db, sql, NULL, NULL, NULL);
-	g_free(sql);
-	return rc;
-}
-
 /* The first row's first column. */
 struct one {
 	bool found;
@@ -493,11 +464,11 @@ int archive_grade_compute(struct archive *a, const char *licence, const struct t
 	if (!rc && licence && rows->len == 0)
 		rc = -ENOENT;
 	if (!rc)
-		rc = savepoint(a, "grade");
+		rc = archive_savepoint(a, "grade");
 	if (!rc) {
 		for (guint i = 0; i < rows->len && !rc; i++)
 			rc = grade_store(a, rows->pdata[i], cfg, now);
-		rc = savepoint_end(a, "grade", rc);
+		rc = archive_savepoint_end(a, "grade", rc);
 	}
 	g_ptr_array_free(rows, TRUE);
 	return rc;
@@ -720,12 +691,12 @@ out:
 int archive_task_create(struct archive *a, const char *licence, const struct task_spec *spec,
 			int64_t now_ms, char *task_id, GString *errors)
 {
-	int rc = savepoint(a, "task_create");
+	int rc = archive_savepoint(a, "task_create");
 
 	if (rc)
 		return rc;
 	rc = task_insert(a, licence, spec, NULL, NULL, now_ms, task_id, errors);
-	return savepoint_end(a, "task_create", rc);
+	return archive_savepoint_end(a, "task_create", rc);
 }
 
 /* --- steps ---------------------------------------------------------------------- */
@@ -751,7 +722,7 @@ int archive_task_step(struct archive *a, const char *task_id, const char *state,
 	clock_format_ms(now_ms, now);
 	struct archive_value p[] = { text_value(task_id), text_value(state), text_value(by),
 				     text_value(when),	  text_value(now),   text_value(note) };
-	rc = savepoint(a, "task_step");
+	rc = archive_savepoint(a, "task_step");
 	if (rc)
 		return rc;
 	rc = query_one(a, "SELECT state FROM tasks WHERE task_id = ?1", p, 1, &cur);
@@ -760,7 +731,7 @@ int archive_task_step(struct archive *a, const char *task_id, const char *state,
 	from = rc ? -1 : index_of(states, G_N_ELEMENTS(states), cur.text);
 	g_free(cur.text);
 	if (rc || from == to) /* a replay of the same step: harmless */
-		return savepoint_end(a, "task_step", rc);
+		return archive_savepoint_end(a, "task_step", rc);
 	if (!step_allowed(from, to)) {
 		rc = -EINVAL;
 		goto out;
@@ -784,7 +755,7 @@ int archive_task_step(struct archive *a, const char *task_id, const char *state,
 		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 		    p, G_N_ELEMENTS(p), NULL, NULL);
 out:
-	return savepoint_end(a, "task_step", rc);
+	return archive_savepoint_end(a, "task_step", rc);
 }
 
 int archive_tasks(struct archive *a, const struct task_query *q, int64_t now_ms, archive_row_fn fn,
@@ -1115,7 +1086,7 @@ int archive_task_campaign(struct archive *a, const char *const *licences,
 		rc = -ENOENT;
 	}
 	if (!rc)
-		rc = savepoint(a, "campaign");
+		rc = archive_savepoint(a, "campaign");
 	if (!rc) {
 		for (guint i = 0; i < targets->len && !rc; i++) {
 			char id[ARCHIVE_TASK_ID_LEN];
@@ -1125,7 +1096,7 @@ int archive_task_campaign(struct archive *a, const char *const *licences,
 			if (!rc && created)
 				g_ptr_array_add(created, g_strdup(id));
 		}
-		rc = savepoint_end(a, "campaign", rc);
+		rc = archive_savepoint_end(a, "campaign", rc);
 	}
 	if (rc && created && created->len > first)
 		g_ptr_array_remove_range(created, first, created->len - first);
@@ -1314,10 +1285,10 @@ int archive_tasks_from_alerts(struct archive *a, const struct task_rule *rules, 
 				return -EINVAL;
 		}
 	}
-	rc = savepoint(a, "alert_rules");
+	rc = archive_savepoint(a, "alert_rules");
 	for (size_t i = 0; !rc && i < n_rules; i++)
 		rc = run_rule(a, &rules[i], cfg, now_ms, run);
-	return savepoint_end(a, "alert_rules", rc);
+	return archive_savepoint_end(a, "alert_rules", rc);
 }
 
 static int days_in_year(int year)
@@ -1426,11 +1397,11 @@ int archive_tasks_schedule(struct archive *a, const struct task_config *cfg, int
 			   " JOIN grades g ON g.licence = e.licence ORDER BY e.licence",
 			   NULL, 0, sched_collect, rows);
 	if (!rc)
-		rc = savepoint(a, "schedule");
+		rc = archive_savepoint(a, "schedule");
 	if (!rc) {
 		for (guint i = 0; i < rows->len && !rc; i++)
 			rc = schedule_one(a, rows->pdata[i], cfg, now_ms, run);
-		rc = savepoint_end(a, "schedule", rc);
+		rc = archive_savepoint_end(a, "schedule", rc);
 	}
 	g_ptr_array_free(rows, TRUE);
 	return rc;
@@ -1497,7 +1468,7 @@ int archive_inspection_put(struct archive *a, const struct inspection_record *r,
 		return -EINVAL;
 	cJSON_Delete(j);
 	clock_format_ms(now_ms, now);
-	rc = savepoint(a, "inspection");
+	rc = archive_savepoint(a, "inspection");
 	if (rc)
 		return rc;
 	rc = task_now_get(a, r->task_id, &t);
@@ -1560,7 +1531,7 @@ out:
 	g_free(answers);
 	g_free(inspectors);
 	task_now_release(&t);
-	return savepoint_end(a, "inspection", rc);
+	return archive_savepoint_end(a, "inspection", rc);
 }
 
 int archive_penalty_put(struct archive *a, const struct penalty_spec *ps,
@@ -1608,7 +1579,7 @@ int archive_penalty_put(struct archive *a, const struct penalty_spec *ps,
 	 * committed, agency_year_serials has moved past it for good. */
 	struct archive_value sp[] = { text_value(ps->agency), int_value(year),
 				      text_value(ps->task_id), text_value(now) };
-	rc = savepoint(a, "penalty_serial");
+	rc = archive_savepoint(a, "penalty_serial");
 	if (!rc) {
 		rc = query_one(
 		    a,
@@ -1626,7 +1597,7 @@ int archive_penalty_put(struct archive *a, const struct penalty_spec *ps,
 			    "INSERT INTO decision_serials(agency, year, serial, task_id,"
 			    " allocated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
 			    dp, G_N_ELEMENTS(dp), NULL, NULL);
-		rc = savepoint_end(a, "penalty_serial", rc);
+		rc = archive_savepoint_end(a, "penalty_serial", rc);
 	}
 	if (rc) {
 		task_now_release(&t);
@@ -1650,7 +1621,7 @@ int archive_penalty_put(struct archive *a, const struct penalty_spec *ps,
 		text_value(at),
 		text_value(now),
 	};
-	rc = savepoint(a, "penalty");
+	rc = archive_savepoint(a, "penalty");
 	if (!rc) {
 		rc = archive_query(
 		    a,
@@ -1661,7 +1632,7 @@ int archive_penalty_put(struct archive *a, const struct penalty_spec *ps,
 		    p, G_N_ELEMENTS(p), NULL, NULL);
 		if (!rc)
 			rc = archive_grade_compute(a, t.licence, cfg, now_ms);
-		rc = savepoint_end(a, "penalty", rc);
+		rc = archive_savepoint_end(a, "penalty", rc);
 	}
 	if (rc)
 		log_error("decision serial %lld of '%s' for %d allocated to task '%s' but its "
@@ -1692,7 +1663,7 @@ int archive_complaint_add(struct archive *a, const char *licence, const char *at
 		return rc;
 	if (!n)
 		return -ENOENT;
-	rc = savepoint(a, "complaint");
+	rc = archive_savepoint(a, "complaint");
 	if (rc)
 		return rc;
 	rc = archive_query(a,
@@ -1701,5 +1672,5 @@ int archive_complaint_add(struct archive *a, const char *licence, const char *at
 			   p, G_N_ELEMENTS(p), NULL, NULL);
 	if (!rc)
 		rc = archive_grade_compute(a, licence, cfg, now_ms);
-	return savepoint_end(a, "complaint", rc);
+	return archive_savepoint_end(a, "complaint", rc);
 }
