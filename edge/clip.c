@@ -36,6 +36,16 @@ static int write_all(int fd, const guchar *buf, size_t len)
 	return 0;
 }
 
+int clip_chunk_size(int64_t bytes, int preferred)
+{
+	int64_t size = preferred;
+
+	while (size < CLIP_MAX_CHUNK_SIZE && (bytes + size - 1) / size > CLIP_MAX_CHUNKS)
+		size *= 2;
+	size = size > CLIP_MAX_CHUNK_SIZE ? CLIP_MAX_CHUNK_SIZE : size;
+	return (bytes + size - 1) / size > CLIP_MAX_CHUNKS ? 0 : (int)size;
+}
+
 int clip_build(const char *const *segments, size_t n, const char *out_path, int chunk_size,
 	       struct clip_file *clip, char *err, size_t errlen)
 {

@@ -20,6 +20,17 @@ struct clip_file {
 	char **chunk_sha256; /* chunk_count entries, NULL-terminated, owned */
 };
 
+/* A manifest lists every chunk's SHA-256 (67 bytes each) and must stay under
+ * the collector's payload limit (256 KiB, the certificate included): at most
+ * this many chunks. */
+#define CLIP_MAX_CHUNKS 3000
+#define CLIP_MAX_CHUNK_SIZE (1 << 20) /* an MQTT packet must carry one */
+
+/* The chunk size for a clip of bytes: preferred, doubled until the clip
+ * fits in CLIP_MAX_CHUNKS chunks; 0 when even CLIP_MAX_CHUNK_SIZE does not
+ * (about 3 GB: the range must be shorter). */
+int clip_chunk_size(int64_t bytes, int preferred);
+
 /* Concatenate the n segment files into out_path and hash them. 0, or -errno
  * with the reason (naming the file) in err[errlen]; nothing is left at
  * out_path on failure. */

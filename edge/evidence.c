@@ -286,6 +286,7 @@ static void collect_wanted(void *ctx, const struct outbox_clip *c)
 struct segment_list {
 	GPtrArray *paths;
 	int64_t start_ms, end_ms;
+	int64_t bytes;
 };
 
 static void collect_segment(void *ctx, const struct outbox_segment *seg)
@@ -295,6 +296,7 @@ static void collect_segment(void *ctx, const struct outbox_segment *seg)
 	if (sl->paths->len == 0)
 		sl->start_ms = seg->start_ms;
 	sl->end_ms = MAX(sl->end_ms, seg->end_ms);
+	sl->bytes += seg->bytes;
 	g_ptr_array_add(sl->paths, g_strdup(seg->path));
 }
 
@@ -313,6 +315,7 @@ static void try_build(struct evidence *ev, const struct wanted *w, int64_t now)
 	struct clip_file cf = { 0 };
 	char err[256];
 	char *path;
+	int chunk_size;
 
 	if (!cc) {
 		ev->n.unavailable++;
@@ -329,10 +332,16 @@ static void try_build(struct evidence *ev, const struct wanted *w, int64_t now)
 		give_up(ev, w, "nothing was recorded in that time");
 		goto out;
 	}
+	chunk_size = clip_chunk_size(sl.bytes, ev->cfg->clips.chunk_size);
+	if (chunk_size == 0) {
+		ev->n.failed++;
+		give_up(ev, w, "too large for one clip: ask for a shorter range");
+		goto out;
+	}
 	path = clip_path(ev, w->clip_id, "ts");
 	g_ptr_array_add(sl.paths, NULL);
-	if (clip_build((const char *const *)sl.paths->pdata, sl.paths->len - 1, path,
-		       ev->cfg->clips.chunk_size, &cf, err, sizeof err) != 0) {
+	if (clip_build((const char *const *)sl.paths->pdata, sl.paths->len - 1, path, chunk_size,
+		       &cf, err, sizeof err) != 0) {
 		ev->n.failed++;
 		give_up(ev, w, err);
 	} else if (announce(ev, w->clip_id, w->camera, w->event_id, NULL, sl.start_ms, sl.end_ms,

@@ -96,11 +96,28 @@ static void test_missing_segment(void **state)
 	g_free(out);
 }
 
+static void test_chunk_size(void **state)
+{
+	(void)state;
+	/* small clips keep the configured size */
+	assert_int_equal(clip_chunk_size(0, 256 << 10), 256 << 10);
+	assert_int_equal(clip_chunk_size((int64_t)CLIP_MAX_CHUNKS << 18, 256 << 10), 256 << 10);
+	/* one byte more would need 3,001 chunks: 512 KiB */
+	assert_int_equal(clip_chunk_size(((int64_t)CLIP_MAX_CHUNKS << 18) + 1, 256 << 10), 512 << 10);
+	/* an hour at 4 Mbit/s (1.8 GB): 1 MiB chunks, 1,717 of them */
+	assert_int_equal(clip_chunk_size(1800000000, 256 << 10), 1 << 20);
+	/* past 3,000 MiB nothing fits */
+	assert_int_equal(clip_chunk_size(((int64_t)CLIP_MAX_CHUNKS << 20) + 1, 256 << 10), 0);
+	/* a configured size that is not a power of two doubles too */
+	assert_int_equal(clip_chunk_size(4000LL * 100000, 100000), 200000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_and_reassemble),
 		cmocka_unit_test(test_missing_segment),
+		cmocka_unit_test(test_chunk_size),
 	};
 
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
