@@ -164,7 +164,7 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_LIB): $(call fuzz_obj,$(COMMON_SRC) $(EDGE_SRC) $(CLOUD_SRC))
+$(FUZZ_LIB): $(call fuzz_obj,$(COMMON_SRC) $(EDGE_SRC) $(CLOUD_SRC) $(HANDHELD_SRC))
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 

@@ -17,7 +17,7 @@
 #include "jcheck.h"
 
 #define ENVELOPE_VERSION 1
-#define ENVELOPE_ID_MAX	 66 /* "box-" + 63 characters */
+#define ENVELOPE_ID_MAX	 67 /* "box-" + 63 characters */
 
 /* What kind of party a sender id names, from its prefix. */
 enum party { PARTY_BOX, PARTY_SERVICE, PARTY_HANDHELD, PARTY_REGULATOR, PARTY_INVALID };

@@ -99,7 +99,9 @@ bool topic_parse(const char *text, struct topic *t, char *err, size_t errlen)
 			return false;
 		}
 		t->chunk = strtol(parts[4], &end, 10);
-		if (*end || parts[4][0] == '-' || parts[4][0] == '+' || t->chunk > 1000000) {
+		/* digits, no leading zero: one topic per chunk, as topic_format_chunk writes */
+		if (*end || strspn(parts[4], "0123456789") != strlen(parts[4]) ||
+		    (parts[4][0] == '0' && parts[4][1]) || t->chunk > 1000000) {
 			snprintf(err, errlen, "topic has an invalid chunk number");
 			return false;
 		}
@@ -107,6 +109,14 @@ bool topic_parse(const char *text, struct topic *t, char *err, size_t errlen)
 		strcpy(t->clip_id, parts[3]);
 	} else {
 		goto unknown;
+	}
+	/* the owner is an id of its subtree's party (an ack's subtree follows
+	 * its owner), so that topic_format of what was parsed gives text back */
+	if (t->kind != MSG_ALERT &&
+	    envelope_party(parts[1]) != (strcmp(parts[0], "hh") ? PARTY_BOX : PARTY_HANDHELD)) {
+		snprintf(err, errlen, "topic names an invalid %s id",
+			 strcmp(parts[0], "hh") ? "box" : "handheld");
+		return false;
 	}
 	if (strlen(parts[1]) > ENVELOPE_ID_MAX) {
 		snprintf(err, errlen, "topic names an id longer than %d bytes", ENVELOPE_ID_MAX);

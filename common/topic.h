@@ -43,7 +43,9 @@ void topic_format(char *buf, enum msg_kind kind, const char *owner);
 /* The topic of chunk n of a clip: bk/v1/box/{box}/clip/{clip}/{n}. */
 void topic_format_chunk(char *buf, const char *box, const char *clip_id, int n);
 
-/* Parse a received topic; false with a reason in err[errlen] if it is not one of ours. */
+/* Parse a received topic; false with a reason in err[errlen] if it is not one of ours.
+ * Accepted: box/… owned by a box id, hh/… by a handheld id, a chunk number
+ * in decimal without leading zeros; topic_format of the result gives text. */
 bool topic_parse(const char *text, struct topic *t, char *err, size_t errlen);
 
 #endif

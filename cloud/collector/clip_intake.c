@@ -51,6 +51,11 @@ static const char *ext_of(const char *mime)
 	return !strcmp(mime, "image/jpeg") ? "jpg" : !strcmp(mime, "video/mp2t") ? "ts" : "bin";
 }
 
+static void on_any_clip(void *ctx, const struct archive_clip *c)
+{
+	(void)ctx, (void)c;
+}
+
 int clip_intake_manifest(struct clip_intake *ci, const struct message *m)
 {
 	struct jcheck jc = { 0 };
@@ -63,6 +68,19 @@ int clip_intake_manifest(struct clip_intake *ci, const struct message *m)
 	if (!manifest_read(&jc, m->root, m->env.id, &cm)) {
 		manifest_release(&cm);
 		return 0; /* message_validate let it through: cannot happen */
+	}
+	/* A clip the archive holds keeps the manifest it came with: another one
+	 * under its id (a new seq) changes nothing, else it could point a
+	 * verified row at other content or mark it rejected (found by fuzz_chunks) */
+	rc = archive_get_clip(ci->archive, m->env.id, cm.clip_id, on_any_clip, NULL);
+	if (rc != -ENOENT) {
+		if (rc == 0) {
+			ci->n.manifests_rejected++;
+			log_warn("clip %s of %s: another manifest under the same id ignored",
+				 cm.clip_id, m->env.id);
+		}
+		manifest_release(&cm);
+		return rc;
 	}
 	text = manifest_signed_text(&cm);
 	if (!signing_verify(ci->ca_path, cm.cert, m->env.id, text, strlen(text), cm.signature, why,

@@ -47,7 +47,8 @@ void clip_intake_free(struct clip_intake *ci);
 
 /* A manifest (checked by message_validate) archived for the first time in
  * the archive's open transaction: check its signature, record the clip as
- * receiving or rejected. 0, or -errno when the archive fails (the batch
+ * receiving or rejected; one for a clip id the archive already holds
+ * changes nothing. 0, or -errno when the archive fails (the batch
  * rolls back and the box sends the manifest again). */
 int clip_intake_manifest(struct clip_intake *ci, const struct message *m);
 

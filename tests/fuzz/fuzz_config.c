@@ -1,9 +1,14 @@
 /*
- * fuzz_config.c — libFuzzer target for the daemons' configuration files:
- * the input is written to a file and loaded with edge_config_load (which
- * also creates the sensors of its [sensor …] groups, through their drivers)
- * and with collector_config_load. Each process reuses one temporary file
- * name, the file existing only while an input is loaded.
+ * fuzz_config.c — libFuzzer target for the configuration files: the input
+ * is written to a file and loaded with every loader that has its own code:
+ * edge_config_load (which also creates the sensors of its [sensor …]
+ * groups, through their drivers), collector_config_load, hh_config_load
+ * (with hh_config_officer on each officer it accepted) and bkctl's
+ * tasks_config_load (the grading and alert rules of `tasks auto --rules`).
+ * Each process reuses one temporary file name, the file existing only while
+ * an input is loaded. abort() when a loader accepts a file while reporting
+ * problems (tasks_config_load), or hh_config_officer refuses an officer that
+ * hh_config_load accepted.
  *
  * The loaders print every problem to stderr. The fuzzer points the stdio
  * stream `stderr` at /dev/null instead of closing file descriptor 2, so
@@ -20,6 +25,8 @@
 
 #include "collector_config.h"
 #include "edge_config.h"
+#include "hh_config.h"
+#include "tasks_cmd.h"
 
 static char path[4096];
 static FILE *report; /* the real stderr, for the fuzzer's own messages */
@@ -50,6 +57,45 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* The handheld's configuration, and each officer it accepted read back. */
+static void load_handheld(void)
+{
+	struct hh_config hh;
+	GHashTableIter it;
+	gpointer id;
+
+	if (hh_config_load(path, &hh)) {
+		g_hash_table_iter_init(&it, hh.officers);
+		while (g_hash_table_iter_next(&it, &id, NULL)) {
+			char *name, *cert;
+
+			if (hh_config_officer(&hh, id, &name, &cert) != 0) {
+				fprintf(report, "fuzz_config: officer '%s' accepted, refused\n",
+					(const char *)id);
+				abort();
+			}
+			g_free(name);
+			g_free(cert);
+		}
+	}
+	hh_config_release(&hh);
+}
+
+static void load_task_rules(void)
+{
+	struct tasks_config tc = { 0 };
+	GString *errors = g_string_new("");
+	int rc = tasks_config_load(path, &tc, errors);
+
+	if ((rc == 0) != (errors->len == 0)) {
+		fprintf(report, "fuzz_config: tasks_config_load returned %d with problems '%s'\n",
+			rc, errors->str);
+		abort();
+	}
+	tasks_config_release(&tc);
+	g_string_free(errors, TRUE);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct edge_config edge;
@@ -64,6 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	edge_config_release(&edge);
 	collector_config_load(path, &collector);
 	collector_config_release(&collector);
+	load_handheld();
+	load_task_rules();
 	unlink(path); /* libFuzzer often ends without running atexit() handlers */
 	return 0;
 }

@@ -5,7 +5,10 @@
  * empty payload). The payload goes through exactly the checks of the
  * collector's ingest(): topic_parse, max_payload, chunks refused,
  * message_parse (the NUL check and strict JSON, which the box uses too),
- * then message_validate. A message that passes is printed again and must parse
+ * then message_validate. Every kind of the topic tree is reached (status,
+ * reading, event, clip manifest, ack on box/ and hh/, cmd, alert, task,
+ * report; the box's and the handheld's on_message run the same three steps).
+ * A message that passes is printed again and must parse
  * and validate again with the same values (numbers: see near()), since
  * the collector prints what it received again (a status's health into the
  * archive, the seqs it acknowledges into acks). abort() otherwise.
@@ -93,6 +96,39 @@ static void round_trip(const char *topic, const struct topic *t, const struct me
 		    m->u.event.has_peak != m2.u.event.has_peak ||
 		    (m->u.event.has_peak && !near(m->u.event.peak, m2.u.event.peak)))
 			fail("event changed in the round trip", topic, text, NULL);
+		break;
+	case MSG_CMD:
+		if (!same_str(m->u.cmd.cmd_id, m2.u.cmd.cmd_id) ||
+		    !same_str(m->u.cmd.box, m2.u.cmd.box) ||
+		    !same_str(m->u.cmd.camera, m2.u.cmd.camera) ||
+		    m->u.cmd.action != m2.u.cmd.action || m->u.cmd.from_ms != m2.u.cmd.from_ms ||
+		    m->u.cmd.to_ms != m2.u.cmd.to_ms)
+			fail("cmd changed in the round trip", topic, text, NULL);
+		break;
+	case MSG_ALERT:
+		if (!same_str(m->u.alert.alert_id, m2.u.alert.alert_id) ||
+		    !same_str(m->u.alert.box, m2.u.alert.box) ||
+		    !same_str(m->u.alert.district, m2.u.alert.district) ||
+		    !same_str(m->u.alert.type, m2.u.alert.type) ||
+		    !same_str(m->u.alert.start, m2.u.alert.start))
+			fail("alert changed in the round trip", topic, text, NULL);
+		break;
+	case MSG_TASK:
+		if (!same_str(m->u.task.task_id, m2.u.task.task_id) ||
+		    !same_str(m->u.task.state, m2.u.task.state) ||
+		    !same_str(m->u.task.due, m2.u.task.due) ||
+		    cJSON_GetArraySize(m->u.task.inspectors) !=
+			cJSON_GetArraySize(m2.u.task.inspectors))
+			fail("task changed in the round trip", topic, text, NULL);
+		break;
+	case MSG_REPORT:
+		if (!same_str(m->u.report.task_id, m2.u.report.task_id) ||
+		    !same_str(m->u.report.kind, m2.u.report.kind) ||
+		    !same_str(m->u.report.result, m2.u.report.result) ||
+		    m->u.report.amount_fen != m2.u.report.amount_fen ||
+		    cJSON_GetArraySize(m->u.report.answers) !=
+			cJSON_GetArraySize(m2.u.report.answers))
+			fail("report changed in the round trip", topic, text, NULL);
 		break;
 	default:
 		break;

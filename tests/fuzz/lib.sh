@@ -52,6 +52,8 @@ fuzz_options() {
 	fuzz_timestamp) echo "-max_len=64" ;;
 	fuzz_config) echo "-max_len=8192" ;;
 	fuzz_detection) echo "-max_len=4200" ;;
+	fuzz_topic) echo "-max_len=512" ;;
+	fuzz_chunks) echo "-max_len=1024" ;;
 	*) echo "-max_len=16384" ;;
 	esac
 	[ -f "tests/fuzz/$t.dict" ] && echo "-dict=tests/fuzz/$t.dict"

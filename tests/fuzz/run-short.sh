@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/fuzz/run-short.sh — the short fuzz run of `make test`: builds the
 # libFuzzer targets (only what changed) and runs each for BK_FUZZ_SECONDS
-# (20) over its seed corpus, all at once, printing one TAP line per target.
+# (30) over its seed corpus, all at once, printing one TAP line per target.
 #
 # New corpus entries go to a scratch directory, deleted at the end; a crash
 # leaves its reproducer in build-fuzz/crashes/<target>/ and prints the first
@@ -10,7 +10,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/fuzz/lib.sh
-seconds=${BK_FUZZ_SECONDS:-20}
+seconds=${BK_FUZZ_SECONDS:-30}
 
 if ! why=$(fuzz_toolchain); then
 	echo "not ok 1 - fuzz toolchain: $why"

@@ -4,7 +4,9 @@
 Seeds are real inputs: the messages of schemas/examples/ (valid and invalid)
 on the topic they travel on, the messages the C builders produce (when
 build/tests/test_message exists), the configurations of tests/lib/daemons.sh
-and tools/demo, and timestamps. Run it from anywhere after a schema or config
+and tools/demo, timestamps, every kind of topic, and clip uploads in the
+binary form fuzz_chunks.c reads (good, out of order, corrupt, restarted,
+forged, re-announced). Run it from anywhere after a schema or config
 change; it replaces the files named seed-* and leaves others alone.
 
 Config seeds name files relative to the repository root (the fuzz scripts run
@@ -15,6 +17,7 @@ driver that reads its file at open would read for ever.
 import glob
 import json
 import os
+import re
 import subprocess
 import tempfile
 
@@ -22,17 +25,26 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CORPUS = os.path.join(ROOT, "tests", "fuzz", "corpus")
 
 
+def owner(party, candidate, fallback):
+    """candidate when it is an id of party (topic_parse refuses a topic whose
+    owner is not), else fallback: an invalid example still reaches the
+    validator."""
+    rule = r"^%s-[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$" % party
+    return candidate if isinstance(candidate, str) and re.match(rule, candidate) else fallback
+
+
 def topic_for(kind, msg):
     if kind in ("status", "reading", "event", "clip", "envelope"):
-        return "bk/v1/box/%s/%s" % (msg.get("id"), "status" if kind == "envelope" else kind)
+        return "bk/v1/box/%s/%s" % (owner("box", msg.get("id"), "box-a"),
+                                    "status" if kind == "envelope" else kind)
     if kind in ("ack", "cmd"):
-        return "bk/v1/box/%s/%s" % (msg.get("box"), kind)
+        return "bk/v1/box/%s/%s" % (owner("box", msg.get("box"), "box-a"), kind)
     if kind == "alert":
         return "bk/v1/alert/%s" % msg.get("district")
     if kind == "task":
-        return "bk/v1/hh/%s/task" % (msg.get("inspectors") or ["hh-x"])[0]
+        return "bk/v1/hh/%s/task" % owner("hh", (msg.get("inspectors") or ["hh-x"])[0], "hh-x")
     if kind == "report":
-        return "bk/v1/hh/%s/report" % msg.get("id")
+        return "bk/v1/hh/%s/report" % owner("hh", msg.get("id"), "hh-x")
     raise ValueError(kind)
 
 
@@ -73,6 +85,11 @@ def message_seeds():
         for i, line in enumerate(lines):
             topic, payload = line.split("\t", 1)
             write("fuzz_message", "built-%d" % i, topic + "\n" + payload)
+    # an ack to a handheld: its own subtree (topic_format), "box" is the hh id
+    write("fuzz_message", "hh-ack",
+          'bk/v1/hh/hh-330106-017/ack\n{"v":1,"id":"svc-collector","seq":7,'
+          '"ts":"2026-11-25T08:00:00.000Z","mono":1,"clock":"synced",'
+          '"box":"hh-330106-017","acked":3,"max_seen":3,"missing":[]}')
     # topics the collector refuses before parsing: a clip chunk, strangers
     write("fuzz_message", "chunk", "bk/v1/box/box-a/clip/cam-1:000317/17\n\x00\x01binary")
     write("fuzz_message", "unknown-kind", "bk/v1/box/box-a/video\n{}")
@@ -311,12 +328,64 @@ x = y
 """
 
 
+HANDHELD = """[handheld]
+id = hh-wang
+state_dir = /nonexistent/hh-wang
+checklists = checklists
+agency = 杭州市西湖区市场监督管理局
+log_level = info
+ack_timeout = 2s
+sync_timeout = 5s
+payment_bank = 中国工商银行杭州西湖支行
+review_body = 杭州市西湖区人民政府
+court = 杭州市西湖区人民法院
+
+[officers]
+hh-wang = 王伟;33010600017
+hh-li = 李娜 ; 33010600023
+hh-bad = no certificate number
+box-a = 王伟;1
+
+""" + MQTT
+
+TASK_RULES = """[grading]
+cutoff_a = 30
+cutoff_b = 45
+cutoff_c = 60
+visits_a = 1
+visits_b = 2
+visits_c = 3
+visits_d = 4
+ahead_days = 30
+team = 2
+coverage = 0.8
+
+[rule cold-chain-2h]
+kind = not_closed
+types = temperature_high,temperature_low
+hours = 2
+due_days = 1
+
+[rule no-mask-week]
+kind = repeated
+types = no_mask
+count = 3
+days = 7
+due_days = 3
+"""
+
+
 def config_seeds():
     clear("fuzz_config")
     for name, text in [("edge-daemons", EDGE), ("edge-burst", BURST), ("edge-demo", DEMO),
                        ("edge-drivers", DRIVERS), ("edge-rules", RULES),
                        ("collector", COLLECTOR), ("broken", BROKEN),
-                       ("both", COLLECTOR + "\n" + EDGE.replace("[mqtt]", "[mqtt2]"))]:
+                       ("both", COLLECTOR + "\n" + EDGE.replace("[mqtt]", "[mqtt2]")),
+                       ("handheld", HANDHELD), ("task-rules", TASK_RULES),
+                       ("task-rules-broken",
+                        TASK_RULES.replace("cutoff_b = 45", "cutoff_b = 20")
+                        .replace("kind = repeated", "kind = sometimes")
+                        .replace("visits_d = 4", "visits_d = 4.5"))]:
         write("fuzz_config", name, text)
 
 
@@ -336,8 +405,74 @@ def detection_seeds():
         write("fuzz_detection", "%02d" % i, line)
 
 
+def topic_seeds():
+    clear("fuzz_topic")
+    box, hh, clip = "box-a", "hh-330106-017", "kitchen-1:1764057600000"
+    long_box = "box-" + "a" * 63  # the longest id the rules allow
+    topics = ["bk/v1/box/%s/%s" % (box, k) for k in
+              ("status", "reading", "event", "clip", "ack", "cmd")]
+    topics += ["bk/v1/hh/%s/%s" % (hh, k) for k in ("task", "report", "ack")]
+    topics += [
+        "bk/v1/box/%s/clip/%s/0" % (box, clip), "bk/v1/box/%s/clip/%s/1000000" % (box, clip),
+        "bk/v1/alert/330106", "bk/v1/box/%s/status" % long_box,
+        # refused: each for one reason
+        "bk/v1/box/x/status", "bk/v1/hh/box-a/ack", "bk/v1/box/hh-1/ack",
+        "bk/v1/box/box-a/clip/c-1/07", "bk/v1/box/box-a/clip/c-1/ 7",
+        "bk/v1/box/box-a/clip/c-1/-1", "bk/v1/box/box-a/clip/c-1/1000001",
+        "bk/v1/box/box-a/clip/../0", "bk/v1/box/box-a/chunk", "bk/v1/box/box-a/status/",
+        "bk/v1/box//status", "bk/v2/box/box-a/status", "bk/v1/alert/330106/x",
+        "bk/v1/box/%s/status" % (long_box + "a"),
+    ]
+    for i, topic in enumerate(topics):
+        write("fuzz_topic", "%02d" % i, topic)
+    # kind byte, owner, '\n', clip id, '\n', number: topics to build
+    for i, (kind, rest) in enumerate([(0, box), (4, box + "\n" + clip + "\n17"), (5, hh),
+                                      (5, box), (7, "330106"), (8, hh), (0, long_box)]):
+        write("fuzz_topic", "build-%d" % i, bytes([kind]) + rest.encode())
+
+
+def chunk_input(flags, size, length, seed, extra=b"", ops=()):
+    """fuzz_chunks.c's input: header, then (op, arg) pairs."""
+    head = bytes([flags, size - 1, (length - 1) & 255, (length - 1) >> 8, seed]) + extra
+    return head + b"".join(bytes([op, arg]) for op, arg in ops)
+
+
+def chunks_seeds():
+    clear("fuzz_chunks")
+    good, whole_wrong, chunk_wrong, jpeg, skew, finish, own_id = 0, 4, 8, 16, 32, 64, 128
+    for name, data in [
+        ("in-order", chunk_input(finish, 100, 300, 7)),
+        ("out-of-order-duplicates",
+         chunk_input(good, 64, 200, 8, ops=[(0, 3), (0, 1), (0, 1), (1, 0), (0, 2)])),
+        ("corrupt-then-pass", chunk_input(good, 64, 200, 9, ops=[(2, 1), (3, 0), (7, 0)])),
+        ("restart-midway",
+         chunk_input(good, 32, 100, 10, ops=[(0, 0), (0, 1), (5, 0), (0, 2), (0, 3), (7, 0)])),
+        ("whole-hash-wrong", chunk_input(whole_wrong | finish, 50, 120, 11)),
+        ("chunk-hash-wrong-matched",
+         chunk_input(chunk_wrong, 50, 120, 12, b"\x00", ops=[(2, 0), (0, 1), (0, 2), (7, 0)])),
+        ("certificate-of-another-box", chunk_input(1 | finish, 100, 150, 13)),
+        ("changed-after-signing", chunk_input(2 | finish, 100, 150, 14)),
+        ("sizes-skewed", chunk_input(skew | finish, 100, 250, 15, b"\x01\x00")),
+        ("jpeg-one-chunk", chunk_input(jpeg | finish, 256, 100, 16)),
+        ("other-topics", chunk_input(good, 64, 128, 17,
+                                     ops=[(4, 0), (12, 0), (20, 0), (28, 0), (28, 1), (0, 0), (0, 1)])),
+        ("second-manifest-new-content",
+         chunk_input(good, 64, 200, 18, ops=[(7, 0), (14, 99), (7, 0)])),
+        ("second-manifest-while-receiving",
+         chunk_input(good, 64, 200, 19, ops=[(0, 0), (14, 5), (7, 0), (6, 0)])),
+        ("same-id-from-box-b", chunk_input(good, 64, 200, 20, ops=[(22, 0), (7, 0), (0, 9)])),
+        ("certificate-that-is-none", chunk_input(good, 64, 200, 21, ops=[(30, 0), (7, 0)])),
+        ("clip-id-from-input", chunk_input(own_id | finish, 40, 90, 22, b"\x05c-1:x")),
+        ("chunk-out-of-range", chunk_input(good, 10, 30, 23, ops=[(0, 3), (0, 200), (3, 1)])),
+        ("one-byte-chunks", chunk_input(finish, 1, 64, 24)),
+    ]:
+        write("fuzz_chunks", name, data)
+
+
 if __name__ == "__main__":
     message_seeds()
     timestamp_seeds()
     config_seeds()
     detection_seeds()
+    topic_seeds()
+    chunks_seeds()
