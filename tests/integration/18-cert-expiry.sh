@@ -14,16 +14,10 @@ bk_pki_setup svc-collector || exit 1
 "$BK_ROOT/tools/bk-pki" issue "$BK_PKI" box-x --days 10 >/dev/null || exit 1
 bk_broker_start || exit 1
 TOKEN=tok-cert-expiry-0123456789abcdef
-printf '%s reg-ops\n' "$TOKEN" >"$T/tokens"
-chmod 600 "$T/tokens"
-HTTP_PORT=$(free_port)
-HTTP=$(printf '[http]\nlisten = 127.0.0.1:%s\ncert = %s/broker.crt\nkey = %s/broker.key\ntokens = %s/tokens\n' \
-	"$HTTP_PORT" "$BK_PKI" "$BK_PKI" "$T")
-ok "collector starts with its HTTPS API" bk_collector_start collector svc-collector "$HTTP"
+ok "collector starts with its HTTPS API" bk_https_collector reg-ops "$TOKEN"
 DB=$T/collector.db
 api_boxes() {
-	curl -sS --max-time 10 --cacert "$BK_PKI/ca.crt" -H "Authorization: Bearer $TOKEN" \
-		"https://127.0.0.1:$HTTP_PORT/api/boxes"
+	curl -sS --max-time 10 --cacert "$BK_PKI/ca.crt" -H "Authorization: Bearer $TOKEN" "$URL/api/boxes"
 }
 
 serial_of() { openssl x509 -in "$BK_PKI/box-x.crt" -noout -serial | sed 's/^serial=//'; }

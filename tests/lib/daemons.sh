@@ -2,6 +2,7 @@
 # integration scripts (sourced after common.sh and broker.sh).
 #
 #   bk_collector_start [NAME [ID [EXTRA-INI-LINES]]]   archive in $T/NAME.db
+#   bk_https_collector REG_ID TOKEN [EXTRA]             the same with the HTTPS API
 #   bk_edge_start ID [EXTRA-INI-LINES]                 state in $T/ID/
 #   bk_sql DB SQL                                      sqlite3, read-only, busy-tolerant
 
@@ -35,6 +36,21 @@ bk_collector_start() {
 	bk_bg "$name" "$BK_BIN/bk-collector" -c "$conf"
 	# ready when the archive exists and the link is up
 	wait_until 10 grep -q "connected to" "$T/$name.log"
+}
+
+# bk_https_collector REG_ID TOKEN [EXTRA]: start the collector with its
+# HTTPS API on a free port (the broker's certificate), TOKEN granted to
+# REG_ID; sets HTTP_PORT and URL. Then: curl --cacert "$BK_PKI/ca.crt"
+# -H "Authorization: Bearer $TOKEN" "$URL/api/…".
+bk_https_collector() {
+	local reg=$1 token=$2 extra=${3:-}
+	printf '%s %s\n' "$token" "$reg" >"$T/tokens"
+	chmod 600 "$T/tokens"
+	HTTP_PORT=$(free_port)
+	URL=https://127.0.0.1:$HTTP_PORT
+	bk_collector_start collector svc-collector "$(printf '[http]\nlisten = 127.0.0.1:%s\ncert = %s/broker.crt\nkey = %s/broker.key\ntokens = %s/tokens\n%s' \
+		"$HTTP_PORT" "$BK_PKI" "$BK_PKI" "$T" "$extra")" &&
+		wait_until 10 grep -q "HTTPS API on 127.0.0.1:$HTTP_PORT" "$T/collector.log"
 }
 
 # bk_edge_conf ID [EXTRA]: write $T/ID.conf (two simulated sensors) and print its path.
