@@ -201,39 +201,52 @@ int archive_exec(struct archive *a, const char *sql, const char *what)
 	return sqlite3_exec(a->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : archive_fail(a, what);
 }
 
-static int migrate(struct archive *a)
+static int schema_version(struct archive *a, int *version)
 {
 	sqlite3_stmt *st;
-	int version = 0;
-	int target = (int)(sizeof migrations / sizeof migrations[0]);
 
+	*version = 0;
 	if (sqlite3_prepare_v2(a->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
 		return archive_fail(a, "read the schema version");
 	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
+		*version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (version > target) {
-		log_error("archive '%s': schema version %d is newer than this build's %d", a->path,
-			  version, target);
-		return -EPROTO;
-	}
-	for (; version < target; version++) {
-		char *bump = g_strdup_printf("PRAGMA user_version = %d", version + 1);
-		int rc = archive_exec(a, "BEGIN IMMEDIATE", "begin a migration");
+	return 0;
+}
 
+/* One migration per transaction, the version read again under the write
+ * lock each time: a bkctl and a collector opening a new archive together
+ * must not both run the same step ("duplicate column name"). */
+static int migrate(struct archive *a)
+{
+	int target = (int)(sizeof migrations / sizeof migrations[0]);
+
+	for (;;) {
+		int version = 0, rc = archive_exec(a, "BEGIN IMMEDIATE", "begin a migration");
+		char *bump;
+
+		if (!rc)
+			rc = schema_version(a, &version);
+		if (!rc && version > target) {
+			log_error("archive '%s': schema version %d is newer than this build's %d",
+				  a->path, version, target);
+			rc = -EPROTO;
+		}
+		if (!rc && version == target)
+			return archive_commit(a);
+		bump = g_strdup_printf("PRAGMA user_version = %d", version + 1);
 		if (!rc)
 			rc = archive_exec(a, migrations[version], "migrate the schema");
 		if (!rc)
 			rc = archive_exec(a, bump, "set the schema version");
 		if (!rc)
-			rc = archive_exec(a, "COMMIT", "commit a migration");
+			rc = archive_commit(a);
 		g_free(bump);
 		if (rc) {
 			archive_rollback(a);
 			return rc;
 		}
 	}
-	return 0;
 }
 
 struct archive *archive_open(const char *path, bool read_only)

@@ -105,4 +105,20 @@ is "a missing file argument is a usage error" "$?" 2
 bkctl registry import establishments "$T/nonexistent.csv" 2>"$T/err"
 is "an unreadable file exits 1" "$?" 1
 ok "... saying why" grep -qF "bkctl: cannot read '$T/nonexistent.csv'" "$T/err"
+
+# --- a new archive opened by several at once ---------------------------------------
+# Each migration step runs under the write lock with the version read again
+# there: two processes creating the archive together (the demo's bkctl and its
+# collector) must not both run a step ("duplicate column name").
+pids=()
+for i in 1 2 3 4 5 6 7 8; do
+	"$BK_BIN/bkctl" --db "$T/fresh.db" registry import establishments "$F/establishments.csv" \
+		>/dev/null 2>"$T/fresh-$i.err" &
+	pids+=($!)
+done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=$((failed + 1)); done
+is "eight imports at once into a new archive all succeed" "$failed" 0
+ok "... none saw a migration twice" bash -c "! cat '$T'/fresh-*.err | grep -q ."
+is "... and the establishments are there once" "$(bk_sql "$T/fresh.db" "SELECT count(*) FROM establishments")" 6
 bk_done
