@@ -297,6 +297,21 @@ int archive_begin(struct archive *a)
 	return archive_exec(a, "BEGIN IMMEDIATE", "begin a transaction");
 }
 
+bool archive_good_text(const char *text, size_t max, bool optional)
+{
+	if (!text)
+		return optional;
+	if (!*text || strlen(text) > max || !g_utf8_validate(text, -1, NULL))
+		return false;
+	for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+		gunichar ch = g_utf8_get_char(p);
+
+		if ((ch < 0x20 && ch != '\n' && ch != '\t') || (ch >= 0x7F && ch < 0xA0))
+			return false;
+	}
+	return true;
+}
+
 int archive_savepoint(struct archive *a, const char *name)
 {
 	char *sql = g_strdup_printf("SAVEPOINT %s", name);

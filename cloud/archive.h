@@ -236,7 +236,8 @@ int archive_alert_get(struct archive *a, const char *box, const char *event_id, 
  * closed is allowed too: a false alarm needs no work), each step with who
  * and when (at: a timestamp, NULL for now; not before the previous
  * handling step) and an optional note, kept as history. -EINVAL for a
- * step not allowed from the current state (or a bad state, by or at),
+ * step not allowed from the current state (or a bad state or at),
+ * -EILSEQ when by (1–128 bytes) or note (up to 2048) is not printable text,
  * -ENOENT, -EIO. Runs in a savepoint: inside or outside a transaction. */
 int archive_alert_step(struct archive *a, const char *box, const char *event_id, const char *state,
 		       const char *by, const char *note, const char *at);

@@ -32,6 +32,9 @@ int archive_savepoint(struct archive *a, const char *name);
 /* Release it when rc >= 0 (committing, at the top level), else roll it
  * back; returns rc, or -EIO when the release or commit failed. */
 int archive_savepoint_end(struct archive *a, const char *name, int rc);
+/* Printable text of 1…max bytes of UTF-8 (tabs and newlines allowed, no
+ * other control character); NULL is fine when optional. */
+bool archive_good_text(const char *text, size_t max, bool optional);
 /* Bind text, or NULL when text is NULL. */
 void archive_bind_text(sqlite3_stmt *st, int i, const char *text);
 

@@ -470,8 +470,11 @@ int archive_alert_step(struct archive *a, const char *box, const char *event_id,
 	char when[CLOCK_TS_LEN], *sql;
 	int64_t at_ms;
 
-	if (to < 1 || !by || !*by)
+	if (to < 1)
 		return -EINVAL;
+	/* who and why are shown to regulators and in reports: printable text */
+	if (!archive_good_text(by, 128, false) || !archive_good_text(note, 2048, true))
+		return -EILSEQ;
 	if (at) {
 		if (!clock_parse_ts(at, &at_ms))
 			return -EINVAL;

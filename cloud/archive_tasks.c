@@ -181,22 +181,6 @@ static bool canonical_ts(const char *text, int64_t now_ms, char *out)
 	return true;
 }
 
-/* Printable one-line text of 1…max bytes (NULL allowed when optional). */
-static bool good_text(const char *text, size_t max, bool optional)
-{
-	if (!text)
-		return optional;
-	if (!*text || strlen(text) > max || !g_utf8_validate(text, -1, NULL))
-		return false;
-	for (const char *p = text; *p; p = g_utf8_next_char(p)) {
-		gunichar ch = g_utf8_get_char(p);
-
-		if ((ch < 0x20 && ch != '\n' && ch != '\t') || (ch >= 0x7F && ch < 0xA0))
-			return false;
-	}
-	return true;
-}
-
 /* The first row's first column. */
 struct one {
 	bool found;
@@ -517,7 +501,7 @@ static char *reason_json(const char *reason)
 		return NULL;
 	}
 	cJSON_ArrayForEach (item, j) {
-		if (!cJSON_IsString(item) || !good_text(item->valuestring, 300, false)) {
+		if (!cJSON_IsString(item) || !archive_good_text(item->valuestring, 300, false)) {
 			cJSON_Delete(j);
 			return NULL;
 		}
@@ -551,7 +535,7 @@ static int task_check(struct archive *a, const char *licence, const struct task_
 	size_t count = 0;
 	int rc = 0;
 
-	if (!good_text(licence, 63, false)) {
+	if (!archive_good_text(licence, 63, false)) {
 		problem(errors, "no licence given");
 		return -EINVAL;
 	}
@@ -571,13 +555,13 @@ static int task_check(struct archive *a, const char *licence, const struct task_
 		problem(errors, "due '%s' is not a date like 2026-12-15", s->due ? s->due : "");
 		rc = rc ? rc : -EINVAL;
 	}
-	if (!good_text(s->created_by, 128, false)) {
+	if (!archive_good_text(s->created_by, 128, false)) {
 		problem(errors, "who creates the task is not given");
 		rc = rc ? rc : -EINVAL;
 	}
 	/* the note travels in the task message: what handhelds take (task.json) */
-	if (!good_text(s->note, MESSAGE_MAX_TASK_NOTE, true) ||
-	    !good_text(s->checklist, 128, true)) {
+	if (!archive_good_text(s->note, MESSAGE_MAX_TASK_NOTE, true) ||
+	    (s->checklist && !jc_is_ident(s->checklist, NULL, 63))) {
 		problem(errors,
 			"the note or checklist id is empty, too long or not one line of text");
 		rc = rc ? rc : -EINVAL;
@@ -585,7 +569,7 @@ static int task_check(struct archive *a, const char *licence, const struct task_
 	for (size_t i = 0; s->inspectors && s->inspectors[i]; i++, count++) {
 		const char *id = s->inspectors[i];
 
-		if (!good_text(id, MAX_INSPECTOR_LEN, false)) {
+		if (!archive_good_text(id, MAX_INSPECTOR_LEN, false)) {
 			problem(errors, "inspector %zu: not an id", i + 1);
 			rc = rc ? rc : -EINVAL;
 			continue;
@@ -716,8 +700,8 @@ int archive_task_step(struct archive *a, const char *task_id, const char *state,
 	struct one cur;
 	int64_t mine;
 
-	if (to <= S_DISPATCHED || !good_text(by, 128, false) || !good_text(note, MAX_TEXT, true) ||
-	    !canonical_ts(at, now_ms, when))
+	if (to <= S_DISPATCHED || !archive_good_text(by, 128, false) ||
+	    !archive_good_text(note, MAX_TEXT, true) || !canonical_ts(at, now_ms, when))
 		return -EINVAL;
 	clock_format_ms(now_ms, now);
 	struct archive_value p[] = { text_value(task_id), text_value(state), text_value(by),
@@ -1194,7 +1178,7 @@ static void alert_hit_row(void *ctx, int ncols, const char *const *names,
 
 static bool rule_valid(const struct task_rule *r)
 {
-	if (!good_text(r->name, 64, false) || r->due_days < 0 || r->due_days > 366)
+	if (!archive_good_text(r->name, 64, false) || r->due_days < 0 || r->due_days > 366)
 		return false;
 	if (r->kind == RULE_NOT_CLOSED)
 		return r->hours > 0 && r->hours < 24 * 366;
@@ -1547,9 +1531,10 @@ int archive_penalty_put(struct archive *a, const struct penalty_spec *ps,
 	int rc, year;
 
 	cfg = config_or_default(cfg, &d);
-	if (!good_text(ps->agency, MAX_AGENCY, false) || !good_text(ps->party, 256, false) ||
-	    !good_text(ps->violation, MAX_TEXT, false) ||
-	    !good_text(ps->legal_basis, MAX_TEXT, false) ||
+	if (!archive_good_text(ps->agency, MAX_AGENCY, false) ||
+	    !archive_good_text(ps->party, 256, false) ||
+	    !archive_good_text(ps->violation, MAX_TEXT, false) ||
+	    !archive_good_text(ps->legal_basis, MAX_TEXT, false) ||
 	    index_of((const char *const[]){ "individual", "organisation" }, 2, ps->party_type) <
 		0 ||
 	    index_of((const char *const[]){ "warning", "fine" }, 2, ps->penalty_type) < 0 ||
@@ -1653,7 +1638,8 @@ int archive_complaint_add(struct archive *a, const char *licence, const char *at
 	int64_t n;
 	int rc;
 
-	if (!good_text(text, MAX_TEXT, false) || !canonical_ts(at, now_ms, when) || !licence)
+	if (!archive_good_text(text, MAX_TEXT, false) || !canonical_ts(at, now_ms, when) ||
+	    !licence)
 		return -EINVAL;
 	clock_format_ms(now_ms, now);
 	struct archive_value p[] = { text_value(licence), text_value(when), text_value(text),

@@ -306,6 +306,11 @@ static int alert_step(const struct opts *o, int argc, char **argv)
 			what);
 	else if (rc == -ENOENT)
 		fprintf(stderr, "bkctl: cannot %s: no such alert\n", what);
+	else if (rc == -EILSEQ)
+		fprintf(stderr,
+			"bkctl: cannot %s: --by (1–128 bytes) and --note (up to 2048) must be "
+			"printable text\n",
+			what);
 	else if (!rc)
 		printf("%s: %s by %s\n", argv[4], state, o->by);
 	g_free(what);

@@ -11,8 +11,8 @@
 #              script crosses 8 °C every 4 s (rule duration 0): from the
 #              breach (the event's start, the first sample over the limit)
 #              to the alert at a regulator's subscriber (bench_sub alerts),
-#              p50 and p99; idle, then with bk-loadgen offering
-#              BK_BENCH_LATENCY_LOAD msg/s (10,000) in the background.
+#              p50 and p99; idle, then with bk-loadgen offering each of
+#              BK_BENCH_LATENCY_LOADS msg/s ("2000 10000") in the background.
 #   conns      BK_BENCH_CONNS (1,000) bk-loadgen boxes connected, status and
 #              one reading every 10 s each; the collector's and the broker's
 #              CPU (% of one core) and RSS over a minute once all are in.
@@ -30,7 +30,7 @@ LOADGEN="$BK_ROOT/$BUILD/bin/bk-loadgen"
 BENCH_SUB="$BK_ROOT/$BUILD/bench/bench_sub"
 LOAD_SIZES=${BK_BENCH_LOAD_SIZES:-"10:200 100:50 100:100"} # BOXES:MSG/S PER BOX
 LOAD_SECONDS=${BK_BENCH_LOAD_SECONDS:-15}
-LATENCY_LOAD=${BK_BENCH_LATENCY_LOAD:-10000}
+LATENCY_LOADS=${BK_BENCH_LATENCY_LOADS:-"2000 10000"} # background msg/s besides idle
 LATENCY_SECONDS=${BK_BENCH_LATENCY_SECONDS:-40}
 CONNS=${BK_BENCH_CONNS:-1000}
 FOOTPRINT_S=${BK_BENCH_FOOTPRINT_S:-300}
@@ -48,9 +48,10 @@ load_pki() {
 		box-foot box-drain "${ids[@]}"
 }
 
-# load_centre [ACL ARGS...]: a fresh broker and collector in $T.
+# load_centre [ACL ARGS...]: a fresh broker and collector in $T, and no
+# box state left from an earlier run (an outbox would replay its events).
 load_centre() {
-	rm -rf "$T/broker" "$T"/collector.* "$T"/*.log
+	rm -rf "$T/broker" "$T"/collector.* "$T"/*.log "$T"/box-lat-* "$T"/box-foot* "$T"/box-drain*
 	BK_PORT=
 	bk_broker_start --service svc-bench --regulator reg-bench:330106 "$@" || return 1
 	bk_collector_start || { note "load: the collector did not start"; return 1; }
@@ -166,12 +167,14 @@ latency_run() {
 }
 
 bench_latency() {
-	local run
+	local run load
 	load_pki 100 || return 1
 	for run in $(seq 1 "$RUNS"); do
-		[ "$(left)" -lt $((2 * LATENCY_SECONDS + 60)) ] && { note "latency run $run: skipped, time budget spent"; continue; }
+		[ "$(left)" -lt $((3 * LATENCY_SECONDS + 90)) ] && { note "latency run $run: skipped, time budget spent"; continue; }
 		latency_run "$run" idle || { note "latency run $run (idle) failed"; load_stop; }
-		latency_run "$run" "$LATENCY_LOAD" || { note "latency run $run (load) failed"; load_stop; }
+		for load in $LATENCY_LOADS; do
+			latency_run "$run" "$load" || { note "latency run $run ($load msg/s) failed"; load_stop; }
+		done
 	done
 }
 
