@@ -350,7 +350,14 @@ static void test_handling(void **state)
 	assert_int_equal(step("box-e1", "ev-1", "closed", "reg-li", "2026-11-24 00:05"), -EINVAL);
 	assert_int_equal(step("box-e1", "ev-1", "new", "reg-li", "2026-11-24 00:05"), -EINVAL);
 	assert_int_equal(step("box-e1", "ev-1", "done", "reg-li", "2026-11-24 00:05"), -EINVAL);
-	assert_int_equal(step("box-e1", "ev-1", "acknowledged", "", "2026-11-24 00:05"), -EINVAL);
+	/* who and why must be printable text (1–128, up to 2048 bytes) */
+	assert_int_equal(step("box-e1", "ev-1", "acknowledged", "", "2026-11-24 00:05"), -EILSEQ);
+	assert_int_equal(
+	    archive_alert_step(a, "box-e1", "ev-1", "acknowledged", "reg-\033[2J", NULL, NULL),
+	    -EILSEQ);
+	assert_int_equal(
+	    archive_alert_step(a, "box-e1", "ev-1", "acknowledged", "reg-li", "bell\a", NULL),
+	    -EILSEQ);
 	assert_int_equal(
 	    archive_alert_step(a, "box-e1", "ev-1", "acknowledged", "reg-li", NULL, "yesterday"),
 	    -EINVAL);
