@@ -39,12 +39,12 @@ LG_PREFIX=box-lg-
 # load_pki N: certificates for N loadgen boxes plus the services, kept in
 # BUILD/bench/pki-load (reused: issuing 1,000 takes half a minute).
 load_pki() {
-	local n=$1 i ids=()
-	export BK_PKI="$BK_ROOT/$BUILD/bench/pki-load"
-	for i in $(seq 1 "$n"); do
-		[ -f "$BK_PKI/$(printf '%s%04d' "$LG_PREFIX" "$i").crt" ] || ids+=("$(printf '%s%04d' "$LG_PREFIX" "$i")")
-	done
-	bk_pki_setup svc-collector svc-bench reg-bench box-lat-1 box-lat-2 box-lat-3 box-lat-4 \
+	local dir="$BK_ROOT/$BUILD/bench/pki-load" i ids=()
+	for i in $(seq 1 "$1"); do ids+=("$(printf '%s%04d' "$LG_PREFIX" "$i")"); done
+	if [ ! -f "$dir/ca.crt" ]; then
+		"$BK_ROOT/tools/bk-pki" init "$dir" >/dev/null || return 1
+	fi
+	bk_pki_use "$dir" svc-collector svc-bench reg-bench box-lat-1 box-lat-2 box-lat-3 box-lat-4 \
 		box-foot box-drain "${ids[@]}"
 }
 

@@ -27,23 +27,15 @@ BK_PROBE_ID=svc-probe
 BK_BROKER_ARGS=()
 
 # bk_pki_setup ID...: make $T/pki (CA, empty CRL, broker cert) unless it exists,
-# then issue a client certificate for each ID that has none yet.
+# then issue a client certificate for each ID that has none yet (bk_pki_use).
 bk_pki_setup() {
-	export BK_PKI="$T/pki"
-	local id
-	if [ ! -f "$BK_PKI/ca.crt" ]; then
-		"$BK_ROOT/tools/bk-pki" init "$BK_PKI" >/dev/null || {
-			echo "bk_pki_setup: cannot create CA in '$BK_PKI'" >&2
+	if [ ! -f "$T/pki/ca.crt" ]; then
+		"$BK_ROOT/tools/bk-pki" init "$T/pki" >/dev/null || {
+			echo "bk_pki_setup: cannot create CA in '$T/pki'" >&2
 			return 1
 		}
 	fi
-	for id in "$BK_PROBE_ID" "$@"; do
-		[ -f "$BK_PKI/$id.crt" ] && continue
-		"$BK_ROOT/tools/bk-pki" issue "$BK_PKI" "$id" >/dev/null || {
-			echo "bk_pki_setup: cannot issue certificate for '$id'" >&2
-			return 1
-		}
-	done
+	bk_pki_use "$T/pki" "$@"
 }
 
 # bk_pki_use DIR ID...: like bk_pki_setup, but with a CA that exists already
