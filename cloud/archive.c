@@ -155,6 +155,9 @@ static const char *const migrations[] = {
 	/* 6: the certificate each box connects with, from its status */
 	"ALTER TABLE boxes ADD COLUMN cert_serial TEXT;"
 	"ALTER TABLE boxes ADD COLUMN cert_not_after TEXT;",
+	/* 7: delivery platforms' shops and findings, establishments' scope
+	 * (archive_platforms.c) */
+	archive_platforms_schema,
 };
 
 G_STATIC_ASSERT(ST_COUNT <= ARCHIVE_STMT_MAX);

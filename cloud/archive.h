@@ -523,4 +523,113 @@ int archive_grade_compute(struct archive *a, const char *licence, const struct t
 int archive_grades(struct archive *a, const char *licence, archive_row_fn fn, void *ctx);
 int archive_grade_history(struct archive *a, const char *licence, archive_row_fn fn, void *ctx);
 
+/* --- delivery platforms, 以网管网 (archive_platforms.c) ----------------- */
+
+/* Shop listings exported by delivery platforms (cloud/listing.h reads
+ * them) are cross-checked against the registry. An import is a platform's
+ * whole current listing: each platform named in the file replaces its
+ * shops (a shop missing from the file is "no longer listed"), then all of
+ * that platform's checks run again. Findings, one per shop and kind:
+ *   no_licence        no licence shown on the shop's page
+ *   licence_unknown   the licence shown is not in the registry
+ *   licence_expired   the registry's licence_expires is before today
+ *   licence_shared    one licence shown by several shops of the platform
+ *   address_shared    several shops of the platform at one pickup address
+ *                     (address.h's normalised form)
+ *   address_mismatch  the pickup address is not the licence's address
+ *   dish_out_of_scope a dish recognised (scope.h) as an item the licence's
+ *                     scope lacks (not checked while the scope is unknown)
+ *   not_covered       the licensed kitchen is not effectively covered by
+ *                     明厨亮灶 video over the last 30 days (no box, or
+ *                     recorded share < the configured coverage)
+ * A finding stays open, its evidence kept current, until a check no longer
+ * finds it (then closed with why: no longer found, shop offline, shop no
+ * longer listed); found again later, it opens anew. Platforms are checked
+ * apart: one shop on two platforms is two listings, not a shared licence. */
+extern const char *const platform_finding_kinds[]; /* NULL-terminated, order above */
+/* The finding's name in Chinese (the platforms' notices), NULL if unknown. */
+const char *platform_finding_label(const char *kind);
+
+struct scope_config;
+struct platform_check_config {
+	const struct scope_config *scope; /* dish keywords; NULL: built-in */
+	double coverage;		  /* effective share a seller's kitchen needs (0.8) */
+};
+
+/* What an import or a check did. */
+struct platform_run {
+	int platforms;		   /* platforms in the file */
+	int shops;		   /* shops in the file */
+	int added, changed;	   /* shops new, or with a value changed */
+	int delisted;		   /* shops listed before and not in the file */
+	int opened, updated;	   /* findings new, or with new evidence */
+	int closed, open;	   /* findings closed; open after the run */
+	bool seen_before;	   /* this very file was imported before */
+};
+
+/* Import shops (GPtrArray of struct listing_shop*, checked by
+ * listing_parse, each (platform, shop_id) once) and run the checks of
+ * every platform in it, all in one savepoint. sha256: the file's digest
+ * (the imports log keeps each file once); by: who imports. Importing the
+ * same file again changes nothing unless the registry or coverage changed.
+ * 0, -EINVAL (no shops, or bad arguments), -EIO. */
+int archive_platform_import(struct archive *a, const GPtrArray *shops, const char *sha256,
+			    const char *by, const struct platform_check_config *cfg,
+			    int64_t now_ms, struct platform_run *run);
+/* The same from the text of an export (listing_parse reads it; its
+ * SHA-256 is the sha256 above): one problem in the file and nothing is
+ * stored, -EINVAL with the problems in errors, one per line "LINE:FIELD:
+ * reason". */
+int archive_platform_import_text(struct archive *a, const char *text, size_t len, const char *by,
+				 const struct platform_check_config *cfg, int64_t now_ms,
+				 struct platform_run *run, GString *errors);
+/* Run the checks of one platform (NULL: every platform) without an import,
+ * e.g. after the registry changed. 0, -EIO. */
+int archive_platform_check(struct archive *a, const char *platform,
+			   const struct platform_check_config *cfg, int64_t now_ms,
+			   struct platform_run *run);
+
+/* Findings, newest first: id, platform, shop_id, shop_name, licence, kind,
+ * label, evidence, opened_at, closed_at, closed_why, notice_at, task_id,
+ * task_state. NULL fields do not filter; state "open" (default),
+ * "closed" or "all". 0, -EINVAL (bad state or kind), -EIO. */
+struct finding_query {
+	const char *platform, *kind, *state, *licence;
+	int limit; /* <= 0: 100 */
+};
+int archive_platform_findings(struct archive *a, const struct finding_query *q, archive_row_fn fn,
+			      void *ctx);
+/* Shops of a platform (NULL: all), by platform and shop id: platform,
+ * shop_id, name, licence, address, status, listed, dishes (count),
+ * open_findings, first_seen, updated. */
+int archive_platform_shops(struct archive *a, const char *platform, archive_row_fn fn, void *ctx);
+/* Per platform, one row per kind of finding and one "all" row, then the
+ * same over every platform (platform "all"): platform, kind, label,
+ * shops_listed ("all" rows), shops_with_open (shops with an open finding),
+ * open, closed, on_notice, with_task; the last import's time per platform
+ * (last_import). 0, -EIO. */
+int archive_platform_stats(struct archive *a, archive_row_fn fn, void *ctx);
+
+/* Put open findings on their platform's notice list: one (id > 0) or every
+ * open one of platform and kind (kind NULL: all kinds) not on it yet.
+ * *count (may be NULL) gets how many were added. 0, -ENOENT (no such open
+ * finding), -EINVAL, -EIO. */
+int archive_platform_notice_add(struct archive *a, int64_t id, const char *platform,
+				const char *kind, const char *by, int64_t now_ms, int *count);
+/* The notice list of platform as CSV for the platform (UTF-8, header row):
+ * its open findings on the list, by shop: platform, shop_id, shop_name,
+ * licence, finding, 问题, evidence, opened_at, noticed_at. 0, -EIO. */
+int archive_platform_notice_csv(struct archive *a, const char *platform, GString *out);
+
+/* An inspection task (archive_task_create) for an open finding of a shop
+ * whose licence is in the registry: kind special unless spec says
+ * otherwise, its note naming the finding, reason ["platform:ID"]; spec's
+ * inspectors NULL: cfg->team of the establishment's district, least loaded
+ * first. -EEXIST when the finding has a task already, -ENOENT (no such
+ * open finding; licence not in the registry: put it on the notice list
+ * instead), else as archive_task_create; why in errors. */
+int archive_platform_task(struct archive *a, int64_t id, const struct task_spec *spec,
+			  const struct task_config *cfg, int64_t now_ms, char *task_id,
+			  GString *errors);
+
 #endif

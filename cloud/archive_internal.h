@@ -77,11 +77,22 @@ void archive_day_text(int64_t day, char *out);
 /* The day number of a proleptic Gregorian date (H. Hinnant's algorithm). */
 int64_t archive_days_from_civil(int64_t y, int m, int d);
 
+/* Shared with archive_platforms.c (archive_tasks.c has them):
+ * effective coverage of licence over the last 30 whole local days, by
+ * archive_coverage's rule (installed, recorded / business ≥ threshold),
+ * with the recorded share in *pct; and up to team inspectors of district,
+ * least loaded (open tasks) first, then by id, as g_strdup'd strings into
+ * out. 0 or -EIO (archive_covered: -ENOENT for an unknown licence). */
+int archive_covered(struct archive *a, const char *licence, int64_t now_ms, double threshold,
+		    bool *effective, double *pct);
+int archive_pick_inspectors(struct archive *a, const char *district, int team, GPtrArray *out);
+
 /* Schema steps, applied in order by archive_open (archive.c, migrations[]).
  * Each runs once, in a transaction, and is never edited afterwards: a
  * change is a new step. */
 extern const char archive_registry_schema[];
 extern const char archive_stats_schema[];
 extern const char archive_tasks_schema[];
+extern const char archive_platforms_schema[];
 
 #endif

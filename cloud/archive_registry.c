@@ -26,6 +26,7 @@
 #include "envelope.h"
 #include "jcheck.h"
 #include "message.h"
+#include "scope.h"
 
 /* Categories (DOMAIN.md): school_canteen, kindergarten, care_home,
  * central_kitchen, group_meal (group-meal supplier), restaurant,
@@ -166,6 +167,12 @@ static char *check_category(const char *text, GString *why)
 			"(集体用餐配送单位), restaurant (餐馆) or small_eatery (小餐饮)",
 			text);
 	return NULL;
+}
+
+/* The licensed scope (经营项目): scope.h's items, by id or Chinese name. */
+static char *check_scope(const char *text, GString *why)
+{
+	return scope_parse(text, why);
 }
 
 static bool is_district(const char *text)
@@ -411,13 +418,17 @@ struct column {
 	bool optional;	  /* may be empty */
 	const char *dflt; /* stored when empty (NULL: SQL NULL) */
 	enum ctype type;
+	bool omissible; /* may be left out of the header (a column added later):
+			 * then the stored value stays as it was */
 };
+
+#define MAX_COLS 10
 
 struct kind {
 	const char *table;
 	int nkeys; /* the first nkeys columns are the key */
 	int ncols;
-	struct column cols[9];
+	struct column cols[MAX_COLS];
 	/* a column that must name a row already stored, and that row's table/column */
 	int ref_col; /* -1: none */
 	const char *ref_sql, *ref_what;
@@ -426,7 +437,7 @@ struct kind {
 
 static const struct kind kinds[REGISTRY_KINDS] = {
 	[REGISTRY_ESTABLISHMENTS] = {
-	    .table = "establishments", .nkeys = 1, .ncols = 9,
+	    .table = "establishments", .nkeys = 1, .ncols = 10,
 	    .cols = { { "licence", check_licence, false, NULL, C_TEXT },
 		      { "name", check_name, false, NULL, C_TEXT },
 		      { "category", check_category, false, NULL, C_TEXT },
@@ -435,10 +446,12 @@ static const struct kind kinds[REGISTRY_KINDS] = {
 		      { "floor_area", check_area, true, NULL, C_REAL },
 		      { "meals_per_day", check_count, true, NULL, C_INT },
 		      { "business_hours", check_hours, true, "06:00-20:00", C_TEXT },
-		      { "licence_expires", check_date, true, NULL, C_TEXT } },
+		      { "licence_expires", check_date, true, NULL, C_TEXT },
+		      { "scope", check_scope, true, NULL, C_TEXT, true } },
 	    .ref_col = -1,
 	    .list_sql = "SELECT e.licence, e.name, e.category, e.district, e.address,"
 			" e.floor_area, e.meals_per_day, e.business_hours, e.licence_expires,"
+			" e.scope,"
 			" (SELECT count(*) FROM registry_boxes b WHERE b.licence = e.licence)"
 			" AS boxes, e.updated FROM establishments e ORDER BY e.district, e.licence",
 	},
@@ -505,15 +518,15 @@ static const struct kind kinds[REGISTRY_KINDS] = {
 /* --- import ---------------------------------------------------------------- */
 
 struct row {
-	int lines[9];
-	char *vals[9]; /* in the kind's column order; NULL: SQL NULL */
+	int lines[MAX_COLS];
+	char *vals[MAX_COLS]; /* in the kind's column order; NULL: SQL NULL */
 };
 
 static void row_free(gpointer p)
 {
 	struct row *r = p;
 
-	for (int i = 0; i < 9; i++)
+	for (int i = 0; i < MAX_COLS; i++)
 		g_free(r->vals[i]);
 	g_free(r);
 }
@@ -523,8 +536,9 @@ struct import {
 	GString *errors;
 	int problems;
 	bool stopped; /* MAX_PROBLEMS reached */
-	int map[9];   /* the file's column i is the kind's column map[i] */
+	int map[MAX_COLS]; /* the file's column i is the kind's column map[i] */
 	int nmap;
+	bool present[MAX_COLS]; /* the kind's column j is in the file */
 	GPtrArray *rows;
 	GHashTable *keys; /* a row's key → its line (GINT_TO_POINTER) */
 };
@@ -583,7 +597,7 @@ static void expected_columns(const struct kind *k, GString *out)
 static bool read_header(struct import *im, const struct csv_record *rec)
 {
 	const struct kind *k = im->k;
-	bool have[9] = { false };
+	bool have[MAX_COLS] = { false };
 	GString *list = g_string_new("");
 	int before = im->problems;
 
@@ -605,11 +619,12 @@ static bool read_header(struct import *im, const struct csv_record *rec)
 		} else {
 			have[found] = true;
 		}
-		if (i < 9)
+		if (i < MAX_COLS)
 			im->map[i] = found;
 	}
 	for (int j = 0; j < k->ncols; j++) {
-		if (!have[j])
+		im->present[j] = have[j];
+		if (!have[j] && !k->cols[j].omissible)
 			problem(im, rec->line, k->cols[j].name,
 				"missing column '%s' in the header: %s take %s", k->cols[j].name,
 				registry_kind_names[k - kinds], list->str);
@@ -716,26 +731,40 @@ out:
 	return rc;
 }
 
-static char *upsert_sql(const struct kind *k)
+/* Parameters are numbered by the kind's columns (?ncols+1 is `updated`);
+ * a column the file leaves out is neither inserted nor updated. */
+static char *upsert_sql(const struct kind *k, const bool *present)
 {
 	GString *sql = g_string_new("");
+	const char *sep = "";
 
 	g_string_append_printf(sql, "INSERT INTO %s(", k->table);
-	for (int i = 0; i < k->ncols; i++)
-		g_string_append_printf(sql, "%s, ", k->cols[i].name);
+	for (int i = 0; i < k->ncols; i++) {
+		if (present[i])
+			g_string_append_printf(sql, "%s, ", k->cols[i].name);
+	}
 	g_string_append(sql, "updated) VALUES (");
-	for (int i = 0; i <= k->ncols; i++)
-		g_string_append_printf(sql, "%s?%d", i ? ", " : "", i + 1);
-	g_string_append(sql, ") ON CONFLICT(");
+	for (int i = 0; i < k->ncols; i++) {
+		if (present[i])
+			g_string_append_printf(sql, "?%d, ", i + 1);
+	}
+	g_string_append_printf(sql, "?%d) ON CONFLICT(", k->ncols + 1);
 	for (int i = 0; i < k->nkeys; i++)
 		g_string_append_printf(sql, "%s%s", i ? ", " : "", k->cols[i].name);
 	g_string_append(sql, ") DO UPDATE SET ");
-	for (int i = k->nkeys; i < k->ncols; i++)
-		g_string_append_printf(sql, "%s = excluded.%s, ", k->cols[i].name, k->cols[i].name);
+	for (int i = k->nkeys; i < k->ncols; i++) {
+		if (present[i])
+			g_string_append_printf(sql, "%s = excluded.%s, ", k->cols[i].name,
+					       k->cols[i].name);
+	}
 	g_string_append(sql, "updated = excluded.updated WHERE ");
-	for (int i = k->nkeys; i < k->ncols; i++)
-		g_string_append_printf(sql, "%s%s IS NOT excluded.%s", i > k->nkeys ? " OR " : "",
-				       k->cols[i].name, k->cols[i].name);
+	for (int i = k->nkeys; i < k->ncols; i++) {
+		if (!present[i])
+			continue;
+		g_string_append_printf(sql, "%s%s IS NOT excluded.%s", sep, k->cols[i].name,
+				       k->cols[i].name);
+		sep = " OR ";
+	}
 	return g_string_free(sql, FALSE);
 }
 
@@ -743,7 +772,7 @@ static char *upsert_sql(const struct kind *k)
 static int write_rows(struct archive *a, const struct import *im)
 {
 	const struct kind *k = im->k;
-	char *sql = upsert_sql(k);
+	char *sql = upsert_sql(k, im->present);
 	char now[CLOCK_TS_LEN];
 	sqlite3_stmt *st;
 	int changed = 0;
@@ -760,6 +789,8 @@ static int write_rows(struct archive *a, const struct import *im)
 		for (int c = 0; c < k->ncols; c++) {
 			const char *v = r->vals[c];
 
+			if (!im->present[c])
+				continue;
 			if (!v)
 				sqlite3_bind_null(st, c + 1);
 			else if (k->cols[c].type == C_INT)

@@ -917,9 +917,7 @@ static void coverage_probe_row(void *ctx, int ncols, const char *const *names,
 	}
 }
 
-/* Effective coverage over the last COVERAGE_DAYS whole local days, by
- * archive_coverage's rule (installed, recorded / business ≥ threshold). */
-static int covered(struct archive *a, const char *licence, int64_t now_ms, double threshold,
+int archive_covered(struct archive *a, const char *licence, int64_t now_ms, double threshold,
 		   bool *effective, double *pct)
 {
 	int64_t to = archive_local_day(now_ms) * DAY_MS - LOCAL_OFFSET_MS;
@@ -1012,7 +1010,7 @@ int archive_list(struct archive *a, const struct list_filter *f, const struct ta
 			continue;
 		}
 		if (f->not_covered) {
-			rc = covered(a, r->licence, now_ms, cfg->coverage, &effective, &pct);
+			rc = archive_covered(a, r->licence, now_ms, cfg->coverage, &effective, &pct);
 			if (rc || effective) {
 				g_free(overdue);
 				continue;
@@ -1092,8 +1090,7 @@ int archive_task_campaign(struct archive *a, const char *const *licences,
 
 /* --- automatic tasks ------------------------------------------------------------------ */
 
-/* team inspectors of district, least loaded (open tasks) first, then by id. */
-static int pick_inspectors(struct archive *a, const char *district, int team, GPtrArray *out)
+int archive_pick_inspectors(struct archive *a, const char *district, int team, GPtrArray *out)
 {
 	struct archive_value p[] = { text_value(district), int_value(team) };
 
@@ -1115,7 +1112,7 @@ static int auto_task(struct archive *a, const char *licence, const char *distric
 	GPtrArray *team = g_ptr_array_new_with_free_func(g_free);
 	char id[ARCHIVE_TASK_ID_LEN];
 	GString *why = g_string_new("");
-	int rc = pick_inspectors(a, district, MAX(cfg->team, TASK_MIN_INSPECTORS), team);
+	int rc = archive_pick_inspectors(a, district, MAX(cfg->team, TASK_MIN_INSPECTORS), team);
 
 	if (!rc && team->len < TASK_MIN_INSPECTORS) {
 		log_warn("establishment '%s': %u inspector(s) in district '%s', a task needs %d: "

@@ -24,6 +24,7 @@
 #include "envelope.h"
 #include "log.h"
 #include "output.h"
+#include "platform_cmd.h"
 #include "registry_cmd.h"
 #include "stats_cmd.h"
 #include "tasks_cmd.h"
@@ -326,6 +327,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* delivery platforms parse their own options (platform_cmd.c) */
+	if (bkctl_platform_wants(argc, argv))
+		return bkctl_platform(argc, argv);
 	/* tasks, grades and lists parse their own options (tasks_cmd.c) */
 	if (bkctl_tasks_wants(argc, argv))
 		return bkctl_tasks(argc, argv);

@@ -27,7 +27,7 @@ static int usage(void)
 	return 2;
 }
 
-static bool read_input(const char *file, char **data, size_t *len)
+bool bkctl_read_input(const char *file, char **data, size_t *len)
 {
 	GError *err = NULL;
 	gsize n = 0;
@@ -63,6 +63,22 @@ static bool read_input(const char *file, char **data, size_t *len)
 	return true;
 }
 
+void bkctl_print_refused(const char *file, const char *errors)
+{
+	char **lines = g_strsplit(errors, "\n", -1);
+	int n = 0;
+
+	for (char **l = lines; *l; l++) {
+		if (**l) {
+			fprintf(stderr, "%s:%s\n", file, *l);
+			n++;
+		}
+	}
+	g_strfreev(lines);
+	fprintf(stderr, "bkctl: '%s' refused (%d problem%s): nothing imported\n", file, n,
+		n == 1 ? "" : "s");
+}
+
 static int import(const char *db, enum registry_kind kind, const char *file, bool json)
 {
 	GString *errors = g_string_new("");
@@ -71,7 +87,7 @@ static int import(const char *db, enum registry_kind kind, const char *file, boo
 	size_t len;
 	int rc;
 
-	if (!read_input(file, &data, &len)) {
+	if (!bkctl_read_input(file, &data, &len)) {
 		g_string_free(errors, TRUE);
 		return 1;
 	}
@@ -85,18 +101,7 @@ static int import(const char *db, enum registry_kind kind, const char *file, boo
 	archive_close(a);
 	g_free(data);
 	if (rc == -EINVAL) {
-		char **lines = g_strsplit(errors->str, "\n", -1);
-		int n = 0;
-
-		for (char **l = lines; *l; l++) {
-			if (**l) {
-				fprintf(stderr, "%s:%s\n", file, *l);
-				n++;
-			}
-		}
-		g_strfreev(lines);
-		fprintf(stderr, "bkctl: '%s' refused (%d problem%s): nothing imported\n", file, n,
-			n == 1 ? "" : "s");
+		bkctl_print_refused(file, errors->str);
 	} else if (rc >= 0 && json) {
 		cJSON *o = cJSON_CreateObject();
 		char *text;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "envelope.h"
+#include "scope.h"
 
 #define HTTP_TOKEN_MIN	 16 /* characters: a guessable token is a password */
 #define HTTP_TOKEN_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/=-"
@@ -138,9 +139,44 @@ static void http_settings_load(struct config *c, struct collector_config *cfg)
 	}
 }
 
+/* [platforms] scope: loaded now, once, so that a bad keyword file stops
+ * the start (and -t) instead of the first import. Each of its problems is
+ * one line of ours. */
+static void platforms_load(struct config *c, struct http_settings *h)
+{
+	static const char *const keys[] = { "scope", NULL };
+	GString *errors;
+	char **lines;
+
+	if (config_has_group(c, "platforms")) {
+		config_check_keys(c, "platforms", keys);
+		if (g_key_file_has_key(c->kf, "platforms", "scope", NULL)) {
+			h->scope_path = config_file(c, "platforms", "scope", NULL);
+			if (!h->scope_path)
+				return;
+		}
+	}
+	if (!h->scope_path) {
+		h->scope = scope_config_default();
+		return;
+	}
+	errors = g_string_new(NULL);
+	h->scope = scope_config_load(h->scope_path, errors);
+	if (!h->scope) {
+		lines = g_strsplit(errors->str, "\n", -1);
+		for (int i = 0; lines[i]; i++)
+			if (*lines[i])
+				config_problem(c, "platforms", "scope", "%s", lines[i]);
+		if (!errors->len)
+			config_problem(c, "platforms", "scope", "cannot load '%s'", h->scope_path);
+		g_strfreev(lines);
+	}
+	g_string_free(errors, TRUE);
+}
+
 bool collector_config_load(const char *path, struct collector_config *cfg)
 {
-	static const char *const groups[] = { "collector", "mqtt", "http", NULL };
+	static const char *const groups[] = { "collector", "mqtt", "http", "platforms", NULL };
 	static const char *const keys[] = { "id",	   "archive",	"clips", "agency",	"log_level",
 					    "max_payload", "batch_max", "stats_period", NULL };
 	static const char *const mqtt_extra[] = { "share_group", NULL };
@@ -179,6 +215,7 @@ bool collector_config_load(const char *path, struct collector_config *cfg)
 		mqtt_settings_load(&c, &cfg->mqtt, mqtt_extra);
 		cfg->share_group = config_string(&c, "mqtt", "share_group", "collectors");
 		http_settings_load(&c, cfg);
+		platforms_load(&c, &cfg->http);
 	}
 	ok = config_ok(&c);
 	config_print_problems(&c, stderr);
@@ -198,6 +235,8 @@ static void http_settings_release(struct http_settings *h)
 		g_ptr_array_free(h->tokens, TRUE);
 	g_free(h->web_root);
 	g_free(h->cache);
+	g_free(h->scope_path);
+	scope_config_free(h->scope);
 }
 
 void collector_config_release(struct collector_config *cfg)

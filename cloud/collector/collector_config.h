@@ -5,6 +5,8 @@
  *   [mqtt]       uri, ca, cert, key, keepalive, reconnect_max, share_group
  *   [http]       listen, cert, key, ca, crl, tokens, web_root, cache (optional:
  *                without listen there is no HTTP server)
+ *   [platforms]  scope (optional): the dish keywords (scope.h) that imports of
+ *                delivery-platform listings through the API check with
  *
  * See README.md, "Configuration", for every key and its default.
  */
@@ -16,6 +18,8 @@
 #include "config.h"
 #include "log.h"
 #include "mqtt_settings.h"
+
+struct scope_config;
 
 /* One line of the [http] tokens file: "TOKEN ID", ID a regulator (reg-…)
  * or a service (svc-…). */
@@ -34,6 +38,12 @@ struct http_settings {
 	GPtrArray *tokens; /* of struct http_token*, from tokens_path; never NULL */
 	char *web_root;	   /* optional directory served instead of the built-in page */
 	char *cache;	   /* directory of MP4 remuxes of clips */
+	/* [platforms] scope: the dish keywords that POST /api/platform/listings
+	 * checks with, loaded once (scope_config_load) or the built-in ones
+	 * (scope_config_default); never NULL after a successful load, owned
+	 * here. Kept with the API's settings: the API is what imports. */
+	char *scope_path; /* NULL: built in */
+	struct scope_config *scope;
 };
 
 struct collector_config {
@@ -50,7 +60,8 @@ struct collector_config {
 	struct http_settings http;
 };
 
-/* Load and check path. On problems, prints each to stderr and returns false. */
+/* Load and check path, [platforms] scope included (so -t checks it). On
+ * problems, prints each to stderr and returns false. */
 bool collector_config_load(const char *path, struct collector_config *cfg);
 void collector_config_release(struct collector_config *cfg);
 

@@ -9,8 +9,14 @@
  * (MHD_suspend_connection) and resumed when there is something.
  *
  * Invariants: every request is authenticated before anything else is
- * looked at; nothing here writes to the archive (its connection is
- * read-only); a clip is served only by its content address in the store.
+ * looked at; nothing here writes to the archive through its own (read-only)
+ * connection; a clip is served only by its content address in the store.
+ * The one write, POST /api/platform/listings, opens a writable connection
+ * for the import and closes it before answering: the collector's batches
+ * commit within one main-loop callback, so between callbacks the write
+ * lock is free (the archive's busy timeout covers bkctl holding it). The
+ * upload is held in memory (32 MiB at most) and imported on the main loop:
+ * a county's listing takes well under a second; ingest waits that long.
  */
 #include "http_api.h"
 
@@ -47,6 +53,8 @@
 #define HTTP_RATE_SAMPLES	 7 /* every 10 s: a one-minute ingest rate */
 #define HTTP_MAX_LIMIT		 10000
 #define HTTP_ID_MAX		 128
+#define HTTP_UPLOAD_MAX		 (32u << 20) /* bytes of a listing export */
+#define HTTP_LISTINGS_URL	 "/api/platform/listings"
 
 static const char *const categories[] = { "school_canteen", "kindergarten",
 					  "care_home",	    "central_kitchen",
@@ -70,7 +78,10 @@ struct request {
 	char who[HTTP_ID_MAX]; /* the authenticated id; "" for none */
 	bool remuxing;	       /* suspended until the MP4 is there */
 	bool remux_done;
-	char *mp4_path; /* after remux_done: NULL if it failed */
+	char *mp4_path;	  /* after remux_done: NULL if it failed */
+	GString *upload;  /* POST /api/platform/listings: the body so far; else NULL */
+	bool too_big;	  /* the body passed HTTP_UPLOAD_MAX: dropped, then 413 */
+	uint64_t dropped; /* bytes of it dropped since */
 };
 
 struct rate_sample {
@@ -82,6 +93,7 @@ struct http_api {
 	const struct http_settings *cfg;
 	const char *clip_store;
 	const struct collector_counters *counters;
+	char *archive_path;	 /* for the writable connection of an import */
 	struct archive *archive; /* read-only */
 	struct remux *remux;
 	struct MHD_Daemon *mhd;
@@ -160,8 +172,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* --- responses --------------------------------------------------------- */
 
-static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *type,
-			       const void *body, size_t len, bool copy)
+/* extra: NULL, or NULL-terminated header name, value pairs. */
+static enum MHD_Result respond_with(struct MHD_Connection *conn, unsigned status, const char *type,
+				    const void *body, size_t len, bool copy,
+				    const char *const *extra)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 	    len, (void *)body, copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT);
@@ -173,22 +187,36 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, con
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer realm=\"brightkitchen\"");
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+	for (; extra && extra[0]; extra += 2)
+		MHD_add_response_header(r, extra[0], extra[1]);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED && !MHD_get_response_header(r, "Allow"))
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	rc = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return rc;
 }
 
-static enum MHD_Result respond_json(struct MHD_Connection *conn, unsigned status, cJSON *doc)
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *type,
+			       const void *body, size_t len, bool copy)
+{
+	return respond_with(conn, status, type, body, len, copy, NULL);
+}
+
+static enum MHD_Result respond_json_with(struct MHD_Connection *conn, unsigned status, cJSON *doc,
+					 const char *const *extra)
 {
 	char *text = cJSON_PrintUnformatted(doc);
-	enum MHD_Result rc =
-	    respond(conn, status, "application/json; charset=utf-8", text, strlen(text), true);
+	enum MHD_Result rc = respond_with(conn, status, "application/json; charset=utf-8", text,
+					  strlen(text), true, extra);
 
 	cJSON_free(text);
 	cJSON_Delete(doc);
 	return rc;
+}
+
+static enum MHD_Result respond_json(struct MHD_Connection *conn, unsigned status, cJSON *doc)
+{
+	return respond_json_with(conn, status, doc, NULL);
 }
 
 static enum MHD_Result respond_error(struct MHD_Connection *conn, unsigned status, const char *fmt,
@@ -286,7 +314,11 @@ static const char *token_identity(struct http_api *api, const char *token)
 	return who;
 }
 
-static bool authenticate(struct http_api *api, struct MHD_Connection *conn, char *who, size_t len)
+/* cookie_ok: whether the page's bk_token cookie counts. It does not for
+ * the one write: a browser sends a cookie with a request any other page
+ * makes it send (CSRF); a Bearer header it never adds by itself. */
+static bool authenticate(struct http_api *api, struct MHD_Connection *conn, bool cookie_ok,
+			 char *who, size_t len)
 {
 	const char *auth =
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -296,7 +328,7 @@ static bool authenticate(struct http_api *api, struct MHD_Connection *conn, char
 		return true;
 	if (auth && g_ascii_strncasecmp(auth, "Bearer ", 7) == 0)
 		id = token_identity(api, auth + 7);
-	else
+	else if (cookie_ok)
 		id = token_identity(api,
 				    MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "bk_token"));
 	if (!id)
@@ -770,6 +802,284 @@ static enum MHD_Result api_establishment(struct http_api *api, struct MHD_Connec
 	return respond_json(conn, MHD_HTTP_OK, doc);
 }
 
+/* --- delivery platforms, 以网管网 ----------------------------------------- */
+
+/* A platform id as the archive stores it: [a-z0-9_-]{1,32}. */
+static bool platform_id(const char *v)
+{
+	size_t n = strlen(v);
+
+	return n >= 1 && n <= 32 && strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+/* The optional platform parameter; false (400 answered) when malformed. */
+static bool platform_arg(struct MHD_Connection *conn, const char **platform, enum MHD_Result *rc)
+{
+	*platform = arg(conn, "platform");
+	if (*platform && !platform_id(*platform)) {
+		*rc = respond_error(conn, MHD_HTTP_BAD_REQUEST,
+				    "platform '%.40s' is not a platform id ([a-z0-9_-], 1 to 32)",
+				    *platform);
+		return false;
+	}
+	return true;
+}
+
+static enum MHD_Result api_platform_stats(struct http_api *api, struct MHD_Connection *conn)
+{
+	struct rows r = { .array = cJSON_CreateArray() };
+
+	if (archive_platform_stats(api->archive, row_to_json, &r) != 0) {
+		cJSON_Delete(r.array);
+		return respond_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "archive query failed");
+	}
+	return respond_json(conn, MHD_HTTP_OK, r.array);
+}
+
+static enum MHD_Result api_platform_findings(struct http_api *api, struct MHD_Connection *conn)
+{
+	static const char *const states[] = { "open", "closed", "all", NULL };
+	const char *limit = arg(conn, "limit");
+	struct finding_query q = {
+		.kind = arg(conn, "kind"),
+		.state = arg(conn, "state"),
+		.licence = arg(conn, "licence"),
+	};
+	enum MHD_Result rc;
+	struct rows r;
+
+	if (!platform_arg(conn, &q.platform, &rc))
+		return rc;
+	if (q.state && !one_of(q.state, states))
+		return respond_error(conn, MHD_HTTP_BAD_REQUEST,
+				     "state '%.32s' is not open, closed or all", q.state);
+	if (q.kind && !one_of(q.kind, platform_finding_kinds)) {
+		GString *kinds = g_string_new(NULL);
+
+		for (int i = 0; platform_finding_kinds[i]; i++)
+			g_string_append_printf(kinds, "%s%s", i ? ", " : "",
+					       platform_finding_kinds[i]);
+		rc = respond_error(conn, MHD_HTTP_BAD_REQUEST, "kind '%.32s' is not one of %s",
+				   q.kind, kinds->str);
+		g_string_free(kinds, TRUE);
+		return rc;
+	}
+	if (limit) {
+		char *end;
+		long n = strtol(limit, &end, 10);
+
+		if (*end || n < 1 || n > HTTP_MAX_LIMIT)
+			return respond_error(conn, MHD_HTTP_BAD_REQUEST,
+					     "limit '%.32s' is not 1 to %d", limit, HTTP_MAX_LIMIT);
+		q.limit = (int)n;
+	}
+	r = (struct rows){ .array = cJSON_CreateArray() };
+	if (archive_platform_findings(api->archive, &q, row_to_json, &r) != 0) {
+		cJSON_Delete(r.array);
+		return respond_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "archive query failed");
+	}
+	return respond_json(conn, MHD_HTTP_OK, r.array);
+}
+
+static enum MHD_Result api_platform_shops(struct http_api *api, struct MHD_Connection *conn)
+{
+	const char *platform;
+	enum MHD_Result rc;
+	struct rows r;
+
+	if (!platform_arg(conn, &platform, &rc))
+		return rc;
+	r = (struct rows){ .array = cJSON_CreateArray() };
+	if (archive_platform_shops(api->archive, platform, row_to_json, &r) != 0) {
+		cJSON_Delete(r.array);
+		return respond_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "archive query failed");
+	}
+	return respond_json(conn, MHD_HTTP_OK, r.array);
+}
+
+/* The platform's notice list (its open findings put on it), as the CSV
+ * sent to the platform: a download. */
+static enum MHD_Result api_platform_notice(struct http_api *api, struct MHD_Connection *conn)
+{
+	const char *platform = arg(conn, "platform");
+	GString *csv;
+	char *disposition;
+	enum MHD_Result rc;
+
+	if (!platform)
+		return respond_error(conn, MHD_HTTP_BAD_REQUEST,
+				     "platform is required: /api/platform/notice.csv?platform=ID");
+	if (!platform_arg(conn, &platform, &rc))
+		return rc;
+	csv = g_string_new(NULL);
+	if (archive_platform_notice_csv(api->archive, platform, csv) != 0) {
+		g_string_free(csv, TRUE);
+		return respond_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "archive query failed");
+	}
+	/* the id is [a-z0-9_-]: nothing in it needs quoting */
+	disposition = g_strdup_printf("attachment; filename=\"notice-%s.csv\"", platform);
+	rc = respond_with(conn, MHD_HTTP_OK, "text/csv; charset=utf-8", csv->str, csv->len, true,
+			  (const char *const[]){ "Content-Disposition", disposition, NULL });
+	g_free(disposition);
+	g_string_free(csv, TRUE);
+	return rc;
+}
+
+/* POST /api/platform/listings: the body must say it is data, not a form.
+ * An HTML form (of any page the regulator visits) can only send
+ * urlencoded, multipart or text/plain bodies, and a script elsewhere
+ * cannot send another type here without a CORS preflight we never grant:
+ * a browser holding a regulator's client certificate cannot be made to
+ * upload. */
+static bool upload_type_ok(struct MHD_Connection *conn)
+{
+	static const char *const types[] = {
+		"text/csv",	     "application/json",	 "application/x-ndjson",
+		"application/jsonl", "application/octet-stream", NULL
+	};
+	const char *type =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	char *bare;
+	bool ok;
+
+	if (!type)
+		return false;
+	bare = g_ascii_strdown(type, (gssize)strcspn(type, ";"));
+	ok = one_of(g_strstrip(bare), types);
+	g_free(bare);
+	return ok;
+}
+
+/* The first call of a POST to the listings (headers only): who, what type,
+ * how large. false: answered already (rc). */
+static bool listings_begin(struct http_api *api, struct request *rq, enum MHD_Result *rc)
+{
+	struct MHD_Connection *conn = rq->conn;
+	const char *length =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	if (!authenticate(api, conn, false, rq->who, sizeof rq->who)) {
+		*rc = respond_error(conn, MHD_HTTP_UNAUTHORIZED,
+				    "an upload needs a client certificate of the deployment CA "
+				    "(reg-… or svc-…) or \"Authorization: Bearer TOKEN\"; the "
+				    "page's bk_token cookie does not count for writes");
+		return false;
+	}
+	if (!upload_type_ok(conn)) {
+		*rc = respond_error(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+				    "send the export as Content-Type text/csv or application/json "
+				    "(a form's type is refused: uploads are not for browsers)");
+		return false;
+	}
+	if (length && g_ascii_strtoull(length, NULL, 10) > HTTP_UPLOAD_MAX) {
+		*rc =
+		    respond_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+				  "the file is %s bytes, more than the %u MiB an upload may hold: "
+				  "split it by platform",
+				  length, HTTP_UPLOAD_MAX >> 20);
+		return false;
+	}
+	rq->upload =
+	    g_string_sized_new(length ? MIN(g_ascii_strtoull(length, NULL, 10), 1u << 20) : 65536);
+	return true;
+}
+
+/* A piece of the body. One without a Content-Length (chunked) is only
+ * found too big as it arrives; libmicrohttpd (0.9.75) cannot answer before
+ * the body has been read, so the rest is read and dropped, and 413 comes
+ * at its end, unless it goes on past twice the limit: then the connection
+ * is closed unanswered. */
+static enum MHD_Result listings_data(struct request *rq, const char *data, size_t *len)
+{
+	if (!rq->too_big && rq->upload->len + *len > HTTP_UPLOAD_MAX) {
+		rq->too_big = true;
+		g_string_free(rq->upload, TRUE);
+		rq->upload = NULL;
+	}
+	if (rq->too_big) {
+		rq->dropped += *len;
+		*len = 0;
+		return rq->dropped > 2 * (uint64_t)HTTP_UPLOAD_MAX ? MHD_NO : MHD_YES;
+	}
+	g_string_append_len(rq->upload, data, (gssize)*len);
+	*len = 0;
+	return MHD_YES;
+}
+
+static cJSON *run_json(const struct platform_run *run)
+{
+	cJSON *doc = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(doc, "platforms", run->platforms);
+	cJSON_AddNumberToObject(doc, "shops", run->shops);
+	cJSON_AddNumberToObject(doc, "added", run->added);
+	cJSON_AddNumberToObject(doc, "changed", run->changed);
+	cJSON_AddNumberToObject(doc, "delisted", run->delisted);
+	cJSON_AddNumberToObject(doc, "opened", run->opened);
+	cJSON_AddNumberToObject(doc, "updated", run->updated);
+	cJSON_AddNumberToObject(doc, "closed", run->closed);
+	cJSON_AddNumberToObject(doc, "open", run->open);
+	cJSON_AddBoolToObject(doc, "seen_before", run->seen_before);
+	return doc;
+}
+
+/* The whole body is there: import it as rq->who, through a writable
+ * connection of its own (the API's is read-only), closed again at once. */
+static enum MHD_Result listings_import(struct http_api *api, struct request *rq)
+{
+	struct MHD_Connection *conn = rq->conn;
+	struct task_config tasks;
+	struct platform_check_config cfg = { .scope = api->cfg->scope };
+	struct platform_run run;
+	GString *errors = g_string_new(NULL);
+	struct archive *a = archive_open(api->archive_path, false);
+	enum MHD_Result rc;
+	int err;
+
+	if (!a) {
+		g_string_free(errors, TRUE);
+		return respond_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "cannot open the archive for writing: try again");
+	}
+	archive_task_config_default(&tasks);
+	cfg.coverage = tasks.coverage;
+	err = archive_platform_import_text(a, rq->upload->str, rq->upload->len, rq->who, &cfg,
+					   clock_wall_ms(), &run, errors);
+	archive_close(a);
+	if (err == -EINVAL) {
+		cJSON *doc = cJSON_CreateObject();
+		cJSON *problems = cJSON_AddArrayToObject(doc, "problems");
+		char **lines = g_strsplit(errors->str, "\n", -1);
+		int n = 0;
+
+		cJSON_AddStringToObject(doc, "error", "the file was refused: nothing imported");
+		for (int i = 0; lines[i]; i++)
+			if (*lines[i]) {
+				cJSON_AddItemToArray(problems, cJSON_CreateString(lines[i]));
+				n++;
+			}
+		if (!n) /* bad arguments, which the API does not make: still say so */
+			cJSON_AddItemToArray(problems, cJSON_CreateString("1:-: no shops"));
+		log_info("http: listings from %s refused (%d problem%s, %zu bytes)", rq->who, n,
+			 n == 1 ? "" : "s", rq->upload->len);
+		g_strfreev(lines);
+		rc = respond_json(conn, MHD_HTTP_UNPROCESSABLE_CONTENT, doc);
+	} else if (err) {
+		rc = respond_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "the import failed in the archive (see the collector's log): "
+				   "nothing imported");
+	} else {
+		log_info("http: listings imported by %s: %d shop%s of %d platform%s, findings %d "
+			 "opened, %d closed, %d open%s",
+			 rq->who, run.shops, run.shops == 1 ? "" : "s", run.platforms,
+			 run.platforms == 1 ? "" : "s", run.opened, run.closed, run.open,
+			 run.seen_before ? " (this file was imported before)" : "");
+		rc = respond_json(conn, MHD_HTTP_OK, run_json(&run));
+	}
+	g_string_free(errors, TRUE);
+	return rc;
+}
+
 /* --- /metrics ----------------------------------------------------------- */
 
 struct metrics {
@@ -1199,6 +1509,14 @@ static enum MHD_Result route(struct http_api *api, struct request *rq, const cha
 		return api_tasks(api, conn);
 	if (strcmp(url, "/api/grades") == 0)
 		return api_grades(api, conn);
+	if (strcmp(url, "/api/platform/stats") == 0)
+		return api_platform_stats(api, conn);
+	if (strcmp(url, "/api/platform/findings") == 0)
+		return api_platform_findings(api, conn);
+	if (strcmp(url, "/api/platform/shops") == 0)
+		return api_platform_shops(api, conn);
+	if (strcmp(url, "/api/platform/notice.csv") == 0)
+		return api_platform_notice(api, conn);
 	if (g_str_has_prefix(url, "/api/establishments/") && url[20] && !strchr(url + 20, '/'))
 		return api_establishment(api, conn, url + 20);
 	if (g_str_has_prefix(url, "/clips/"))
@@ -1215,15 +1533,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct http_api *api = cls;
 	struct request *rq = *req_cls;
 	bool read = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	bool listings = strcmp(url, HTTP_LISTINGS_URL) == 0;
 	enum MHD_Result rc;
 
 	(void)version;
-	(void)upload;
 	if (!rq) {
 		rq = g_new0(struct request, 1);
 		rq->api = api;
 		rq->conn = conn;
 		*req_cls = rq;
+		/* the one write: headers now, the body in the calls that follow */
+		if (listings && strcmp(method, "POST") == 0)
+			return listings_begin(api, rq, &rc) ? MHD_YES : rc;
+	}
+	if (rq->upload || rq->too_big) {
+		if (upload_len && *upload_len)
+			return listings_data(rq, upload, upload_len);
+		if (rq->too_big)
+			rc = respond_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+					   "the file is more than the %u MiB an upload may hold: "
+					   "split it by platform",
+					   HTTP_UPLOAD_MAX >> 20);
+		else
+			rc = listings_import(api, rq);
+		log_debug("http: %s %s by %s", method, url, rq->who);
+		return rc;
 	}
 	if (upload_len && *upload_len) {
 		*upload_len = 0; /* a body is read and dropped: nothing here takes one */
@@ -1238,10 +1572,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return rc;
 	if (read && url[0] == '/' && !strchr(url + 1, '/') && page_file(api, conn, url + 1, &rc))
 		return rc;
-	if (!authenticate(api, conn, rq->who, sizeof rq->who))
+	if (!authenticate(api, conn, true, rq->who, sizeof rq->who))
 		return respond_error(conn, MHD_HTTP_UNAUTHORIZED,
 				     "a client certificate of the deployment CA (reg-… or svc-…) "
 				     "or a token is required");
+	if (listings) {
+		cJSON *doc = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(doc, "error",
+					HTTP_LISTINGS_URL " takes POST only (an export to import)");
+		return respond_json_with(conn, MHD_HTTP_METHOD_NOT_ALLOWED, doc,
+					 (const char *const[]){ "Allow", "POST", NULL });
+	}
 	if (!read)
 		return respond_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 				     "%s: regulators may only read (GET)", rq->who);
@@ -1261,6 +1603,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	if (!rq)
 		return;
 	g_free(rq->mp4_path);
+	if (rq->upload)
+		g_string_free(rq->upload, TRUE);
 	g_free(rq);
 	*req_cls = NULL;
 }
@@ -1301,6 +1645,7 @@ struct http_api *http_api_new(const struct http_settings *cfg, const char *archi
 	bool v6 = false;
 
 	api->cfg = cfg;
+	api->archive_path = g_strdup(archive_path);
 	api->clip_store = clip_store;
 	api->counters = counters;
 	if (!parse_listen(cfg->listen, &ss, &v6)) {
@@ -1398,5 +1743,6 @@ void http_api_free(struct http_api *api)
 	g_free(api->cert_pem);
 	g_free(api->key_pem);
 	g_free(api->ca_pem);
+	g_free(api->archive_path);
 	g_free(api);
 }

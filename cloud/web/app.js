@@ -16,6 +16,11 @@ const TYPES = {
 };
 const STATES = { new: '新告警', acknowledged: '已确认', in_progress: '处理中', closed: '已关闭' };
 const SEVERITIES = { critical: '严重', warning: '警告', info: '提示' };
+const PLATFORMS = { meituan: '美团', eleme: '饿了么', douyin: '抖音', jd: '京东', all: '全部平台' };
+const TASK_STATES = {
+  dispatched: '已派发', received: '已接收', in_progress: '检查中', submitted: '已提交', reviewed: '已审核',
+  cancelled: '已取消',
+};
 const SVG = 'http://www.w3.org/2000/svg';
 
 const $ = (sel) => document.querySelector(sel);
@@ -226,6 +231,70 @@ function groupItems(doc, map) {
     });
 }
 
+// --- delivery platforms (以网管网) ----------------------------------------
+// The statistics rows: per platform, one per kind of finding and one "all"
+// (合计), then the same over every platform. A platform's "all" row carries
+// its listed shops and last import; a kind shows when it was ever found.
+function platformStats(rows) {
+  const body = $('#platform-stats tbody');
+  const platforms = [...new Set(rows.map((r) => r.platform))].filter((p) => p !== 'all');
+  if (!platforms.length) {
+    body.replaceChildren(el('tr', {}, el('td', { colspan: 8, class: 'muted' },
+      '尚未导入平台数据 no listings imported yet')));
+    $('#platform-notices').replaceChildren();
+    return;
+  }
+  // the totals only say something when there are two platforms or more
+  const shown = platforms.length > 1 ? [...platforms, 'all'] : platforms;
+  const num = (v) => el('td', { class: 'num' }, String(v ?? 0));
+  const out = [];
+  for (const p of shown) {
+    const mine = rows.filter((r) => r.platform === p);
+    const total = mine.find((r) => r.kind === 'all') || {};
+    out.push(el('tr', { class: 'platform-total', 'data-platform': p, 'data-kind': 'all' },
+      el('td', {}, label(PLATFORMS, p)), el('td', {}, '合计 all'), num(total.open),
+      num(total.shops_listed), num(total.shops_with_open), num(total.on_notice), num(total.with_task),
+      el('td', {}, p === 'all' ? '' : when(total.last_import))));
+    for (const r of mine) {
+      if (r.kind === 'all' || !(r.open || r.closed)) continue;
+      out.push(el('tr', { class: r.open ? 'kind' : 'kind zero', 'data-platform': p, 'data-kind': r.kind },
+        el('td', {}, ''), el('td', {}, `${r.label || ''} ${r.kind}`), num(r.open), el('td', {}, ''),
+        num(r.shops_with_open), num(r.on_notice), num(r.with_task), el('td', {}, '')));
+    }
+  }
+  body.replaceChildren(...out);
+  // each platform's notice list, as the CSV sent to it (a download: the
+  // page's cookie goes with a same-origin link)
+  $('#platform-notices').replaceChildren(el('span', { class: 'muted' }, '通报清单 Notice lists: '),
+    ...platforms.map((p) => {
+      const total = rows.find((r) => r.platform === p && r.kind === 'all') || {};
+      return el('a', { href: `/api/platform/notice.csv?platform=${encodeURIComponent(p)}`,
+        download: `notice-${p}.csv`, 'data-platform': p },
+      `${label(PLATFORMS, p)} notice-${p}.csv（${total.on_notice ?? 0}）`);
+    }));
+}
+
+function findingItem(f) {
+  const li = el('li', { class: 'finding', 'data-id': f.id, 'data-kind': f.kind },
+    el('span', { class: 'platform' }, short(PLATFORMS, f.platform)),
+    el('span', { class: 'shop' }, `${f.shop_name || ''}（${f.shop_id}）`),
+    el('span', { class: 'kind' }, `${f.label || ''} ${f.kind}`),
+    el('span', { class: 'muted evidence' }, f.evidence || ''),
+    el('span', { class: 'time' }, when(f.opened_at)));
+  if (f.notice_at) li.append(el('span', { class: 'mark notice', title: when(f.notice_at) }, '已通报 notice'));
+  if (f.task_id) {
+    li.append(el('span', { class: 'mark task' },
+      `任务 task ${f.task_id}${f.task_state ? `（${short(TASK_STATES, f.task_state)}）` : ''}`));
+  }
+  return li;
+}
+
+function platformFindings(rows) {
+  $('#platform-findings').replaceChildren(...(rows.length ? rows.map(findingItem)
+    : [el('li', { class: 'muted' }, '无未关闭问题 no open findings')]));
+  $('#finding-count').textContent = `（${rows.length} 条 findings${rows.length >= 200 ? '，最新 newest 200' : ''}）`;
+}
+
 // --- views --------------------------------------------------------------
 let currentView = null;
 
@@ -237,15 +306,19 @@ function show(view) {
 
 async function overview() {
   show('overview');
-  const [cov, types, days] = await Promise.all([
+  const [cov, types, days, pstats, findings] = await Promise.all([
     api(`/api/coverage${query()}`),
     api(`/api/alert-stats${query({ by: 'type' })}`),
     api(`/api/alert-stats${query({ by: 'day' })}`),
+    api('/api/platform/stats'),
+    api('/api/platform/findings?state=open&limit=200'),
     loadAlerts(),
   ]);
   coverageChart($('#coverage-chart'), cov.coverage || []);
   barChart($('#type-chart'), groupItems(types, TYPES), '无告警 no alerts');
   barChart($('#day-chart'), groupItems(days, null), '无告警 no alerts');
+  platformStats(pstats);
+  platformFindings(findings);
 }
 
 async function establishments() {

@@ -54,6 +54,7 @@ fuzz_options() {
 	fuzz_detection) echo "-max_len=4200" ;;
 	fuzz_topic) echo "-max_len=512" ;;
 	fuzz_chunks) echo "-max_len=1024" ;;
+	fuzz_address) echo "-max_len=2048" ;;
 	*) echo "-max_len=16384" ;;
 	esac
 	[ -f "tests/fuzz/$t.dict" ] && echo "-dict=tests/fuzz/$t.dict"

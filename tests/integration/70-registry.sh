@@ -39,7 +39,7 @@ is "... and no row's updated moved" "$(bk_sql "$DB" "SELECT group_concat(updated
 bkctl registry export establishments >"$T/export.csv"
 ok "export exits 0" test -s "$T/export.csv"
 is "export header" "$(head -n 1 "$T/export.csv")" \
-	"licence,name,category,district,address,floor_area,meals_per_day,business_hours,licence_expires"
+	"licence,name,category,district,address,floor_area,meals_per_day,business_hours,licence_expires,scope"
 ok "export quotes fields with commas and quotes" grep -qF '"颐康养老院 ""夕阳红"" 食堂",care_home' "$T/export.csv"
 out=$(bkctl registry import establishments - <"$T/export.csv")
 is "the export re-imported from stdin changes nothing" "$out" "-: 0 establishments added or changed"

@@ -7,8 +7,9 @@
 # driven over the DevTools protocol (tests/tools/cdp.py), loads the page from
 # the collector, signs in with the token, shows the coverage chart with its
 # target line, and a real alert (a box's fridge probe breaching) appears in
-# the live list without a reload. The screenshot is kept in
-# BUILD/test-artifacts/web.png.
+# the live list without a reload. A delivery platform's listing, imported
+# through the API before the page loads, shows in its Platforms section
+# (以网管网). The screenshot is kept in BUILD/test-artifacts/web.png.
 source "$(dirname "$0")/../lib/common.sh"
 source "$BK_ROOT/tests/lib/broker.sh"
 source "$BK_ROOT/tests/lib/daemons.sh"
@@ -140,6 +141,15 @@ ok "the box starts" bk_edge_start "$BOX" "$PROBE"
 ok "... and reports online" wait_until 20 bash -c "'${CURL[0]}' -sS --cacert '$BK_PKI/ca.crt' -H 'Authorization: Bearer $TOKEN' '$URL/metrics' | grep -q '^bk_boxes_online 1'"
 bk_bg sse curl -sS -N --cacert "$BK_PKI/ca.crt" -H "Authorization: Bearer $TOKEN" "$URL/api/alerts/stream"
 
+# a delivery platform's listing (以网管网): the canteen's licence shown at
+# another address, and a shop that shows none
+cat >"$T/listing.csv" <<CSV
+platform,shop_id,shop_name,licence,pickup_address,dishes,status
+meituan,MT1,$NAME,$LICENCE,朝阳区建国路99号,米饭;番茄炒蛋,open
+meituan,MT2,街角小炒,,朝阳区光华路5号,炒饭,open
+CSV
+is "a listing is imported through the API" "$(code "${BEARER[@]}" -H 'Content-Type: text/csv' --data-binary "@$T/listing.csv" "$URL/api/platform/listings")" 200
+
 # --- the page in headless Chromium -------------------------------------
 CDP_PORT=$(free_port)
 bk_bg chromium chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
@@ -166,6 +176,14 @@ $CDP "$CDP_PORT" eval "window.__bkNoReload = 'still here'" >/dev/null
 ok "the coverage chart shows the target line" $CDP "$CDP_PORT" wait 10 \
 	"document.querySelectorAll('#coverage-chart line.target').length > 0 &&
 	 document.querySelector('#coverage-chart line.target').getAttribute('data-target') === '0.5'"
+ok "the Platforms section shows meituan's row" $CDP "$CDP_PORT" wait 10 \
+	"[...document.querySelectorAll('#platform-stats tr.platform-total')].some(tr =>
+		tr.dataset.platform === 'meituan' && tr.textContent.includes('美团') && tr.cells[3].textContent === '2')"
+ok "... its open findings, by their Chinese label" $CDP "$CDP_PORT" wait 10 \
+	"[...document.querySelectorAll('#platform-findings li.finding')].some(li =>
+		li.textContent.includes('街角小炒') && li.textContent.includes('未公示许可证'))"
+ok "... and a link to its notice list" $CDP "$CDP_PORT" wait 10 \
+	"document.querySelector('#platform-notices a[data-platform=meituan]').getAttribute('href') === '/api/platform/notice.csv?platform=meituan'"
 before=$($CDP "$CDP_PORT" eval "document.querySelectorAll('#alerts-list li').length")
 echo "# alerts listed before the breach: $before"
 

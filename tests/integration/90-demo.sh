@@ -44,6 +44,9 @@ rc=$?
 grep -v 'reading #' "$T/demo.out" | sed 's/^/# /' | head -50
 is "the demo exits cleanly" "$rc" 0
 ok "it says where the archive is" grep -q "archiving to $T/demo/archive.db" "$T/demo.out"
+ok "it imports a delivery platform's shops" grep -qF "meituan.csv: 3 shops of 1 platform (3 new" "$T/demo.out"
+ok "... and shows the findings (一证多店, 超出许可经营项目, 未公示许可证)" \
+	bash -c "grep -q 一证多店 '$T/demo.out' && grep -q 超出许可经营项目 '$T/demo.out' && grep -q 未公示许可证 '$T/demo.out'"
 ok "live readings from the canteen box" grep -qE "box-demo-canteen +reading #[0-9]+ +[0-9]+ samples, last: .*fridge-1" "$T/demo.out"
 ok "live readings from the noodle box" grep -qE "box-demo-noodles +reading #[0-9]+" "$T/demo.out"
 ok "status changes are shown" grep -qE "box-demo-canteen +status +online" "$T/demo.out"

@@ -23,6 +23,10 @@
 static struct archive *a;
 static int counter;
 
+/* what an empty table exports: every column, scope too */
+static const char *const establishments_export_header =
+    "licence,name,category,district,address,floor_area,meals_per_day,business_hours,"
+    "licence_expires,scope\n";
 static const char *const establishments_header =
     "licence,name,category,district,address,floor_area,meals_per_day,business_hours,"
     "licence_expires\n";
@@ -121,13 +125,61 @@ static const char *const good_establishments =
 
 static const char *const good_establishments_export =
     "licence,name,category,district,address,floor_area,meals_per_day,business_hours,"
-    "licence_expires\n"
+    "licence_expires,scope\n"
     "JY11101010001234,第一实验小学食堂,school_canteen,110101,\"北京市东城区, 和平里 1 号\","
-    "320.5,1200,\"06:30-09:00,11:00-13:30\",2027-06-30\n"
+    "320.5,1200,\"06:30-09:00,11:00-13:30\",2027-06-30,\n"
     "JY11101010005678,\"阳光幼儿园 \"\"小太阳\"\" 厨房\",kindergarten,110101,东城区 2 号,"
-    "85,,06:00-20:00,\n"
+    "85,,06:00-20:00,,\n"
     "京餐证字2015110101000123,老张面馆,restaurant,110102,\"西城区 \"\"胡同\"\" 3 号\",40,300,"
-    "10:00-14:00,2025-01-31\n";
+    "10:00-14:00,2025-01-31,\n";
+
+/* The licensed scope (a column added later): by id or Chinese name,
+ * stored as ids; a file without the column leaves it as it was. */
+static void test_scope_column(void **state)
+{
+	char *errors, *scope;
+
+	(void)state;
+	assert_int_equal(import(REGISTRY_ESTABLISHMENTS,
+				"licence,name,category,district,address,floor_area,meals_per_day,"
+				"business_hours,licence_expires,scope\n"
+				"JY11101010001234,甲,restaurant,110101,路1号,,,,,冷食类食品制售、热食类\n",
+				&errors),
+			 1);
+	assert_string_equal(errors, "");
+	g_free(errors);
+	scope = list_column(REGISTRY_ESTABLISHMENTS, "scope");
+	assert_string_equal(scope, "hot cold;");
+	g_free(scope);
+	/* without the column: the scope stays, nothing else changed either */
+	assert_int_equal(import(REGISTRY_ESTABLISHMENTS,
+				"licence,name,category,district,address,floor_area,meals_per_day,"
+				"business_hours,licence_expires\n"
+				"JY11101010001234,甲,restaurant,110101,路1号,,,,\n",
+				NULL),
+			 0);
+	scope = list_column(REGISTRY_ESTABLISHMENTS, "scope");
+	assert_string_equal(scope, "hot cold;");
+	g_free(scope);
+	/* an empty scope: unknown (NULL), as written */
+	assert_int_equal(import(REGISTRY_ESTABLISHMENTS,
+				"licence,name,category,district,address,floor_area,meals_per_day,"
+				"business_hours,licence_expires,scope\n"
+				"JY11101010001234,甲,restaurant,110101,路1号,,,,,\n",
+				NULL),
+			 1);
+	scope = list_column(REGISTRY_ESTABLISHMENTS, "scope");
+	assert_string_equal(scope, "-;");
+	g_free(scope);
+	assert_int_equal(import(REGISTRY_ESTABLISHMENTS,
+				"licence,name,category,district,address,floor_area,meals_per_day,"
+				"business_hours,licence_expires,scope\n"
+				"JY11101010001234,甲,restaurant,110101,路1号,,,,,盒饭\n",
+				&errors),
+			 -EINVAL);
+	assert_true(g_str_has_prefix(errors, "2:scope: '盒饭' is not a scope item"));
+	g_free(errors);
+}
 
 static void test_round_trip(void **state)
 {
@@ -227,7 +279,7 @@ static void test_field_refusals(void **state)
 	{
 		char *out = export(REGISTRY_ESTABLISHMENTS);
 
-		assert_string_equal(out, establishments_header);
+		assert_string_equal(out, establishments_export_header);
 		g_free(out);
 	}
 }
@@ -245,7 +297,7 @@ static void test_one_bad_row_stores_nothing(void **state)
 	assert_refused(REGISTRY_ESTABLISHMENTS, csv->str,
 		       "202:district: '1101' is not a district code: 6 digits (GB/T 2260)\n");
 	out = export(REGISTRY_ESTABLISHMENTS);
-	assert_string_equal(out, establishments_header);
+	assert_string_equal(out, establishments_export_header);
 	g_free(out);
 	/* without it, all 200 */
 	g_string_truncate(csv, (gsize)(strstr(csv->str, "JY11101019999999") - csv->str));
@@ -458,6 +510,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scope_column, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idempotent_and_updated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_bad_row_stores_nothing, setup, teardown),
