@@ -313,7 +313,7 @@ def report(path):
     full_rate = med(r.get("rate") for r in outbox if r.get("sync") == "full")
     out = []
     video_ran = any(k == "videocfg" for k, _ in rows)
-    stats_ran = any(k.startswith("stats") for k, _ in rows)
+    stats_ran = any(k.startswith("stats") or k == "platforms" for k, _ in rows)
     msg_ran = bool(outbox or e2e_rows)
     # the video and statistics rows state their own units (% of a core, MiB, s, ms)
     if not msg_ran and (video_ran or stats_ran):
@@ -365,6 +365,7 @@ def report(path):
     out.extend(load_rows(rows))
     out.extend(video_rows(rows))
     out.extend(stats_rows(rows))
+    out.extend(platforms_rows(rows))
     return "\n".join(out), machine, e2e_rows
 
 
@@ -486,6 +487,27 @@ def stats_rows(rows):
                    f"{cell((r.get('ms') for r in rs), 1, ' ms')} | | "
                    f"aim < 200 ms: {'met' if worst < 200 else 'NOT met'} |")
     return out
+
+
+def platforms_rows(rows):
+    """The delivery-platforms section (tests/bench/platforms.sh)."""
+    runs = [r for k, r in rows if k == "platforms"]
+    if not runs:
+        return []
+    shops = runs[0].get("shops", "?")
+    what = (f"{shops} shops of two platforms against 1,000 establishments with a year of "
+            f"video (tests/bench/platforms.sh), {runs[0].get('findings', '?')} findings")
+    rate = [float(shops) / (float(r["first_ms"]) / 1000) for r in runs
+            if float(r.get("first_ms", 0)) > 0]
+    return [
+        f"| platforms, first import | bkctl platform import: parse, store, check; {what} | "
+        f"{cell((r.get('first_ms') for r in runs), 0, ' ms')} | "
+        f"{cell(rate, 0, ' shops/s')} | one coverage probe per licence |",
+        f"| platforms, the same import again | nothing changes | "
+        f"{cell((r.get('again_ms') for r in runs), 0, ' ms')} | | |",
+        f"| platforms, check alone | bkctl platform check, every platform | "
+        f"{cell((r.get('check_ms') for r in runs), 0, ' ms')} | | |",
+    ]
 
 
 def load_rows(rows):

@@ -19,6 +19,9 @@
 #   4. statistics (tests/bench/stats.sh): a year of synthetic data for 1,000
 #      establishments (tools/bk-synth), then the time of each coverage and
 #      alert statistics query (aim < 200 ms). About 15 s, 1 s once generated.
+#   4b. platforms (tests/bench/platforms.sh): importing two delivery
+#      platforms' listings (about 1,600 shops) against the statistics
+#      section's 1,000 establishments, again, and the checks alone.
 #   5. load (tests/bench/load.sh, with tools/bk-loadgen): ingest against a
 #      plain Paho subscriber, breach-to-regulator latency idle and under
 #      10,000 msg/s, 1,000 connected boxes, bk-edge's footprint with 2
@@ -32,7 +35,7 @@
 # Environment: BK_BUILD (default build), BK_BENCH_RUNS (5), BK_BENCH_BUDGET
 # (seconds for the whole script, default 3000: runs that would start later are
 # skipped and said so), BK_BENCH_ONLY (outbox, drain, ingest, latency, conns, e2e,
-# stats, footprint or video, or a comma-separated list of them), BK_BENCH_SIZES (default
+# stats, platforms, footprint or video, or a comma-separated list of them), BK_BENCH_SIZES (default
 # "1:2000 10:2000 100:200", BOXES:MESSAGES-PER-BOX), BK_BENCH_NO_SAVE=1 (print
 # only), BK_BENCH_QUIET_WAIT (seconds in all to wait for other work to calm
 # down before measurements, default 180), BK_KEEP=1 (keep the work
@@ -355,6 +358,7 @@ source "$BK_ROOT/tests/bench/video.sh"
 # --- 4. statistics: tests/bench/stats.sh ---------------------------------------
 
 source "$BK_ROOT/tests/bench/stats.sh"
+source "$BK_ROOT/tests/bench/platforms.sh"
 
 # --- 5. load: tests/bench/load.sh (bk-loadgen) ----------------------------------
 
@@ -367,6 +371,7 @@ selected latency && bench_latency
 selected conns && bench_conns
 selected e2e && bench_e2e
 selected stats && bench_stats
+selected platforms && bench_platforms
 selected footprint && bench_footprint
 selected video && bench_video
 

@@ -19,8 +19,11 @@
 
 STATS_N=${BK_BENCH_STATS_N:-1000}
 
-bench_stats() {
-	local synth="$BK_ROOT/$BUILD/bench/bk-synth" key db t0 line run
+# The synthetic year's archive (generated, or reused while generator,
+# statistics code and N are unchanged): its path in STATS_DB; 1 when it
+# cannot be made. The platforms section reads it too (platforms.sh).
+stats_archive() {
+	local synth="$BK_ROOT/$BUILD/bench/bk-synth" key db t0 line
 	local libs=("$BK_ROOT/$BUILD/lib/libbkcloud.a" "$BK_ROOT/$BUILD/lib/libbkcommon.a")
 	for f in "${libs[@]}"; do
 		[ -f "$f" ] || { note "stats: $f not built: no statistics figures"; return 1; }
@@ -49,6 +52,13 @@ bench_stats() {
 		echo "# stats: reusing $db" >&2
 		echo "statsgen establishments=$STATS_N seconds=reused bytes=$(stat -c %s "$db")" >>"$RAW"
 	fi
+	STATS_DB=$db
+}
+
+bench_stats() {
+	local synth="$BK_ROOT/$BUILD/bench/bk-synth"
+	[ -n "${STATS_DB:-}" ] || stats_archive || return 1
+	local db=$STATS_DB
 	quiet_wait "statistics queries"
 	"$synth" --bench "$db" "$RUNS" >>"$RAW" || note "stats: bk-synth --bench failed"
 	echo "# stats: $(grep -c '^stats ' "$RAW") query runs" >&2
