@@ -12,7 +12,7 @@
 BUILD   ?= build
 CC      ?= gcc
 # cairo + pangocairo: printed documents (common/documents.c, the only user)
-PKGS    := glib-2.0 gstreamer-1.0 libcjson sqlite3 libmodbus libcrypto libmicrohttpd gnutls \
+PKGS    := glib-2.0 gstreamer-1.0 libcjson sqlite3 libpq libmodbus libcrypto libmicrohttpd gnutls \
            cairo pangocairo
 SAN     ?=
 # OPT is the knob (make asan sets it); CFLAGS given on the command line would

@@ -15,7 +15,6 @@
 #include <time.h>
 
 #include <glib.h>
-#include <sqlite3.h>
 
 #include "clock.h"
 #include "log.h"
@@ -164,7 +163,7 @@ G_STATIC_ASSERT(ST_COUNT <= ARCHIVE_STMT_MAX);
 
 int archive_fail(struct archive *a, const char *what)
 {
-	log_error("archive '%s': cannot %s: %s", a->path, what, sqlite3_errmsg(a->db));
+	log_error("archive '%s': cannot %s: %s", a->path, what, db_errmsg(a->db));
 	return -EIO;
 }
 
@@ -201,20 +200,7 @@ int64_t archive_days_from_civil(int64_t y, int m, int d)
 
 int archive_exec(struct archive *a, const char *sql, const char *what)
 {
-	return sqlite3_exec(a->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : archive_fail(a, what);
-}
-
-static int schema_version(struct archive *a, int *version)
-{
-	sqlite3_stmt *st;
-
-	*version = 0;
-	if (sqlite3_prepare_v2(a->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return archive_fail(a, "read the schema version");
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return 0;
+	return db_exec(a->db, sql) == 0 ? 0 : archive_fail(a, what);
 }
 
 /* One migration per transaction, the version read again under the write
@@ -223,13 +209,14 @@ static int schema_version(struct archive *a, int *version)
 static int migrate(struct archive *a)
 {
 	int target = (int)(sizeof migrations / sizeof migrations[0]);
+	bool pg = db_engine(a->db) == DB_POSTGRES;
 
 	for (;;) {
-		int version = 0, rc = archive_exec(a, "BEGIN IMMEDIATE", "begin a migration");
-		char *bump;
+		int version = 0, next, rc = archive_begin(a);
+		const char *step;
 
-		if (!rc)
-			rc = schema_version(a, &version);
+		if (!rc && db_schema_version(a->db, &version))
+			rc = archive_fail(a, "read the schema version");
 		if (!rc && version > target) {
 			log_error("archive '%s': schema version %d is newer than this build's %d",
 				  a->path, version, target);
@@ -237,14 +224,21 @@ static int migrate(struct archive *a)
 		}
 		if (!rc && version == target)
 			return archive_commit(a);
-		bump = g_strdup_printf("PRAGMA user_version = %d", version + 1);
+		/* a new PostgreSQL archive starts from the whole schema at once */
+		step = pg ? archive_pg_schema_step(version, &next) : migrations[version];
+		if (!pg)
+			next = version + 1;
+		if (!rc && !step) {
+			log_error("archive '%s': no PostgreSQL step from schema version %d", a->path,
+				  version);
+			rc = -EPROTO;
+		}
 		if (!rc)
-			rc = archive_exec(a, migrations[version], "migrate the schema");
-		if (!rc)
-			rc = archive_exec(a, bump, "set the schema version");
+			rc = archive_exec(a, step, "migrate the schema");
+		if (!rc && db_set_schema_version(a->db, next))
+			rc = archive_fail(a, "set the schema version");
 		if (!rc)
 			rc = archive_commit(a);
-		g_free(bump);
 		if (rc) {
 			archive_rollback(a);
 			return rc;
@@ -255,24 +249,21 @@ static int migrate(struct archive *a)
 struct archive *archive_open(const char *path, bool read_only)
 {
 	struct archive *a = calloc(1, sizeof *a);
-	int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	char *why = NULL;
 
 	a->path = strdup(path);
-	if (sqlite3_open_v2(path, &a->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		archive_fail(a, "open");
+	a->db = db_open(path, read_only, &why);
+	if (!a->db) {
+		log_error("archive '%s': cannot open: %s", path, why);
+		g_free(why);
 		goto out_close;
 	}
-	sqlite3_busy_timeout(a->db, 5000);
-	if (!read_only) {
-		if (archive_exec(a, "PRAGMA journal_mode = WAL", "switch to WAL") ||
-		    archive_exec(a, "PRAGMA synchronous = FULL", "set synchronous") || migrate(a))
-			goto out_close;
-	}
+	if (!read_only && migrate(a))
+		goto out_close;
 	for (int i = 0; i < ST_COUNT; i++) {
 		if (read_only && i != ST_META_GET && i != ST_GET_PROGRESS)
 			continue;
-		if (sqlite3_prepare_v3(a->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-				       &a->stmt[i], NULL) != SQLITE_OK) {
+		if (!(a->stmt[i] = db_prepare(a->db, stmt_sql[i], true))) {
 			archive_fail(a, "prepare a statement (is it an archive?)");
 			goto out_close;
 		}
@@ -288,16 +279,16 @@ void archive_close(struct archive *a)
 {
 	if (!a)
 		return;
-	for (int i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(a->stmt[i]);
-	sqlite3_close(a->db);
+	for (int i = 0; i < ST_COUNT && a->db; i++)
+		db_finalize(a->stmt[i]);
+	db_close(a->db);
 	free(a->path);
 	free(a);
 }
 
 int archive_begin(struct archive *a)
 {
-	return archive_exec(a, "BEGIN IMMEDIATE", "begin a transaction");
+	return db_begin_write(a->db) ? archive_fail(a, "begin a transaction") : 0;
 }
 
 bool archive_good_text(const char *text, size_t max, bool optional)
@@ -318,7 +309,7 @@ bool archive_good_text(const char *text, size_t max, bool optional)
 int archive_savepoint(struct archive *a, const char *name)
 {
 	char *sql = g_strdup_printf("SAVEPOINT %s", name);
-	bool top = sqlite3_get_autocommit(a->db);
+	bool top = !db_in_transaction(a->db);
 	int rc = top ? archive_begin(a) : 0;
 
 	if (!rc)
@@ -347,7 +338,7 @@ int archive_savepoint_end(struct archive *a, const char *name, int rc)
 			return rc;
 	}
 	sql = g_strdup_printf("ROLLBACK TO %s; RELEASE %s", name, name);
-	sqlite3_exec(a->db, sql, NULL, NULL, NULL);
+	db_exec(a->db, sql);
 	g_free(sql);
 	if (top)
 		archive_rollback(a);
@@ -361,26 +352,26 @@ int archive_commit(struct archive *a)
 
 void archive_rollback(struct archive *a)
 {
-	if (!sqlite3_get_autocommit(a->db))
-		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+	if (db_in_transaction(a->db))
+		db_exec(a->db, "ROLLBACK");
 }
 
 /* Run a prepared write statement whose parameters are bound; reset it. */
 static int step_done(struct archive *a, enum stmt s, const char *what)
 {
-	int rc = sqlite3_step(a->stmt[s]);
+	int rc = db_step(a->stmt[s]);
 
-	sqlite3_reset(a->stmt[s]);
-	sqlite3_clear_bindings(a->stmt[s]);
-	return rc == SQLITE_DONE ? 0 : archive_fail(a, what);
+	db_reset(a->stmt[s]);
+	db_clear_bindings(a->stmt[s]);
+	return rc == DB_DONE ? 0 : archive_fail(a, what);
 }
 
-void archive_bind_text(sqlite3_stmt *st, int i, const char *text)
+void archive_bind_text(struct db_stmt *st, int i, const char *text)
 {
 	if (text)
-		sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
+		db_bind_text(st, i, text);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 static void now_ts(char *buf)
@@ -391,34 +382,34 @@ static void now_ts(char *buf)
 int archive_put_message(struct archive *a, const char *sender, int64_t seq, const char *kind,
 			const char *ts, const char *payload, size_t len)
 {
-	sqlite3_stmt *st = a->stmt[ST_PUT_MESSAGE];
+	struct db_stmt *st = a->stmt[ST_PUT_MESSAGE];
 	char now[CLOCK_TS_LEN];
 
 	now_ts(now);
 	archive_bind_text(st, 1, sender);
-	sqlite3_bind_int64(st, 2, seq);
+	db_bind_int64(st, 2, seq);
 	archive_bind_text(st, 3, kind);
 	archive_bind_text(st, 4, ts);
 	archive_bind_text(st, 5, now);
-	sqlite3_bind_text(st, 6, payload, (int)len, SQLITE_TRANSIENT);
+	db_bind_text_len(st, 6, payload, len);
 	if (step_done(a, ST_PUT_MESSAGE, "store a message"))
 		return -EIO;
-	return sqlite3_changes(a->db) > 0;
+	return db_changes(a->db) > 0;
 }
 
 int archive_put_reading(struct archive *a, const char *sender, int64_t seq, int idx,
 			const char *sensor, const char *kind, const char *t, double value,
 			const char *unit)
 {
-	sqlite3_stmt *st = a->stmt[ST_PUT_READING];
+	struct db_stmt *st = a->stmt[ST_PUT_READING];
 
 	archive_bind_text(st, 1, sender);
-	sqlite3_bind_int64(st, 2, seq);
-	sqlite3_bind_int(st, 3, idx);
+	db_bind_int64(st, 2, seq);
+	db_bind_int64(st, 3, idx);
 	archive_bind_text(st, 4, sensor);
 	archive_bind_text(st, 5, kind);
 	archive_bind_text(st, 6, t);
-	sqlite3_bind_double(st, 7, value);
+	db_bind_double(st, 7, value);
 	archive_bind_text(st, 8, unit);
 	return step_done(a, ST_PUT_READING, "store a reading")
 		   ? -EIO
@@ -427,16 +418,16 @@ int archive_put_reading(struct archive *a, const char *sender, int64_t seq, int 
 
 int archive_put_status(struct archive *a, const struct archive_box_status *s)
 {
-	sqlite3_stmt *st = a->stmt[ST_BOX_STATE];
+	struct db_stmt *st = a->stmt[ST_BOX_STATE];
 	const char *state = s->online ? "online" : "offline";
 	const char *box = s->box, *ts = s->ts;
 	char now[CLOCK_TS_LEN];
 	bool changed = true;
 
 	archive_bind_text(st, 1, box);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		changed = strcmp((const char *)sqlite3_column_text(st, 0), state) != 0;
-	sqlite3_reset(st);
+	if (db_step(st) == DB_ROW)
+		changed = strcmp(db_column_text(st, 0), state) != 0;
+	db_reset(st);
 	now_ts(now);
 	st = a->stmt[ST_PUT_BOX];
 	archive_bind_text(st, 1, box);
@@ -444,7 +435,7 @@ int archive_put_status(struct archive *a, const struct archive_box_status *s)
 	archive_bind_text(st, 3, s->version);
 	archive_bind_text(st, 4, ts);
 	archive_bind_text(st, 5, now);
-	sqlite3_bind_int64(st, 6, s->last_seq);
+	db_bind_int64(st, 6, s->last_seq);
 	archive_bind_text(st, 7, s->health_json);
 	archive_bind_text(st, 8, s->cert_serial);
 	archive_bind_text(st, 9, s->cert_not_after);
@@ -463,7 +454,7 @@ int archive_put_status(struct archive *a, const struct archive_box_status *s)
 int archive_put_reject(struct archive *a, const char *topic, const char *sender, const char *reason,
 		       const void *head, size_t head_len)
 {
-	sqlite3_stmt *st = a->stmt[ST_PUT_REJECT];
+	struct db_stmt *st = a->stmt[ST_PUT_REJECT];
 	char now[CLOCK_TS_LEN];
 
 	now_ts(now);
@@ -471,49 +462,49 @@ int archive_put_reject(struct archive *a, const char *topic, const char *sender,
 	archive_bind_text(st, 2, topic);
 	archive_bind_text(st, 3, sender);
 	archive_bind_text(st, 4, reason);
-	sqlite3_bind_blob(st, 5, head, (int)head_len, SQLITE_TRANSIENT);
+	db_bind_blob(st, 5, head, (int)head_len);
 	return step_done(a, ST_PUT_REJECT, "store a reject");
 }
 
 int archive_get_progress(struct archive *a, const char *box, int64_t *acked)
 {
-	sqlite3_stmt *st = a->stmt[ST_GET_PROGRESS];
+	struct db_stmt *st = a->stmt[ST_GET_PROGRESS];
 	int rc;
 
 	archive_bind_text(st, 1, box);
-	rc = sqlite3_step(st);
-	*acked = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : archive_fail(a, "read progress");
+	rc = db_step(st);
+	*acked = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_reset(st);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : archive_fail(a, "read progress");
 }
 
 int archive_set_progress(struct archive *a, const char *box, int64_t acked, int64_t max_seen)
 {
-	sqlite3_stmt *st = a->stmt[ST_SET_PROGRESS];
+	struct db_stmt *st = a->stmt[ST_SET_PROGRESS];
 
 	archive_bind_text(st, 1, box);
-	sqlite3_bind_int64(st, 2, acked);
-	sqlite3_bind_int64(st, 3, max_seen);
+	db_bind_int64(st, 2, acked);
+	db_bind_int64(st, 3, max_seen);
 	return step_done(a, ST_SET_PROGRESS, "store progress");
 }
 
 int archive_accounted_above(struct archive *a, const char *box, int64_t after,
 			    void (*fn)(void *ctx, int64_t first, int64_t last), void *ctx)
 {
-	sqlite3_stmt *st = a->stmt[ST_ACCOUNTED_ABOVE];
+	struct db_stmt *st = a->stmt[ST_ACCOUNTED_ABOVE];
 	int rc;
 
 	archive_bind_text(st, 1, box);
-	sqlite3_bind_int64(st, 2, after);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : archive_fail(a, "list archived seqs");
+	db_bind_int64(st, 2, after);
+	while ((rc = db_step(st)) == DB_ROW)
+		fn(ctx, db_column_int64(st, 0), db_column_int64(st, 1));
+	db_reset(st);
+	return rc == DB_DONE ? 0 : archive_fail(a, "list archived seqs");
 }
 
 static int put_event_state(struct archive *a, const struct message *m)
 {
-	sqlite3_stmt *st = a->stmt[ST_PUT_EVENT_STATE];
+	struct db_stmt *st = a->stmt[ST_PUT_EVENT_STATE];
 	const char *state = strcmp(m->u.event.phase, "close") == 0 ? "closed" : "open";
 	char now[CLOCK_TS_LEN];
 	int64_t start_ms, end_ms;
@@ -529,23 +520,23 @@ static int put_event_state(struct archive *a, const struct message *m)
 	archive_bind_text(st, 8, m->u.event.start);
 	archive_bind_text(st, 9, m->u.event.end);
 	if (m->u.event.has_peak)
-		sqlite3_bind_double(st, 10, m->u.event.peak);
+		db_bind_double(st, 10, m->u.event.peak);
 	archive_bind_text(st, 11, m->u.event.unit);
 	if (m->u.event.end && clock_parse_ts(m->u.event.start, &start_ms) &&
 	    clock_parse_ts(m->u.event.end, &end_ms))
-		sqlite3_bind_double(st, 12, (double)(end_ms - start_ms) / 1000.0);
+		db_bind_double(st, 12, (double)(end_ms - start_ms) / 1000.0);
 	archive_bind_text(st, 13, m->u.event.message);
-	sqlite3_bind_int64(st, 14, m->env.seq);
+	db_bind_int64(st, 14, m->env.seq);
 	archive_bind_text(st, 15, now);
 	return step_done(a, ST_PUT_EVENT_STATE, "store an event's state");
 }
 
 int archive_put_event(struct archive *a, const struct message *m)
 {
-	sqlite3_stmt *st = a->stmt[ST_PUT_EVENT];
+	struct db_stmt *st = a->stmt[ST_PUT_EVENT];
 
 	archive_bind_text(st, 1, m->env.id);
-	sqlite3_bind_int64(st, 2, m->env.seq);
+	db_bind_int64(st, 2, m->env.seq);
 	archive_bind_text(st, 3, m->u.event.event_id);
 	archive_bind_text(st, 4, m->u.event.phase);
 	archive_bind_text(st, 5, m->u.event.type);
@@ -555,12 +546,12 @@ int archive_put_event(struct archive *a, const struct message *m)
 	archive_bind_text(st, 9, m->u.event.source);
 	archive_bind_text(st, 10, m->u.event.zone);
 	if (m->u.event.has_peak)
-		sqlite3_bind_double(st, 11, m->u.event.peak);
+		db_bind_double(st, 11, m->u.event.peak);
 	archive_bind_text(st, 12, m->u.event.unit);
 	archive_bind_text(st, 13, m->u.event.message);
 	if (step_done(a, ST_PUT_EVENT, "store an event"))
 		return -EIO;
-	if (sqlite3_changes(a->db) == 0)
+	if (db_changes(a->db) == 0)
 		return 0; /* the same step again */
 	return put_event_state(a, m);
 }
@@ -568,33 +559,33 @@ int archive_put_event(struct archive *a, const struct message *m)
 int archive_put_dropped(struct archive *a, const char *box, int64_t first, int64_t last,
 			int64_t event_seq)
 {
-	sqlite3_stmt *st = a->stmt[ST_PUT_DROPPED];
+	struct db_stmt *st = a->stmt[ST_PUT_DROPPED];
 
 	archive_bind_text(st, 1, box);
-	sqlite3_bind_int64(st, 2, first);
-	sqlite3_bind_int64(st, 3, last);
-	sqlite3_bind_int64(st, 4, event_seq);
+	db_bind_int64(st, 2, first);
+	db_bind_int64(st, 3, last);
+	db_bind_int64(st, 4, event_seq);
 	return step_done(a, ST_PUT_DROPPED, "store a dropped range");
 }
 
 int archive_meta_get(struct archive *a, const char *key, int64_t *value)
 {
-	sqlite3_stmt *st = a->stmt[ST_META_GET];
+	struct db_stmt *st = a->stmt[ST_META_GET];
 	int rc;
 
 	archive_bind_text(st, 1, key);
-	rc = sqlite3_step(st);
-	*value = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : archive_fail(a, "read meta");
+	rc = db_step(st);
+	*value = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_reset(st);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : archive_fail(a, "read meta");
 }
 
 int archive_meta_set(struct archive *a, const char *key, int64_t value)
 {
-	sqlite3_stmt *st = a->stmt[ST_META_SET];
+	struct db_stmt *st = a->stmt[ST_META_SET];
 
 	archive_bind_text(st, 1, key);
-	sqlite3_bind_int64(st, 2, value);
+	db_bind_int64(st, 2, value);
 	return step_done(a, ST_META_SET, "store meta");
 }
 
@@ -602,34 +593,34 @@ int archive_meta_set(struct archive *a, const char *key, int64_t value)
 
 int archive_put_clip(struct archive *a, const struct archive_clip *c)
 {
-	sqlite3_stmt *st = a->stmt[ST_PUT_CLIP];
+	struct db_stmt *st = a->stmt[ST_PUT_CLIP];
 	char now[CLOCK_TS_LEN];
 	int rc;
 
 	now_ts(now);
 	archive_bind_text(st, 1, c->box);
 	archive_bind_text(st, 2, c->clip_id);
-	sqlite3_bind_int64(st, 3, c->seq);
+	db_bind_int64(st, 3, c->seq);
 	archive_bind_text(st, 4, c->camera);
 	archive_bind_text(st, 5, c->event_id);
 	archive_bind_text(st, 6, c->mime);
 	archive_bind_text(st, 7, c->start);
 	archive_bind_text(st, 8, c->end);
-	sqlite3_bind_int64(st, 9, c->bytes);
+	db_bind_int64(st, 9, c->bytes);
 	archive_bind_text(st, 10, c->sha256);
-	sqlite3_bind_int(st, 11, c->chunk_size);
-	sqlite3_bind_int(st, 12, c->chunk_count);
+	db_bind_int64(st, 11, c->chunk_size);
+	db_bind_int64(st, 12, c->chunk_count);
 	archive_bind_text(st, 13, c->chunks);
 	archive_bind_text(st, 14, c->state);
 	archive_bind_text(st, 15, now);
 	rc = step_done(a, ST_PUT_CLIP, "store a clip");
-	return rc ? rc : sqlite3_changes(a->db);
+	return rc ? rc : db_changes(a->db);
 }
 
 int archive_set_clip_state(struct archive *a, const char *box, const char *clip_id,
 			   const char *state, const char *path, const char *reason)
 {
-	sqlite3_stmt *st = a->stmt[ST_CLIP_STATE];
+	struct db_stmt *st = a->stmt[ST_CLIP_STATE];
 	char now[CLOCK_TS_LEN];
 
 	now_ts(now);
@@ -642,34 +633,34 @@ int archive_set_clip_state(struct archive *a, const char *box, const char *clip_
 	return step_done(a, ST_CLIP_STATE, "store a clip's state");
 }
 
-static const char *column_text(sqlite3_stmt *st, int i)
+static const char *column_text(struct db_stmt *st, int i)
 {
-	return (const char *)sqlite3_column_text(st, i);
+	return db_column_text(st, i);
 }
 
 int archive_get_clip(struct archive *a, const char *box, const char *clip_id, archive_clip_fn fn,
 		     void *ctx)
 {
-	sqlite3_stmt *st = a->stmt[ST_GET_CLIP];
+	struct db_stmt *st = a->stmt[ST_GET_CLIP];
 	int rc;
 
 	archive_bind_text(st, 1, box);
 	archive_bind_text(st, 2, clip_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		struct archive_clip c = {
 			.box = column_text(st, 0),
 			.clip_id = column_text(st, 1),
-			.seq = sqlite3_column_int64(st, 2),
+			.seq = db_column_int64(st, 2),
 			.camera = column_text(st, 3),
 			.event_id = column_text(st, 4),
 			.mime = column_text(st, 5),
 			.start = column_text(st, 6),
 			.end = column_text(st, 7),
-			.bytes = sqlite3_column_int64(st, 8),
+			.bytes = db_column_int64(st, 8),
 			.sha256 = column_text(st, 9),
-			.chunk_size = sqlite3_column_int(st, 10),
-			.chunk_count = sqlite3_column_int(st, 11),
+			.chunk_size = (int)db_column_int64(st, 10),
+			.chunk_count = (int)db_column_int64(st, 11),
 			.chunks = column_text(st, 12),
 			.state = column_text(st, 13),
 			.path = column_text(st, 14),
@@ -677,8 +668,8 @@ int archive_get_clip(struct archive *a, const char *box, const char *clip_id, ar
 
 		fn(ctx, &c);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : archive_fail(a, "read a clip");
+	db_reset(st);
+	return rc == DB_ROW ? 0 : rc == DB_DONE ? -ENOENT : archive_fail(a, "read a clip");
 }
 
 /* --- reports ----------------------------------------------------------- */
@@ -780,60 +771,63 @@ const char *archive_column_text(int ncols, const char *const *names,
 int archive_query(struct archive *a, const char *sql, const struct archive_value *params,
 		  int nparams, archive_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	const char *names[32];
 	struct archive_value values[32];
-	int ncols, rc;
+	int ncols = 0, rc;
 
-	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (!(st = db_prepare(a->db, sql, false)))
 		return archive_fail(a, "prepare a query");
 	for (int i = 0; i < nparams; i++) {
 		switch (params[i].type) {
 		case VALUE_NULL:
-			sqlite3_bind_null(st, i + 1);
+			db_bind_null(st, i + 1);
 			break;
 		case VALUE_INT:
-			sqlite3_bind_int64(st, i + 1, params[i].i);
+			db_bind_int64(st, i + 1, params[i].i);
 			break;
 		case VALUE_REAL:
-			sqlite3_bind_double(st, i + 1, params[i].r);
+			db_bind_double(st, i + 1, params[i].r);
 			break;
 		case VALUE_TEXT:
 			archive_bind_text(st, i + 1, params[i].text);
 			break;
 		}
 	}
-	ncols = MIN(sqlite3_column_count(st), 32);
-	for (int i = 0; i < ncols; i++)
-		names[i] = sqlite3_column_name(st, i);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	/* the columns are known once the statement ran (PostgreSQL) */
+	for (bool first = true; (rc = db_step(st)) == DB_ROW; first = false) {
+		if (first) {
+			ncols = MIN(db_column_count(st), 32);
+			for (int i = 0; i < ncols; i++)
+				names[i] = db_column_name(st, i);
+		}
 		for (int i = 0; i < ncols; i++) {
 			struct archive_value *v = &values[i];
 
 			memset(v, 0, sizeof *v);
-			switch (sqlite3_column_type(st, i)) {
-			case SQLITE_INTEGER:
+			switch (db_column_type(st, i)) {
+			case DB_INT:
 				v->type = VALUE_INT;
-				v->i = sqlite3_column_int64(st, i);
+				v->i = db_column_int64(st, i);
 				break;
-			case SQLITE_FLOAT:
+			case DB_REAL:
 				v->type = VALUE_REAL;
-				v->r = sqlite3_column_double(st, i);
+				v->r = db_column_double(st, i);
 				break;
-			case SQLITE_NULL:
+			case DB_NULL:
 				v->type = VALUE_NULL;
 				break;
 			default:
 				v->type = VALUE_TEXT;
-				v->text = (const char *)sqlite3_column_text(st, i);
+				v->text = db_column_text(st, i);
 				break;
 			}
 		}
 		if (fn)
 			fn(ctx, ncols, names, values);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : archive_fail(a, "run a query");
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : archive_fail(a, "run a query");
 }
 
 int archive_report(struct archive *a, enum archive_report report, const struct archive_filter *f,

@@ -1,22 +1,22 @@
 /*
  * archive_internal.h — what the archive's files share (archive.c: the
  * connection, schema migrations, the stream; archive_registry.c: the
- * registry; archive_stats.c: alert handling and statistics). SQLite stays
- * inside them; nothing outside cloud/archive*.c includes this.
+ * registry; archive_stats.c: alert handling and statistics). The SQL engine
+ * (cloud/db.h) stays inside them; nothing outside cloud/archive*.c includes
+ * this.
  */
 #ifndef BK_ARCHIVE_INTERNAL_H
 #define BK_ARCHIVE_INTERNAL_H
 
-#include <sqlite3.h>
-
 #include "archive.h"
+#include "db.h"
 
 #define ARCHIVE_STMT_MAX 64
 
 struct archive {
-	sqlite3 *db;
+	struct db *db;
 	char *path;
-	sqlite3_stmt *stmt[ARCHIVE_STMT_MAX]; /* archive.c's prepared statements */
+	struct db_stmt *stmt[ARCHIVE_STMT_MAX]; /* archive.c's prepared statements */
 	char top_savepoint[32];		      /* the savepoint that began the transaction, or "" */
 };
 
@@ -36,7 +36,7 @@ int archive_savepoint_end(struct archive *a, const char *name, int rc);
  * other control character); NULL is fine when optional. */
 bool archive_good_text(const char *text, size_t max, bool optional);
 /* Bind text, or NULL when text is NULL. */
-void archive_bind_text(sqlite3_stmt *st, int i, const char *text);
+void archive_bind_text(struct db_stmt *st, int i, const char *text);
 
 /* Bound values for archive_query: text (NULL stays NULL), integer, real
  * (NaN is NULL); and a column's text or NULL. */
@@ -94,5 +94,8 @@ extern const char archive_registry_schema[];
 extern const char archive_stats_schema[];
 extern const char archive_tasks_schema[];
 extern const char archive_platforms_schema[];
+/* PostgreSQL (archive_pg.c): the step from schema version `from` (the
+ * whole schema when 0), setting *to; NULL when there is none. */
+const char *archive_pg_schema_step(int from, int *to);
 
 #endif

@@ -697,12 +697,12 @@ static int check_refs(struct archive *a, struct import *im)
 {
 	const struct kind *k = im->k;
 	GHashTable *known = g_hash_table_new(g_str_hash, g_str_equal);
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc = 0;
 
 	if (k->ref_col < 0)
 		goto out;
-	if (sqlite3_prepare_v2(a->db, k->ref_sql, -1, &st, NULL) != SQLITE_OK) {
+	if (!(st = db_prepare(a->db, k->ref_sql, false))) {
 		rc = archive_fail(a, "prepare a registry look-up");
 		goto out;
 	}
@@ -714,18 +714,18 @@ static int check_refs(struct archive *a, struct import *im)
 		if (!v || g_hash_table_contains(known, v))
 			continue;
 		archive_bind_text(st, 1, v);
-		step = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (step == SQLITE_ROW) {
+		step = db_step(st);
+		db_reset(st);
+		if (step == DB_ROW) {
 			g_hash_table_add(known, (gpointer)v);
-		} else if (step == SQLITE_DONE) {
+		} else if (step == DB_DONE) {
 			problem(im, r->lines[k->ref_col], k->cols[k->ref_col].name, k->ref_what, v);
 		} else {
 			rc = archive_fail(a, "look up a registry reference");
 			break;
 		}
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 out:
 	g_hash_table_destroy(known);
 	return rc;
@@ -774,11 +774,11 @@ static int write_rows(struct archive *a, const struct import *im)
 	const struct kind *k = im->k;
 	char *sql = upsert_sql(k, im->present);
 	char now[CLOCK_TS_LEN];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int changed = 0;
 
 	clock_format_ms(clock_wall_ms(), now);
-	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (!(st = db_prepare(a->db, sql, false))) {
 		g_free(sql);
 		return archive_fail(a, "prepare a registry upsert");
 	}
@@ -792,23 +792,23 @@ static int write_rows(struct archive *a, const struct import *im)
 			if (!im->present[c])
 				continue;
 			if (!v)
-				sqlite3_bind_null(st, c + 1);
+				db_bind_null(st, c + 1);
 			else if (k->cols[c].type == C_INT)
-				sqlite3_bind_int64(st, c + 1, g_ascii_strtoll(v, NULL, 10));
+				db_bind_int64(st, c + 1, g_ascii_strtoll(v, NULL, 10));
 			else if (k->cols[c].type == C_REAL)
-				sqlite3_bind_double(st, c + 1, g_ascii_strtod(v, NULL));
+				db_bind_double(st, c + 1, g_ascii_strtod(v, NULL));
 			else
 				archive_bind_text(st, c + 1, v);
 		}
 		archive_bind_text(st, k->ncols + 1, now);
-		if (sqlite3_step(st) != SQLITE_DONE) {
+		if (db_step(st) != DB_DONE) {
 			changed = archive_fail(a, "store a registry row");
 			break;
 		}
-		changed += sqlite3_changes(a->db);
-		sqlite3_reset(st);
+		changed += db_changes(a->db);
+		db_reset(st);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return changed;
 }
 
@@ -885,20 +885,20 @@ out:
 
 /* --- export, list, look-up --------------------------------------------------- */
 
-static void append_value(GString *out, sqlite3_stmt *st, int i)
+static void append_value(GString *out, struct db_stmt *st, int i)
 {
 	char buf[G_ASCII_DTOSTR_BUF_SIZE];
 	size_t n;
 
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_NULL:
+	switch (db_column_type(st, i)) {
+	case DB_NULL:
 		break;
-	case SQLITE_INTEGER:
-		g_string_append_printf(out, "%lld", (long long)sqlite3_column_int64(st, i));
+	case DB_INT:
+		g_string_append_printf(out, "%lld", (long long)db_column_int64(st, i));
 		break;
-	case SQLITE_FLOAT:
+	case DB_REAL:
 		/* 2 decimals at most were accepted: print them, without trailing zeros */
-		g_ascii_formatd(buf, sizeof buf, "%.2f", sqlite3_column_double(st, i));
+		g_ascii_formatd(buf, sizeof buf, "%.2f", db_column_double(st, i));
 		n = strlen(buf);
 		while (n > 0 && buf[n - 1] == '0')
 			buf[--n] = '\0';
@@ -907,7 +907,7 @@ static void append_value(GString *out, sqlite3_stmt *st, int i)
 		g_string_append(out, buf);
 		break;
 	default:
-		csv_append_field(out, (const char *)sqlite3_column_text(st, i));
+		csv_append_field(out, db_column_text(st, i));
 		break;
 	}
 }
@@ -916,7 +916,7 @@ int archive_registry_export(struct archive *a, enum registry_kind kind, GString 
 {
 	const struct kind *k = &kinds[kind];
 	GString *sql = g_string_new("SELECT ");
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	for (int i = 0; i < k->ncols; i++)
@@ -924,13 +924,13 @@ int archive_registry_export(struct archive *a, enum registry_kind kind, GString 
 	g_string_append_printf(sql, " FROM %s ORDER BY ", k->table);
 	for (int i = 0; i < k->nkeys; i++)
 		g_string_append_printf(sql, "%s%s", i ? ", " : "", k->cols[i].name);
-	rc = sqlite3_prepare_v2(a->db, sql->str, -1, &st, NULL);
+	st = db_prepare(a->db, sql->str, false);
 	g_string_free(sql, TRUE);
-	if (rc != SQLITE_OK)
+	if (!st)
 		return archive_fail(a, "prepare a registry export");
 	expected_columns(k, out);
 	g_string_append_c(out, '\n');
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		for (int i = 0; i < k->ncols; i++) {
 			if (i)
 				g_string_append_c(out, ',');
@@ -938,8 +938,8 @@ int archive_registry_export(struct archive *a, enum registry_kind kind, GString 
 		}
 		g_string_append_c(out, '\n');
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : archive_fail(a, "export the registry");
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : archive_fail(a, "export the registry");
 }
 
 int archive_registry_list(struct archive *a, enum registry_kind kind, archive_row_fn fn, void *ctx)
@@ -949,29 +949,28 @@ int archive_registry_list(struct archive *a, enum registry_kind kind, archive_ro
 
 int archive_box_establishment(struct archive *a, const char *box, struct establishment_ref *out)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(
-		a->db,
-		"SELECT e.licence, e.name, e.category, e.district"
-		" FROM registry_boxes b JOIN establishments e ON e.licence = b.licence"
-		" WHERE b.box = ?1",
-		-1, &st, NULL) != SQLITE_OK)
+	if (!(st = db_prepare(a->db,
+			      "SELECT e.licence, e.name, e.category, e.district"
+			      " FROM registry_boxes b JOIN establishments e"
+			      " ON e.licence = b.licence WHERE b.box = ?1",
+			      false)))
 		return archive_fail(a, "prepare a box's establishment look-up");
 	archive_bind_text(st, 1, box);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		g_strlcpy(out->licence, (const char *)sqlite3_column_text(st, 0),
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		g_strlcpy(out->licence, db_column_text(st, 0),
 			  sizeof out->licence);
-		g_strlcpy(out->name, (const char *)sqlite3_column_text(st, 1), sizeof out->name);
-		g_strlcpy(out->category, (const char *)sqlite3_column_text(st, 2),
+		g_strlcpy(out->name, db_column_text(st, 1), sizeof out->name);
+		g_strlcpy(out->category, db_column_text(st, 2),
 			  sizeof out->category);
-		g_strlcpy(out->district, (const char *)sqlite3_column_text(st, 3),
+		g_strlcpy(out->district, db_column_text(st, 3),
 			  sizeof out->district);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW	   ? 0
-	       : rc == SQLITE_DONE ? -ENOENT
+	db_finalize(st);
+	return rc == DB_ROW	   ? 0
+	       : rc == DB_DONE ? -ENOENT
 				   : archive_fail(a, "look up a box's establishment");
 }

@@ -215,9 +215,9 @@ static GPtrArray *values_of(GHashTable *h)
 	return list;
 }
 
-static int prepare(struct archive *a, const char *sql, sqlite3_stmt **st)
+static int prepare(struct archive *a, const char *sql, struct db_stmt **st)
 {
-	if (sqlite3_prepare_v2(a->db, sql, -1, st, NULL) != SQLITE_OK)
+	if (!(*st = db_prepare(a->db, sql, false)))
 		return archive_fail(a, "prepare a statistics query");
 	return 0;
 }
@@ -258,7 +258,7 @@ static char *rollup_sql(bool camera)
 	return g_string_free(s, FALSE);
 }
 
-static int rollup_write(struct archive *a, sqlite3_stmt *st, const char *box, const char *camera,
+static int rollup_write(struct archive *a, struct db_stmt *st, const char *box, const char *camera,
 			const char *day, const double *minutes)
 {
 	int rc;
@@ -267,10 +267,10 @@ static int rollup_write(struct archive *a, sqlite3_stmt *st, const char *box, co
 	archive_bind_text(st, 2, day);
 	archive_bind_text(st, 3, camera);
 	for (int h = 0; h < 24; h++)
-		sqlite3_bind_double(st, 4 + h, minutes[h]);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : archive_fail(a, "update the recorded-video rollup");
+		db_bind_double(st, 4 + h, minutes[h]);
+	rc = db_step(st);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : archive_fail(a, "update the recorded-video rollup");
 }
 
 /* Fold one sample into day rows keyed "day" (the box) and "day camera". */
@@ -312,7 +312,7 @@ int archive_rollup_samples(struct archive *a, const char *box, const struct read
 			   size_t n)
 {
 	GHashTable *rows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	sqlite3_stmt *st[2] = { NULL, NULL };
+	struct db_stmt *st[2] = { NULL, NULL };
 	GHashTableIter it;
 	gpointer k, v;
 	int rc = 0;
@@ -335,8 +335,8 @@ int archive_rollup_samples(struct archive *a, const char *box, const struct read
 		g_strlcpy(day, k, sizeof day);
 		rc = rollup_write(a, st[camera ? 0 : 1], box, camera ? camera + 1 : NULL, day, v);
 	}
-	sqlite3_finalize(st[0]);
-	sqlite3_finalize(st[1]);
+	db_finalize(st[0]);
+	db_finalize(st[1]);
 	g_hash_table_destroy(rows);
 	return rc;
 }
@@ -399,7 +399,7 @@ int archive_alert_from_event(struct archive *a, const struct message *m)
 			  p, 6, NULL, NULL);
 	if (rc)
 		return rc;
-	if (sqlite3_changes(a->db) == 0) {
+	if (db_changes(a->db) == 0) {
 		/* known: a later step may only raise it to critical */
 		return archive_query(
 		    a,
@@ -955,7 +955,7 @@ static double estab_recorded(const struct estab *e)
 static int fold(struct archive *a, struct coverage_scan *c, const char *sql, const char *from,
 		const char *to, const char *licence, int which)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if (strcmp(from, to) >= 0)
@@ -965,29 +965,29 @@ static int fold(struct archive *a, struct coverage_scan *c, const char *sql, con
 	archive_bind_text(st, 1, from);
 	archive_bind_text(st, 2, to);
 	archive_bind_text(st, 3, licence);
-	sqlite3_bind_int(st, 4, which);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct estab *e = g_hash_table_lookup(c->estabs, sqlite3_column_text(st, 0));
+	db_bind_int64(st, 4, which);
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct estab *e = g_hash_table_lookup(c->estabs, db_column_text(st, 0));
 		double *day;
 
 		if (!e)
 			continue; /* not selected */
 		if (!e->days) {
 			for (int h = 0; h < 24; h++)
-				e->sum[h] += sqlite3_column_double(st, 2 + h);
+				e->sum[h] += db_column_double(st, 2 + h);
 			continue;
 		}
-		day = g_hash_table_lookup(e->days, sqlite3_column_text(st, 1));
+		day = g_hash_table_lookup(e->days, db_column_text(st, 1));
 		if (!day) {
 			day = g_new0(double, 24);
 			g_hash_table_insert(
-			    e->days, g_strdup((const char *)sqlite3_column_text(st, 1)), day);
+			    e->days, g_strdup(db_column_text(st, 1)), day);
 		}
 		for (int h = 0; h < 24; h++)
-			day[h] = MAX(day[h], sqlite3_column_double(st, 2 + h));
+			day[h] = MAX(day[h], db_column_double(st, 2 + h));
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : archive_fail(a, "read the recorded-video rollup");
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : archive_fail(a, "read the recorded-video rollup");
 }
 
 /* The first day of a month at or after (up: true) or at or before day. */
@@ -1280,7 +1280,7 @@ static int detail_cameras(struct archive *a, struct detail *d, struct coverage_s
 			  double business)
 {
 	GPtrArray *cams = g_ptr_array_new();
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc = 0;
 
 	for (guint b = 0; b < d->boxes->len && !rc; b++) {
@@ -1298,15 +1298,15 @@ static int detail_cameras(struct archive *a, struct detail *d, struct coverage_s
 			break;
 		}
 		archive_bind_text(st, 1, box);
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		while (db_step(st) == DB_ROW) {
 			struct camera_acc *acc = g_new0(struct camera_acc, 1);
 
 			acc->box = g_strdup(box);
-			acc->camera = g_strdup((const char *)sqlite3_column_text(st, 0));
-			acc->registered = sqlite3_column_int(st, 1);
+			acc->camera = g_strdup(db_column_text(st, 0));
+			acc->registered = (int)db_column_int64(st, 1);
 			g_ptr_array_add(cams, acc);
 		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 		if (prepare(a,
 			    "SELECT camera," HCOLS(
 				" h", ",") " 0 FROM recorded_camera_days"
@@ -1318,8 +1318,8 @@ static int detail_cameras(struct archive *a, struct detail *d, struct coverage_s
 		archive_bind_text(st, 1, box);
 		archive_bind_text(st, 2, c->from_day);
 		archive_bind_text(st, 3, c->to_day);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *cam = (const char *)sqlite3_column_text(st, 0);
+		while (db_step(st) == DB_ROW) {
+			const char *cam = db_column_text(st, 0);
 
 			for (guint i = 0; i < cams->len; i++) {
 				struct camera_acc *acc = cams->pdata[i];
@@ -1328,10 +1328,10 @@ static int detail_cameras(struct archive *a, struct detail *d, struct coverage_s
 					continue;
 				acc->days_seen++;
 				for (int h = 0; h < 24; h++)
-					acc->sum[h] += sqlite3_column_double(st, 1 + h);
+					acc->sum[h] += db_column_double(st, 1 + h);
 			}
 		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 	}
 	for (guint i = 0; i < cams->len; i++) {
 		struct camera_acc *acc = cams->pdata[i];
@@ -1368,7 +1368,7 @@ static void detail_interval(struct detail *d, const char *kind, const char *box,
 
 static int detail_offline(struct archive *a, struct detail *d)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc = 0;
 
 	for (guint b = 0; b < d->boxes->len && !rc; b++) {
@@ -1379,11 +1379,11 @@ static int detail_offline(struct archive *a, struct detail *d)
 		if (prepare(a, "SELECT state, ts FROM status_log WHERE box = ?1 ORDER BY ts", &st))
 			return -EIO;
 		archive_bind_text(st, 1, box);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *state = (const char *)sqlite3_column_text(st, 0);
+		while (db_step(st) == DB_ROW) {
+			const char *state = db_column_text(st, 0);
 
 			seen++;
-			if (!clock_parse_ts((const char *)sqlite3_column_text(st, 1), &ts))
+			if (!clock_parse_ts(db_column_text(st, 1), &ts))
 				continue;
 			if (!strcmp(state, "offline") && off == INT64_MIN) {
 				off = ts;
@@ -1392,7 +1392,7 @@ static int detail_offline(struct archive *a, struct detail *d)
 				off = INT64_MIN;
 			}
 		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 		if (off != INT64_MIN)
 			detail_interval(d, "box_offline", box, box, off, INT64_MAX, NULL);
 		if (!seen)
@@ -1404,17 +1404,17 @@ static int detail_offline(struct archive *a, struct detail *d)
 			    &st))
 			return -EIO;
 		archive_bind_text(st, 1, box);
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		while (db_step(st) == DB_ROW) {
 			int64_t s, e = INT64_MAX;
-			const char *end = (const char *)sqlite3_column_text(st, 2);
+			const char *end = db_column_text(st, 2);
 
-			if (!clock_parse_ts((const char *)sqlite3_column_text(st, 1), &s) ||
+			if (!clock_parse_ts(db_column_text(st, 1), &s) ||
 			    (end && !clock_parse_ts(end, &e)))
 				continue;
 			detail_interval(d, "camera_offline", box,
-					(const char *)sqlite3_column_text(st, 0), s, e, NULL);
+					db_column_text(st, 0), s, e, NULL);
 		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 	}
 	return rc;
 }
