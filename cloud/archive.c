@@ -51,10 +51,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PUT_BOX] = "INSERT INTO boxes(id, state, version, status_ts, last_seen, last_seq, "
 		       "health, first_seen, cert_serial, cert_not_after)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?5, ?8, ?9)"
-		       " ON CONFLICT(id) DO UPDATE SET state = ?2, version = coalesce(?3, version),"
-		       " status_ts = ?4, last_seen = ?5, last_seq = max(last_seq, ?6),"
-		       " health = coalesce(?7, health), cert_serial = coalesce(?8, cert_serial),"
-		       " cert_not_after = coalesce(?9, cert_not_after)",
+		       " ON CONFLICT(id) DO UPDATE SET state = ?2,"
+		       " version = coalesce(?3, boxes.version), status_ts = ?4, last_seen = ?5,"
+		       " last_seq = max(boxes.last_seq, ?6), health = coalesce(?7, boxes.health),"
+		       " cert_serial = coalesce(?8, boxes.cert_serial),"
+		       " cert_not_after = coalesce(?9, boxes.cert_not_after)",
 	[ST_BOX_STATE] = "SELECT state FROM boxes WHERE id = ?1",
 	[ST_PUT_STATUS_LOG] =
 	    "INSERT INTO status_log(box, state, ts, received_at) VALUES (?1, ?2, ?3, ?4)",
@@ -73,15 +74,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 	 * steps arriving out of order (a replay sends alerts first) cannot
 	 * reopen a closed event; an earlier step only adds to the count. */
 	[ST_PUT_EVENT_STATE] =
-	    "INSERT INTO event_state(box, event_id, type, severity, source, zone, state, start,"
+	    "INSERT INTO event_state AS e(box, event_id, type, severity, source, zone, state, start,"
 	    " end, peak, unit, duration_s, message, steps, last_seq, first_seen, updated)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, ?14, ?15, ?15)"
-	    " ON CONFLICT(box, event_id) DO UPDATE SET steps = steps + 1, updated = ?15,"
-	    " state = iif(?14 > last_seq, ?7, state), end = iif(?14 > last_seq, ?9, end),"
-	    " peak = iif(?14 > last_seq, coalesce(?10, peak), peak),"
-	    " duration_s = iif(?14 > last_seq, ?12, duration_s),"
-	    " message = iif(?14 > last_seq, coalesce(?13, message), message),"
-	    " severity = iif(?14 > last_seq, ?4, severity), last_seq = max(last_seq, ?14)",
+	    " ON CONFLICT(box, event_id) DO UPDATE SET steps = e.steps + 1, updated = ?15,"
+	    " state = iif(?14 > e.last_seq, ?7, e.state), end = iif(?14 > e.last_seq, ?9, e.end),"
+	    " peak = iif(?14 > e.last_seq, coalesce(?10, e.peak), e.peak),"
+	    " duration_s = iif(?14 > e.last_seq, ?12, e.duration_s),"
+	    " message = iif(?14 > e.last_seq, coalesce(?13, e.message), e.message),"
+	    " severity = iif(?14 > e.last_seq, ?4, e.severity), last_seq = max(e.last_seq, ?14)",
 	[ST_PUT_DROPPED] =
 	    "INSERT OR IGNORE INTO dropped(box, first, last, event_seq) VALUES (?1, ?2, ?3, ?4)",
 	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
@@ -364,6 +365,12 @@ static int step_done(struct archive *a, enum stmt s, const char *what)
 	db_reset(a->stmt[s]);
 	db_clear_bindings(a->stmt[s]);
 	return rc == DB_DONE ? 0 : archive_fail(a, what);
+}
+
+int archive_changes(struct archive *a, int64_t *n)
+{
+	*n = db_changes(a->db);
+	return 0;
 }
 
 void archive_bind_text(struct db_stmt *st, int i, const char *text)
@@ -678,7 +685,7 @@ static const char *const report_sql[] = {
 	[REPORT_BOXES] = "SELECT b.id AS box, b.state, b.version, b.last_seen, b.last_seq,"
 			 " coalesce(p.acked, 0) AS acked,"
 			 " (SELECT count(*) FROM messages m WHERE m.sender = b.id) AS archived,"
-			 " json_extract(b.health, '$.outbox_depth') AS outbox_depth,"
+			 " CAST(json_extract(b.health, '$.outbox_depth') AS BIGINT) AS outbox_depth,"
 			 " b.cert_serial, b.cert_not_after,"
 			 " CAST(floor(julianday(b.cert_not_after) - julianday('now')) AS INTEGER)"
 			 " AS cert_days_left"

@@ -35,6 +35,8 @@ int archive_savepoint_end(struct archive *a, const char *name, int rc);
 /* Printable text of 1…max bytes of UTF-8 (tabs and newlines allowed, no
  * other control character); NULL is fine when optional. */
 bool archive_good_text(const char *text, size_t max, bool optional);
+/* Rows changed by the last INSERT, UPDATE or DELETE into *n; 0. */
+int archive_changes(struct archive *a, int64_t *n);
 /* Bind text, or NULL when text is NULL. */
 void archive_bind_text(struct db_stmt *st, int i, const char *text);
 

@@ -127,16 +127,16 @@ static int import_platform(struct archive *a, const char *platform, const GPtrAr
 			   struct platform_run *run)
 {
 	static const char upsert[] =
-	    "INSERT INTO platform_shops(platform, shop_id, name, licence, address, address_norm,"
+	    "INSERT INTO platform_shops AS s(platform, shop_id, name, licence, address, address_norm,"
 	    " dishes, status, listed, first_seen, updated)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9)"
 	    " ON CONFLICT(platform, shop_id) DO UPDATE SET name = excluded.name,"
 	    " licence = excluded.licence, address = excluded.address,"
 	    " address_norm = excluded.address_norm, dishes = excluded.dishes,"
 	    " status = excluded.status, listed = 1, updated = excluded.updated"
-	    " WHERE name IS NOT excluded.name OR licence IS NOT excluded.licence"
-	    " OR address IS NOT excluded.address OR dishes IS NOT excluded.dishes"
-	    " OR status IS NOT excluded.status OR listed = 0";
+	    " WHERE s.name IS NOT excluded.name OR s.licence IS NOT excluded.licence"
+	    " OR s.address IS NOT excluded.address OR s.dishes IS NOT excluded.dishes"
+	    " OR s.status IS NOT excluded.status OR s.listed = 0";
 	GHashTable *in_file = g_hash_table_new(g_str_hash, g_str_equal);
 	GPtrArray *before = g_ptr_array_new_with_free_func(g_free);
 	struct archive_value p[9];
@@ -172,7 +172,7 @@ static int import_platform(struct archive *a, const char *platform, const GPtrAr
 		p[8] = text_value(now);
 		rc = archive_query(a, upsert, p, 9, NULL, NULL);
 		if (!rc)
-			rc = archive_query(a, "SELECT changes()", NULL, 0, count_row, &changed);
+			rc = archive_changes(a, &changed);
 		changes += (int)changed;
 		g_free(norm);
 		g_free(dishes);
@@ -208,7 +208,7 @@ static int import_platform(struct archive *a, const char *platform, const GPtrAr
 				   " imported_at, imported_by) VALUES (?1, ?2, ?3, ?4, ?5)",
 				   p, 5, NULL, NULL);
 		if (!rc)
-			rc = archive_query(a, "SELECT changes()", NULL, 0, count_row, &logged);
+			rc = archive_changes(a, &logged);
 		if (!rc && logged)
 			run->seen_before = false;
 	}
@@ -988,7 +988,7 @@ int archive_platform_notice_add(struct archive *a, int64_t id, const char *platf
 				   " AND (?3 IS NULL OR kind = ?3)",
 				   p, 5, NULL, NULL);
 	if (!rc)
-		rc = archive_query(a, "SELECT changes()", NULL, 0, count_row, &n);
+		rc = archive_changes(a, &n);
 	rc = archive_savepoint_end(a, "platform_notice", rc);
 	if (!rc && count)
 		*count = (int)n;

@@ -761,8 +761,8 @@ static char *upsert_sql(const struct kind *k, const bool *present)
 	for (int i = k->nkeys; i < k->ncols; i++) {
 		if (!present[i])
 			continue;
-		g_string_append_printf(sql, "%s%s IS NOT excluded.%s", sep, k->cols[i].name,
-				       k->cols[i].name);
+		g_string_append_printf(sql, "%s%s.%s IS NOT excluded.%s", sep, k->table,
+				       k->cols[i].name, k->cols[i].name);
 		sep = " OR ";
 	}
 	return g_string_free(sql, FALSE);

@@ -253,8 +253,8 @@ static char *rollup_sql(bool camera)
 	g_string_append_printf(s, ") ON CONFLICT(box, %sday) DO UPDATE SET ",
 			       camera ? "camera, " : "");
 	for (int h = 0; h < 24; h++)
-		g_string_append_printf(s, "%sh%02d = max(h%02d, excluded.h%02d)", h ? ", " : "", h,
-				       h, h);
+		g_string_append_printf(s, "%sh%02d = max(%s.h%02d, excluded.h%02d)", h ? ", " : "",
+				       h, camera ? "recorded_camera_days" : "recorded_box_days", h, h);
 	return g_string_free(s, FALSE);
 }
 
@@ -394,7 +394,7 @@ int archive_alert_from_event(struct archive *a, const struct message *m)
 			  "INSERT OR IGNORE INTO alerts(box, event_id, licence, district, category,"
 			  " type, severity, start, archived_at)"
 			  " SELECT ?1, ?2, b.licence, e.district, e.category, ?3, ?4, ?5, ?6"
-			  " FROM (SELECT 1) LEFT JOIN registry_boxes b ON b.box = ?1"
+			  " FROM (SELECT 1) AS one LEFT JOIN registry_boxes b ON b.box = ?1"
 			  " LEFT JOIN establishments e ON e.licence = b.licence",
 			  p, 6, NULL, NULL);
 	if (rc)
@@ -419,7 +419,7 @@ int archive_alert_from_event(struct archive *a, const struct message *m)
 		    "INSERT INTO alert_daily(day, district, category, type, n)"
 		    " SELECT ?4, coalesce(district, ''), coalesce(category, ''), ?3, 1"
 		    " FROM alerts WHERE box = ?1 AND event_id = ?2"
-		    " ON CONFLICT(day, district, category, type) DO UPDATE SET n = n + 1",
+		    " ON CONFLICT(day, district, category, type) DO UPDATE SET n = alert_daily.n + 1",
 		    p, 4, NULL, NULL);
 	return rc ? rc : 1;
 }
@@ -1292,7 +1292,7 @@ static int detail_cameras(struct archive *a, struct detail *d, struct coverage_s
 			    "registry_cameras"
 			    " WHERE box = ?1 UNION ALL SELECT DISTINCT camera, 0 FROM "
 			    "recorded_camera_days"
-			    " WHERE box = ?1) GROUP BY camera ORDER BY camera",
+			    " WHERE box = ?1) AS c GROUP BY camera ORDER BY camera",
 			    &st)) {
 			rc = -EIO;
 			break;

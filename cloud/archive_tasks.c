@@ -621,7 +621,7 @@ static int task_insert(struct archive *a, const char *licence, const struct task
 	archive_day_text(archive_local_day(now_ms), today);
 	rc = query_one(a,
 		       "INSERT INTO meta(key, value) VALUES ('task_seq', 1) ON CONFLICT(key)"
-		       " DO UPDATE SET value = value + 1 RETURNING value",
+		       " DO UPDATE SET value = meta.value + 1 RETURNING value",
 		       NULL, 0, &seq);
 	g_free(seq.text);
 	if (rc)
@@ -761,7 +761,7 @@ int archive_tasks(struct archive *a, const struct task_query *q, int64_t now_ms,
 	    "SELECT t.task_id, t.licence, e.name, e.district, t.kind, t.state, t.due,"
 	    " (t.due < ?5 AND t.state IN " OPEN_STATES ") AS overdue,"
 	    " (SELECT group_concat(inspector, ',') FROM (SELECT inspector FROM task_inspectors i"
-	    "  WHERE i.task_id = t.task_id ORDER BY inspector)) AS inspectors,"
+	    "  WHERE i.task_id = t.task_id ORDER BY inspector) AS x) AS inspectors,"
 	    " t.reason, t.rule, t.checklist, t.note, t.created_at, t.created_by"
 	    " FROM tasks t LEFT JOIN establishments e ON e.licence = t.licence"
 	    " WHERE (?1 IS NULL OR t.state = ?1) AND (?3 IS NULL OR t.licence = ?3)"
@@ -1468,7 +1468,7 @@ int archive_inspection_put(struct archive *a, const struct inspection_record *r,
 
 		rc = query_one(a,
 			       "SELECT json_group_array(inspector) FROM (SELECT inspector FROM"
-			       " task_inspectors WHERE task_id = ?1 ORDER BY inspector)",
+			       " task_inspectors WHERE task_id = ?1 ORDER BY inspector) AS x",
 			       &p0, 1, &o);
 		inspectors = o.text;
 	}
@@ -1566,7 +1566,7 @@ int archive_penalty_put(struct archive *a, const struct penalty_spec *ps,
 		rc = query_one(
 		    a,
 		    "INSERT INTO agency_year_serials(agency, year, last) VALUES (?1, ?2, 1)"
-		    " ON CONFLICT(agency, year) DO UPDATE SET last = last + 1"
+		    " ON CONFLICT(agency, year) DO UPDATE SET last = agency_year_serials.last + 1"
 		    " RETURNING last",
 		    sp, 2, &s);
 		g_free(s.text);

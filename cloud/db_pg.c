@@ -5,15 +5,18 @@
  *
  * The archive writes SQLite's dialect; db_pg_translate rewrites what
  * PostgreSQL spells otherwise, token by token outside string literals:
- *   ?N                      → $N
- *   the column by           → "by" (a reserved word; ORDER/GROUP/PARTITION BY
- *                             stay keywords)
+ *   ?N                      → $N (typed text before IS [NOT] NULL: the
+ *                             archive's optional filters are on text)
+ *   the columns by and end  → "by", "end" (ORDER/GROUP/PARTITION BY stay
+ *                             keywords, and so does the END of a CASE)
  *   a IS NOT b, a IS b      → a IS DISTINCT FROM b, a IS NOT DISTINCT FROM b
  *                             (not before NULL, TRUE, FALSE, DISTINCT)
  *   INSERT OR IGNORE INTO … → INSERT INTO … ON CONFLICT DO NOTHING
  * SQLite functions without a PostgreSQL twin (iif, julianday, json_valid,
  * group_concat, sum of a condition …) are created by the schema
  * (archive_pg.c).
+ *
+ * A text starting "-- native" (the schema) runs as it is.
  *
  * Errors: unique_violation (23505) is -EEXIST, lock and serialization
  * failures -EBUSY, anything else -EIO; the message is kept for
@@ -39,6 +42,7 @@
 #define OID_FLOAT4  700
 #define OID_FLOAT8  701
 #define OID_NUMERIC 1700
+#define OID_TEXT    25
 
 #define MAX_PARAMS 64
 
@@ -53,6 +57,7 @@ struct stmt_pg {
 	struct db_stmt base;
 	char *sql; /* translated */
 	int nparams;
+	uint64_t used; /* the parameters the text names */
 	char *values[MAX_PARAMS];
 	int lengths[MAX_PARAMS];
 	int formats[MAX_PARAMS];
@@ -104,16 +109,36 @@ static size_t next_word(const char *p, const char **w)
 	return (size_t)(p - *w);
 }
 
-char *db_pg_translate(const char *sql, int *max_param);
+/* True when p (after a parameter) reads IS [NOT] NULL: the archive's
+ * optional filters ("?1 IS NULL OR box = ?1"), always on text columns.
+ * PostgreSQL cannot type a parameter from a null test alone. */
+static bool null_test(const char *p)
+{
+	const char *w;
+	size_t n = next_word(p, &w);
 
-char *db_pg_translate(const char *sql, int *max_param)
+	if (!word_is(w, n, "is"))
+		return false;
+	n = next_word(w + n, &w);
+	if (word_is(w, n, "not"))
+		n = next_word(w + n, &w);
+	return word_is(w, n, "null");
+}
+
+char *db_pg_translate(const char *sql, int *max_param, uint64_t *used);
+
+/* used (may be NULL): bit N-1 set for each ?N the text names. */
+char *db_pg_translate(const char *sql, int *max_param, uint64_t *used)
 {
 	GString *out = g_string_sized_new(strlen(sql) + 32);
 	char prev[16] = ""; /* the previous word, lower-case */
 	bool or_ignore = false;
+	int cases = 0; /* CASE … END open */
 	const char *p = sql;
 
 	*max_param = 0;
+	if (used)
+		*used = 0;
 	while (*p) {
 		if (*p == '\'' || *p == '"') {
 			char q = *p;
@@ -137,8 +162,12 @@ char *db_pg_translate(const char *sql, int *max_param)
 
 			g_string_append_printf(out, "$%d", n);
 			*max_param = MAX(*max_param, n);
+			if (used && n >= 1 && n <= 64)
+				*used |= UINT64_C(1) << (n - 1);
 			for (p++; g_ascii_isdigit(*p); p++)
 				;
+			if (null_test(p))
+				g_string_append(out, "::text");
 			prev[0] = '\0';
 			continue;
 		}
@@ -153,6 +182,9 @@ char *db_pg_translate(const char *sql, int *max_param)
 			if (word_is(w, n, "by") && strcmp(prev, "order") && strcmp(prev, "group") &&
 			    strcmp(prev, "partition")) {
 				g_string_append(out, "\"by\"");
+			} else if (word_is(w, n, "end") && !cases) {
+				/* not closing a CASE: the column "end" (a reserved word) */
+				g_string_append(out, "\"end\"");
 			} else if (word_is(w, n, "or") && !strcmp(prev, "insert") &&
 				   (nn = next_word(p, &nw)) && word_is(nw, nn, "ignore")) {
 				/* INSERT OR IGNORE INTO: the conflict clause goes at the end */
@@ -184,6 +216,10 @@ char *db_pg_translate(const char *sql, int *max_param)
 				}
 				g_string_append_len(out, w, (gssize)n);
 			} else {
+				if (word_is(w, n, "case"))
+					cases++;
+				else if (word_is(w, n, "end"))
+					cases--;
 				g_string_append_len(out, w, (gssize)n);
 			}
 			if (n < sizeof prev) {
@@ -235,7 +271,9 @@ static int result_rc(struct db_pg *d, PGresult *res)
 static int p_exec(struct db *d, const char *sql)
 {
 	int max;
-	char *t = db_pg_translate(sql, &max);
+	/* the schema is written for PostgreSQL already (archive_pg.c) */
+	char *t = g_str_has_prefix(sql, "-- native") ? g_strdup(sql)
+						      : db_pg_translate(sql, &max, NULL);
 	PGresult *res = PQexec(pg(d)->conn, t);
 	int rc = result_rc(pg(d), res);
 
@@ -250,7 +288,10 @@ static struct db_stmt *p_prepare(struct db *d, const char *sql, bool persistent)
 
 	(void)persistent;
 	s->base.db = d;
-	s->sql = db_pg_translate(sql, &s->nparams);
+	if (g_str_has_prefix(sql, "-- native"))
+		s->sql = g_strdup(sql); /* no parameters */
+	else
+		s->sql = db_pg_translate(sql, &s->nparams, &s->used);
 	s->row = -1;
 	if (s->nparams > MAX_PARAMS) {
 		set_err(pg(d), "too many parameters");
@@ -314,7 +355,13 @@ static int p_step(struct db_stmt *st)
 	int rc;
 
 	if (!s->res) {
-		s->res = PQexecParams(d->conn, s->sql, s->nparams, NULL,
+		Oid types[MAX_PARAMS];
+
+		/* the server types each parameter from its context; one the text
+		 * does not name (a kind's column left out) must be typed anyway */
+		for (int i = 0; i < s->nparams; i++)
+			types[i] = s->used & (UINT64_C(1) << i) ? 0 : OID_TEXT;
+		s->res = PQexecParams(d->conn, s->sql, s->nparams, types,
 				      (const char *const *)s->values, s->lengths, s->formats, 0);
 		rc = result_rc(d, s->res);
 		if (rc) {

@@ -1,8 +1,9 @@
 #!/bin/bash
 # tests/run.sh — run every test suite and count TAP results.
 #
-# Suites: cmocka unit tests (build/tests/test_*), the schema check, then the
-# integration scripts (tests/integration/NN-*.sh) in order. Each prints TAP
+# Suites: cmocka unit tests (build/tests/test_*), the archive's unit tests
+# again on a throw-away PostgreSQL (tests/lib/pg.sh), the schema check, then
+# the integration scripts (tests/integration/NN-*.sh) in order. Each prints TAP
 # lines; a suite that exits non-zero without a "not ok" line counts as one
 # failure, so a crash is never silent. The last line is "N passed, N failed".
 #
@@ -17,6 +18,8 @@ passed=0
 failed=0
 failed_suites=()
 log_dir=$(mktemp -d "${TMPDIR:-/tmp}/bk-run.XXXXXX")
+source tests/lib/common.sh # free_port, BK_PY (it sets no trap until bk_tmpdir)
+source tests/lib/pg.sh
 
 run_suite() {
 	local name=$1
@@ -46,6 +49,19 @@ if [ $# -eq 0 ]; then
 	for t in "$BUILD"/tests/test_*; do
 		[ -x "$t" ] && run_suite "unit/$(basename "$t")" "$t"
 	done
+	# the archive's own tests again, on a throw-away PostgreSQL
+	if bk_pg_start; then
+		trap bk_pg_stop EXIT
+		export BK_TEST_PG=$BK_PG_URI
+		for t in registry stats tasks platforms; do
+			run_suite "unit-pg/test_$t" "$BUILD/tests/test_$t"
+		done
+		unset BK_TEST_PG
+		bk_pg_stop
+		trap - EXIT
+	else
+		run_suite "unit-pg/start a PostgreSQL server" false
+	fi
 	run_suite "schema/examples" /usr/bin/python3 tests/schema/check.py examples
 	run_suite "schema/built-messages" bash tests/schema/built.sh
 	run_suite "fuzz/short" bash tests/fuzz/run-short.sh

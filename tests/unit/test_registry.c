@@ -37,7 +37,8 @@ static int setup(void **state)
 	char path[512];
 
 	(void)state;
-	snprintf(path, sizeof path, "%s/registry-%d.db", dir, ++counter);
+	if (unit_archive_target(path, sizeof path, "registry", ++counter))
+		return -1;
 	a = archive_open(path, false);
 	return a ? 0 : -1;
 }

@@ -323,7 +323,7 @@ static int setup(void **state)
 	if (tmpdir_setup(state))
 		return -1;
 	log_init("test_stats", LOG_WARN);
-	snprintf(path, sizeof path, "%s/archive.db", dir);
+	assert_int_equal(unit_archive_target(path, sizeof path, "stats", 0), 0);
 	a = archive_open(path, false);
 	if (!a)
 		return -1;

@@ -86,7 +86,7 @@ static int setup(void **state)
 
 	(void)state;
 	NOW_MS = ms_of("2026-06-15T04:00:00.000Z");
-	snprintf(path, sizeof path, "%s/tasks-%d.db", dir, db_n++);
+	assert_int_equal(unit_archive_target(path, sizeof path, "tasks", db_n++), 0);
 	a = archive_open(path, false);
 	assert_non_null(a);
 	import(REGISTRY_ESTABLISHMENTS, establishments_csv);
@@ -537,6 +537,11 @@ static void test_schedule_tasks(void **state)
 	assert_int_equal(count("SELECT count(*) FROM tasks"), before);
 	/* 40 days before its second slot: not yet */
 	archive_task_slot_due(E1, 2027, 3, 2, date);
+	/* what refers to the tasks first: PostgreSQL enforces the foreign keys */
+	sql("DELETE FROM task_inspectors WHERE task_id IN (SELECT task_id FROM tasks"
+	    " WHERE kind = 'routine')");
+	sql("DELETE FROM task_steps WHERE task_id IN (SELECT task_id FROM tasks"
+	    " WHERE kind = 'routine')");
 	sql("DELETE FROM tasks WHERE kind = 'routine'");
 	run = (struct task_run){ 0 };
 	assert_int_equal(archive_tasks_schedule(
@@ -721,8 +726,18 @@ static void test_decision_serials(void **state)
 	p.penalty_type = "warning"; /* a warning with an amount */
 	assert_int_equal(archive_penalty_put(a, &p, NULL, NOW_MS, &serial, no), -EINVAL);
 	/* storing the penalty fails after the serial was taken: 3 is consumed */
-	sql("CREATE TRIGGER refuse BEFORE INSERT ON penalties WHEN new.party = 'FAIL'"
-	    " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+	if (getenv("BK_TEST_PG")) { /* as written for PostgreSQL (no translation) */
+		sql("-- native\n"
+		    "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+		    " $f$BEGIN IF NEW.party = 'FAIL' THEN RAISE 'refused by the test'; END IF;"
+		    " RETURN NEW; END$f$");
+		sql("-- native\n"
+		    "CREATE TRIGGER refuse BEFORE INSERT ON penalties FOR EACH ROW"
+		    " EXECUTE FUNCTION refuse()");
+	} else {
+		sql("CREATE TRIGGER refuse BEFORE INSERT ON penalties WHEN new.party = 'FAIL'"
+		    " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+	}
 	p = fine(id, "FAIL", "organisation", 3000);
 	assert_int_equal(archive_penalty_put(a, &p, NULL, NOW_MS, &serial, no), -EIO);
 	assert_int_equal(serial, 3);

@@ -10,8 +10,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <glib.h>
+#include <libpq-fe.h>
 
 static char dir[] = "/tmp/bk-unit.XXXXXX";
 
@@ -58,6 +60,49 @@ static inline int tmpdir_pki(const char *name, const char *const *ids)
 	rc = system(cmd->str);
 	g_string_free(cmd, TRUE);
 	return rc == 0 ? 0 : -1;
+}
+
+/* Where a test's archive goes: dir/NAME-N.db (SQLite), or, when the
+ * environment names a PostgreSQL server in BK_TEST_PG (a URI without a
+ * database, e.g. postgresql://bk@127.0.0.1:5432: tests/run.sh starts one),
+ * a new empty database there (its URI). Into out; 0, or -1 when the
+ * server refuses. */
+static inline int unit_archive_target(char *out, size_t size, const char *name, int n)
+{
+	const char *pg = getenv("BK_TEST_PG");
+	char db[96], *uri;
+	PGconn *c;
+	PGresult *r;
+	int rc;
+
+	if (!pg || !*pg) {
+		snprintf(out, size, "%s/%s-%d.db", dir, name, n);
+		return 0;
+	}
+	snprintf(db, sizeof db, "bk_%s_%d_%d", name, n, (int)getpid());
+	uri = g_strdup_printf("%s/postgres", pg);
+	c = PQconnectdb(uri);
+	g_free(uri);
+	r = PQstatus(c) == CONNECTION_OK ? PQexec(c, "SET client_min_messages = warning") : NULL;
+	PQclear(r);
+	r = NULL;
+	rc = PQstatus(c) == CONNECTION_OK ? 0 : -1;
+	/* DROP and CREATE DATABASE cannot share a transaction: two commands */
+	for (char **cmd = (char *[]){ g_strdup_printf("DROP DATABASE IF EXISTS %s", db),
+				      g_strdup_printf("CREATE DATABASE %s", db), NULL };
+	     *cmd; cmd++) {
+		if (!rc) {
+			r = PQexec(c, *cmd);
+			rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+			if (rc)
+				fprintf(stderr, "unit: %s: %s", *cmd, PQerrorMessage(c));
+			PQclear(r);
+		}
+		g_free(*cmd);
+	}
+	PQfinish(c);
+	snprintf(out, size, "%s/%s", pg, db);
+	return rc;
 }
 
 #endif
