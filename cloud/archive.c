@@ -62,8 +62,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PUT_REJECT] =
 	    "INSERT INTO rejects(at, topic, sender, reason, head) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_GET_PROGRESS] = "SELECT acked FROM progress WHERE box = ?1",
+	/* never backwards: collectors sharing the archive each write what
+	 * they know, and the one that knows more wins */
 	[ST_SET_PROGRESS] = "INSERT INTO progress(box, acked, max_seen) VALUES (?1, ?2, ?3)"
-			    " ON CONFLICT(box) DO UPDATE SET acked = ?2, max_seen = ?3",
+			    " ON CONFLICT(box) DO UPDATE SET acked = max(progress.acked, ?2),"
+			    " max_seen = max(progress.max_seen, ?3)",
 	[ST_ACCOUNTED_ABOVE] =
 	    "SELECT seq, seq FROM messages WHERE sender = ?1 AND seq > ?2"
 	    " UNION ALL SELECT first, last FROM dropped WHERE box = ?1 AND last > ?2",

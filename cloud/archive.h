@@ -52,7 +52,8 @@ int archive_put_status(struct archive *a, const struct archive_box_status *s);
 int archive_put_reject(struct archive *a, const char *topic, const char *sender, const char *reason,
 		       const void *head, size_t head_len);
 
-/* Per-box delivery progress: acked = every seq up to it accounted for. */
+/* Per-box delivery progress: acked = every seq up to it accounted for.
+ * Setting never moves either figure back (several collectors may write). */
 int archive_get_progress(struct archive *a, const char *box, int64_t *acked);
 int archive_set_progress(struct archive *a, const char *box, int64_t acked, int64_t max_seen);
 /* Call fn for each archived seq ([seq, seq]) and each dropped range of box

@@ -1,5 +1,8 @@
 /*
- * clip_intake.c — see clip_intake.h.
+ * clip_intake.c — see clip_intake.h. Crash leftovers in the store (its
+ * temporary files, assemblies nobody touched for a week) are swept at
+ * start and then at most hourly, on the chunk that comes after the hour;
+ * every collector of a group sweeps, which is harmless.
  */
 #include "clip_intake.h"
 
@@ -18,22 +21,37 @@ struct clip_intake {
 	struct archive *archive;
 	struct clipstore *store;
 	char *ca_path;
+	gint64 swept; /* g_get_monotonic_time() of the last sweep */
 	struct clip_intake_counters n;
 };
 
-struct clip_intake *clip_intake_new(struct archive *a, const char *store_root, const char *ca_path)
+#define SWEEP_PERIOD_US (INT64_C(3600) * G_USEC_PER_SEC)
+
+static void sweep(struct clip_intake *ci)
+{
+	int gone = clipstore_sweep(ci->store, CLIPSTORE_TEMP_AGE_S, CLIPSTORE_ASSEMBLY_AGE_S);
+
+	ci->swept = g_get_monotonic_time();
+	if (gone < 0)
+		log_warn("cannot sweep the clip store: %s", g_strerror(-gone));
+	else if (gone > 0)
+		log_info("clip store: %d files left by crashes or abandoned uploads removed", gone);
+}
+
+struct clip_intake *clip_intake_new(struct archive *a, const char *store, const char *ca_path)
 {
 	struct clip_intake *ci = g_new0(struct clip_intake, 1);
 	char err[256];
 
 	ci->archive = a;
 	ci->ca_path = g_strdup(ca_path);
-	ci->store = clipstore_open(store_root, err, sizeof err);
+	ci->store = clipstore_open(store, err, sizeof err);
 	if (!ci->store) {
 		log_error("%s", err);
 		clip_intake_free(ci);
 		return NULL;
 	}
+	sweep(ci);
 	return ci;
 }
 
@@ -161,7 +179,8 @@ static void on_known_clip(void *ctx, const struct archive_clip *c)
 	k->chunk_count = c->chunk_count;
 	if (strcmp(c->state, "receiving") != 0)
 		return;
-	/* an assembly lost with a restart starts over */
+	/* unknown to this collector: announced to another one of the group, or
+	 * before a restart; the chunks already in the store count */
 	hashes = g_strsplit(c->chunks, " ", -1);
 	{
 		struct clip_spec spec = {
@@ -182,23 +201,42 @@ static void on_known_clip(void *ctx, const struct archive_clip *c)
 	g_strfreev(hashes);
 }
 
-static void say_missing(struct clip_intake *ci, const char *box, const char *clip_id,
-			struct clip_verdict *v)
+/* The chunks still missing, for the box's verdict: the store's full list
+ * (other collectors' chunks count). How many (0: none, no answer). */
+static int say_missing(struct clip_intake *ci, const char *box, const char *clip_id,
+		       struct clip_verdict *v)
 {
 	int n =
 	    clipstore_missing(ci->store, box, clip_id, v->missing, (int)G_N_ELEMENTS(v->missing));
 
-	v->answer = n >= 0;
+	v->answer = n > 0;
 	v->n_missing = (size_t)MIN(MAX(n, 0), (int)G_N_ELEMENTS(v->missing));
+	return n;
 }
 
-/* All chunks are in: check the whole and store it. */
+#define STATE_LEN 16
+
+static void on_clip_state(void *ctx, const struct archive_clip *c)
+{
+	snprintf(ctx, STATE_LEN, "%s", c->state); /* ctx: char[STATE_LEN] */
+}
+
+/* All chunks are in (or the object is stored already): check the whole
+ * and store it, or take the stored one. */
 static void finish(struct clip_intake *ci, const char *box, const char *clip_id,
 		   struct clip_verdict *v)
 {
-	char *path = NULL;
+	char *path = NULL, state[STATE_LEN] = "";
 	int rc = clipstore_finish(ci->store, box, clip_id, &path);
 
+	if (rc == -EAGAIN) {
+		/* a chunk went from the store (another collector found it
+		 * damaged, or restarted the assembly) */
+		log_warn("clip %s of %s: chunks missing from the store; asked for again", clip_id,
+			 box);
+		say_missing(ci, box, clip_id, v);
+		return;
+	}
 	if (rc == -EBADMSG) {
 		ci->n.whole_mismatch++;
 		log_warn(
@@ -207,14 +245,25 @@ static void finish(struct clip_intake *ci, const char *box, const char *clip_id,
 		say_missing(ci, box, clip_id, v);
 		return;
 	}
-	if (rc) {
+	if (rc < 0) {
 		log_error("clip %s of %s: cannot store it: %s", clip_id, box, g_strerror(-rc));
+		return;
+	}
+	/* stored before: by another collector of the group, which may have
+	 * marked it verified already (then this is only a repeat), or as
+	 * another clip with the same content */
+	if (rc == CLIPSTORE_ALREADY &&
+	    archive_get_clip(ci->archive, box, clip_id, on_clip_state, state) == 0 &&
+	    !strcmp(state, "verified")) {
+		v->answer = v->verified = true;
+		g_free(path);
 		return;
 	}
 	if (archive_set_clip_state(ci->archive, box, clip_id, "verified", path, NULL) == 0) {
 		ci->n.verified++;
 		v->answer = v->verified = v->stored = true;
-		log_info("clip %s of %s verified, stored as %s", clip_id, box, path);
+		log_info("clip %s of %s verified, stored as %s%s", clip_id, box, path,
+			 rc == CLIPSTORE_ALREADY ? " (there already)" : "");
 	}
 	g_free(path);
 }
@@ -224,11 +273,13 @@ int clip_intake_chunk(struct clip_intake *ci, const char *box, const char *clip_
 		      size_t errlen)
 {
 	struct known_clip k = { .ci = ci };
-	int rc, missing;
+	int rc;
 
 	memset(v, 0, sizeof *v);
 	snprintf(v->clip_id, sizeof v->clip_id, "%s", clip_id);
 	ci->n.chunks++;
+	if (g_get_monotonic_time() - ci->swept >= SWEEP_PERIOD_US)
+		sweep(ci);
 	if (n < 0 || n >= CLIPSTORE_MAX_CHUNKS) {
 		ci->n.chunks_rejected++;
 		snprintf(err, errlen, "chunk number %ld out of range", n);
@@ -273,11 +324,12 @@ int clip_intake_chunk(struct clip_intake *ci, const char *box, const char *clip_
 		log_error("chunk %ld of clip %s of %s: %s", n, clip_id, box, g_strerror(-rc));
 		return 0; /* our trouble, not the box's: it stays missing */
 	}
-	missing = clipstore_missing(ci->store, box, clip_id, NULL, 0);
-	if (missing == 0)
+	/* the end of a pass is answered from the store's full list: another
+	 * collector's chunks may have completed the clip */
+	if (clipstore_complete(ci->store, box, clip_id) ||
+	    (n == clipstore_chunk_count(ci->store, box, clip_id) - 1 &&
+	     say_missing(ci, box, clip_id, v) == 0))
 		finish(ci, box, clip_id, v);
-	else if (missing > 0 && n == clipstore_chunk_count(ci->store, box, clip_id) - 1)
-		say_missing(ci, box, clip_id, v); /* the end of a pass */
 	return 0;
 }
 

@@ -8,8 +8,15 @@
  *
  * The box learns where its clip stands from a verdict after the last chunk
  * of each pass (and after any chunk of a clip already verified): verified,
- * or the chunks still missing. After a collector restart an assembly
- * starts over from the manifest kept in the archive.
+ * or the chunks still missing.
+ *
+ * Several collectors: a share group spreads a clip's manifest and chunks
+ * over them, so everything a collector needs about a clip it did not see
+ * announced is in the (shared) archive and the (shared) clip store: a
+ * chunk of a clip unknown here takes its manifest from the archive, the
+ * chunks other collectors stored count, whoever finds them all in finishes
+ * the clip, and a verdict lists what the store misses, not what this
+ * collector missed. A restart resumes an assembly the same way.
  * Main thread only.
  */
 #ifndef BK_CLIP_INTAKE_H
@@ -40,9 +47,10 @@ struct clip_verdict {
 
 struct clip_intake;
 
-/* store_root: the clip store's directory; ca_path: the deployment CA that
- * box certificates must chain to. NULL with a log line on error. */
-struct clip_intake *clip_intake_new(struct archive *a, const char *store_root, const char *ca_path);
+/* store: the clip store's location (a directory, or file:///path; see
+ * clipstore.h); ca_path: the deployment CA that box certificates must chain
+ * to. NULL with a log line on error. */
+struct clip_intake *clip_intake_new(struct archive *a, const char *store, const char *ca_path);
 void clip_intake_free(struct clip_intake *ci);
 
 /* A manifest (checked by message_validate) archived for the first time in

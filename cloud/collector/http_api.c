@@ -37,6 +37,7 @@
 #include <microhttpd.h>
 
 #include "archive.h"
+#include "clipstore.h"
 #include "clock.h"
 #include "collector.h"
 #include "csv.h"
@@ -91,7 +92,7 @@ struct rate_sample {
 
 struct http_api {
 	const struct http_settings *cfg;
-	const char *clip_store;
+	struct clipstore *clips; /* read only: objects by content address */
 	const struct collector_counters *counters;
 	char *archive_path;	 /* for the writable connection of an import */
 	struct archive *archive; /* read-only */
@@ -1383,7 +1384,7 @@ static enum MHD_Result api_clip(struct http_api *api, struct request *rq, const 
 {
 	struct MHD_Connection *conn = rq->conn;
 	const char *dot = strchr(name, '.');
-	char sha[65], *ts, *file, *mp4 = NULL;
+	char sha[65], *ts, *mp4 = NULL;
 	enum MHD_Result rc;
 
 	if (rq->remux_done) {
@@ -1398,10 +1399,10 @@ static enum MHD_Result api_clip(struct http_api *api, struct request *rq, const 
 	sha[64] = '\0';
 	if (strcmp(dot, ".ts") != 0 && strcmp(dot, ".jpg") != 0 && strcmp(dot, ".mp4") != 0)
 		return respond_error(conn, MHD_HTTP_NOT_FOUND, "not a clip address");
-	file = g_strdup_printf("%.2s/%s%s", sha, sha, strcmp(dot, ".mp4") ? dot : ".ts");
-	ts = g_build_filename(api->clip_store, file, NULL);
-	g_free(file);
-	if (strcmp(dot, ".mp4") != 0) {
+	ts = clipstore_object_path(api->clips, sha, strcmp(dot, ".mp4") ? dot + 1 : "ts");
+	if (!ts) {
+		rc = respond_error(conn, MHD_HTTP_NOT_FOUND, "no such clip");
+	} else if (strcmp(dot, ".mp4") != 0) {
 		rc = serve_path(conn, ts, strcmp(dot, ".jpg") ? "video/mp2t" : "image/jpeg");
 	} else if (!api->remux) { /* stopping */
 		rc = respond_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down");
@@ -1642,11 +1643,11 @@ struct http_api *http_api_new(const struct http_settings *cfg, const char *archi
 	struct sockaddr_storage ss = { 0 };
 	const union MHD_DaemonInfo *info;
 	GError *err = NULL;
+	char err_text[512];
 	bool v6 = false;
 
 	api->cfg = cfg;
 	api->archive_path = g_strdup(archive_path);
-	api->clip_store = clip_store;
 	api->counters = counters;
 	if (!parse_listen(cfg->listen, &ss, &v6)) {
 		log_error("cannot listen on '%s': not a numeric HOST:PORT", cfg->listen);
@@ -1671,6 +1672,11 @@ struct http_api *http_api_new(const struct http_settings *cfg, const char *archi
 	api->archive = archive_open(archive_path, true);
 	if (!api->archive)
 		goto out_free;
+	api->clips = clipstore_open(clip_store, err_text, sizeof err_text);
+	if (!api->clips) {
+		log_error("cannot start the HTTP API: %s", err_text);
+		goto out_free;
+	}
 	api->remux = remux_new(cfg->cache);
 	if (!api->remux)
 		goto out_free;
@@ -1738,6 +1744,7 @@ void http_api_free(struct http_api *api)
 	if (api->rate_timer)
 		g_source_remove(api->rate_timer);
 	archive_close(api->archive);
+	clipstore_close(api->clips);
 	if (api->trust_ready)
 		gnutls_x509_trust_list_deinit(api->trust, 1);
 	g_free(api->cert_pem);

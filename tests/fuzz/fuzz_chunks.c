@@ -2,14 +2,16 @@
  * fuzz_chunks.c — libFuzzer target for clip reassembly at the collector:
  * signed manifests and their chunks through the real intake
  * (cloud/collector/clip_intake.h: the signature check, the archive's clip
- * row, cloud/clipstore.c's assembly, the whole-file check, the move to the
- * content address).
+ * row, cloud/clipstore.c's assembly, the whole-file check, the publishing
+ * at the content address), by two collectors of a share group: two
+ * clip_intakes on one archive and one store directory, which the input's
+ * chunks go to in any interleaving.
  *
  * At start-up the target makes a throwaway deployment CA with box-a and box-b
  * certificates (tools/bk-pki, so it runs from the repository root, as the
  * fuzz scripts do) in a scratch directory, on /dev/shm when there is one
  * (clipstore_finish fsyncs), and an in-memory archive. Each input runs in a
- * transaction rolled back at its end, with a fresh clip_intake and an empty
+ * transaction rolled back at its end, with fresh clip_intakes and an empty
  * store, so inputs stay independent.
  *
  * Input (missing bytes read as 0): a header
@@ -22,15 +24,17 @@
  *   chunk size 1 + byte; length 1 + byte + 256 × (byte & 3); content seed;
  *   [skew: bytes delta, count delta] [bad chunk] [clip id: length, bytes]
  * then operations of two bytes (op, arg), op % 8:
- *   0, 1 chunk arg of the current clip, as it is      2 one byte changed
- *   3 one byte more or less
+ *   0, 1 chunk arg of the current clip, as it is, to collector A (0) or B (1)
+ *   2 one byte changed                                 3 one byte more or less
  *   4 on another topic (box-b's, another clip's, a clip id topic_parse
  *     refuses) or with a number past the store's limit
- *   5 collector restart (new clip_intake, the archive kept)
+ *   5 restart of collector A or B (new clip_intake, archive and store kept)
  *   6 another manifest: the same, new content under the same id, the same
  *     id from box-b, or a certificate that is not one
- *   7 a complete pass of good chunks (while fewer than MAX_SENT were sent)
- * Chunks travel as the collector's take_chunk() sends them: topic_format_chunk,
+ *   7 a complete pass of good chunks (while fewer than MAX_SENT were sent),
+ *     to A, to B, or alternating
+ * Operations 2-4 go to A or B by bit 5 of op; manifests go to A. Chunks
+ * travel as the collector's take_chunk() sends them: topic_format_chunk,
  * topic_parse, then clip_intake_chunk.
  *
  * abort() when
@@ -41,10 +45,13 @@
  *   - a verdict says stored or verified while the row does not; a verdict
  *     lists missing chunks out of order or out of range; a refusal has no
  *     reason;
- *   - the store holds anything but tmp/<box>/<clip>.part and content-addressed
- *     files, or anything appears in the scratch directory outside it;
+ *   - the store holds anything but tmp/<box>/<clip>/<n>.chunk and
+ *     content-addressed files (a temporary file left: nothing crashed), or
+ *     anything appears in the scratch directory outside it; a verified
+ *     clip's assembly is still there;
  *   - a good clip (good signature, sizes and hashes, one manifest) is not
- *     verified after a complete pass at the end, whatever came before.
+ *     verified after a complete pass at the end (to A), whatever came before
+ *     and whichever collector had its chunks.
  * BK_FUZZ_VERBOSE=1 shows the collector's log lines.
  */
 #include <dirent.h>
@@ -230,7 +237,7 @@ struct def {
 };
 
 struct run {
-	struct clip_intake *ci;
+	struct clip_intake *ci[2]; /* collectors A and B */
 	struct def defs[MAX_DEFS];
 	int n_defs, cur;
 	int sent; /* chunks sent so far */
@@ -344,7 +351,7 @@ static void send_manifest(struct run *r, struct def *d, int signature, const cha
 	if (!root_ && jc_is_ident(d->clip_id, ":", 128))
 		fail("a built manifest does not parse", err);
 	if (root_ && message_validate(&t, root_, &m, &jc)) {
-		if (clip_intake_manifest(r->ci, &m) != 0)
+		if (clip_intake_manifest(r->ci[0], &m) != 0)
 			fail("clip_intake_manifest failed on an archive in memory", NULL);
 	} else {
 		d->good = false;
@@ -462,7 +469,16 @@ static bool content_name(const char *prefix, const char *name)
 	return jc_is_sha256_hex(hex) && (!strcmp(name + 64, ".ts") || !strcmp(name + 64, ".jpg"));
 }
 
-/* Only tmp/<box>/<clip>.part and <2 hex>/<sha256>.<ext> under ROOT. */
+/* "<n>.chunk", n a chunk number without leading zeros. */
+static bool chunk_name(const char *name)
+{
+	size_t digits = strspn(name, "0123456789");
+
+	return digits >= 1 && digits <= 6 && (name[0] != '0' || digits == 1) &&
+	       !strcmp(name + digits, ".chunk") && atoi(name) < CLIPSTORE_MAX_CHUNKS;
+}
+
+/* Only tmp/<box>/<clip>/<n>.chunk and <2 hex>/<sha256>.<ext> under ROOT. */
 static int check_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	const char *rel = path + strlen(root);
@@ -478,8 +494,8 @@ static int check_entry(const char *path, const struct stat *st, int flag, struct
 	if (!strcmp(parts[0], "tmp"))
 		ok = (n == 1 && flag == FTW_D) ||
 		     (n == 2 && flag == FTW_D && envelope_party(parts[1]) == PARTY_BOX) ||
-		     (n == 3 && flag == FTW_F && g_str_has_suffix(parts[2], ".part") &&
-		      jc_is_ident(parts[2], ":", 128 + 5));
+		     (n == 3 && flag == FTW_D && jc_is_ident(parts[2], ":", 128)) ||
+		     (n == 4 && flag == FTW_F && chunk_name(parts[3]));
 	else
 		ok = strlen(parts[0]) == 2 && g_ascii_isxdigit(parts[0][0]) &&
 		     g_ascii_isxdigit(parts[0][1]) &&
@@ -491,7 +507,7 @@ static int check_entry(const char *path, const struct stat *st, int flag, struct
 	return 0;
 }
 
-static void check_store(void)
+static void check_store(const struct run *r)
 {
 	const char *allowed_scratch[] = { ".", "..", "pki", "in", NULL };
 	DIR *d;
@@ -499,6 +515,17 @@ static void check_store(void)
 	char in[4200];
 
 	nftw(root, check_entry, 16, FTW_PHYS);
+	for (int i = 0; i < r->n_defs; i++) {
+		struct row w = get_row(r->defs[i].box, r->defs[i].clip_id);
+		char *assembly;
+
+		if (!w.found || strcmp(w.state, "verified") != 0)
+			continue;
+		assembly = g_build_filename(root, "tmp", r->defs[i].box, r->defs[i].clip_id, NULL);
+		if (g_file_test(assembly, G_FILE_TEST_EXISTS))
+			fail("a verified clip's assembly is still in the store", assembly);
+		g_free(assembly);
+	}
 	d = opendir(scratch);
 	while (d && (e = readdir(d))) {
 		if (!g_strv_contains(allowed_scratch, e->d_name))
@@ -520,8 +547,8 @@ static void check_store(void)
 
 /* Chunk n of d's content (bytes beyond it are zero), changed as asked, on the
  * topic of box/clip_id: the collector's take_chunk(). */
-static void send_chunk(struct run *r, const struct def *d, const char *box, const char *clip_id,
-		       int n, int change, int where, struct clip_verdict *v)
+static void send_chunk(struct run *r, int to, const struct def *d, const char *box,
+		       const char *clip_id, int n, int change, int where, struct clip_verdict *v)
 {
 	uint8_t buf[MAX_LEN + 2] = { 0 };
 	int off = n * d->size;
@@ -541,26 +568,28 @@ static void send_chunk(struct run *r, const struct def *d, const char *box, cons
 	r->sent++;
 	if (!topic_parse(topic, &t, err, sizeof err) || t.kind != MSG_CHUNK)
 		return;
-	rc = clip_intake_chunk(r->ci, t.owner, t.clip_id, t.chunk, buf, (size_t)len, v, err,
+	rc = clip_intake_chunk(r->ci[to], t.owner, t.clip_id, t.chunk, buf, (size_t)len, v, err,
 			       sizeof err);
 	check_verdict(r, t.owner, t.clip_id, v, rc, err);
 }
 
-static bool pass(struct run *r)
+/* A complete pass: to A (0), B (1), or alternating (2, 3: as a share group
+ * would spread it). The last verdict says verified. */
+static bool pass(struct run *r, int to)
 {
 	const struct def *d = &r->defs[r->cur];
 	struct clip_verdict v = { 0 };
 
 	for (int n = 0; n < d->count; n++)
-		send_chunk(r, d, d->box, d->clip_id, n, 0, 0, &v);
+		send_chunk(r, to < 2 ? to : (n + to) % 2, d, d->box, d->clip_id, n, 0, 0, &v);
 	return v.verified;
 }
 
-static void restart(struct run *r)
+static void restart(struct run *r, int which)
 {
-	clip_intake_free(r->ci);
-	r->ci = clip_intake_new(archive, root, ca);
-	if (!r->ci)
+	clip_intake_free(r->ci[which]);
+	r->ci[which] = clip_intake_new(archive, root, ca);
+	if (!r->ci[which])
 		fail("cannot make a clip_intake", root);
 }
 
@@ -579,8 +608,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	len += 256 * (byte(&in) & 3);
 	memset(&r, 0, sizeof r);
-	r.ci = clip_intake_new(archive, root, ca);
-	if (!r.ci || archive_begin(archive) != 0)
+	r.ci[0] = clip_intake_new(archive, root, ca);
+	r.ci[1] = clip_intake_new(archive, root, ca);
+	if (!r.ci[0] || !r.ci[1] || archive_begin(archive) != 0)
 		fail("cannot start an input", root);
 	d->box = "box-a";
 	fill(d, byte(&in), len, chunk_size);
@@ -620,18 +650,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch (op % 8) {
 		case 0:
 		case 1:
+			send_chunk(&r, op % 8, c, c->box, c->clip_id, arg, 0, 0, &v);
+			break;
 		case 2:
 		case 3:
-			send_chunk(&r, c, c->box, c->clip_id, arg, op % 8 == 3 ? 2 : op % 8 == 2,
-				   op >> 3, &v);
+			send_chunk(&r, (op >> 5) & 1, c, c->box, c->clip_id, arg,
+				   op % 8 == 3 ? 2 : 1, op >> 3, &v);
 			break;
 		case 4:
-			send_chunk(&r, c, boxes[(op >> 3) % 4] ? boxes[(op >> 3) % 4] : c->box,
+			send_chunk(&r, (op >> 5) & 1, c,
+				   boxes[(op >> 3) % 4] ? boxes[(op >> 3) % 4] : c->box,
 				   clips[(op >> 3) % 4] ? clips[(op >> 3) % 4] : c->clip_id,
 				   (op >> 3) % 4 == 3 ? far : arg, 0, 0, &v);
 			break;
 		case 5:
-			restart(&r);
+			restart(&r, (op >> 3) & 1);
 			break;
 		case 6:
 			if (r.n_defs == MAX_DEFS)
@@ -656,16 +689,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 7:
 			if (r.sent < MAX_SENT)
-				pass(&r);
+				pass(&r, (op >> 3) % 4);
 			break;
 		}
 	}
-	if ((flags & 64) && pass(&r) != true && r.clean)
+	if ((flags & 64) && pass(&r, 0) != true && r.clean)
 		fail("a good clip is not verified after a complete pass", r.defs[r.cur].clip_id);
 	for (int i = 0; i < r.n_defs; i++)
 		check_verified(&r, r.defs[i].box, r.defs[i].clip_id, true);
-	check_store();
-	clip_intake_free(r.ci);
+	check_store(&r);
+	clip_intake_free(r.ci[0]);
+	clip_intake_free(r.ci[1]);
 	archive_rollback(archive);
 	for (int i = 0; i < r.n_defs; i++)
 		g_free(r.defs[i].chunks);

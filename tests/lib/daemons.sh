@@ -5,6 +5,7 @@
 #   bk_https_collector REG_ID TOKEN [EXTRA]             the same with the HTTPS API
 #   bk_edge_start ID [EXTRA-INI-LINES]                 state in $T/ID/
 #   bk_sql DB SQL                                      sqlite3, read-only, busy-tolerant
+#                                                      (psql when DB is a PostgreSQL URI)
 
 # bk_mqtt_group ID KEEPALIVE RECONNECT_MAX: the [mqtt] group for identity ID.
 bk_mqtt_group() {
@@ -95,7 +96,10 @@ bk_edge_start() {
 }
 
 bk_sql() {
-	sqlite3 -cmd ".timeout 5000" "file:$1?mode=ro" "$2"
+	case $1 in
+	postgres://* | postgresql://*) psql -qAtX -v ON_ERROR_STOP=1 "$1" -c "$2" ;;
+	*) sqlite3 -cmd ".timeout 5000" "file:$1?mode=ro" "$2" ;;
+	esac
 }
 
 # bk_archived DB BOX: number of stream messages of BOX in the archive.
