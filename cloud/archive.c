@@ -725,7 +725,7 @@ static const char *const report_sql[] = {
 	    "  FROM o WHERE first > before + 1"
 	    "  UNION ALL SELECT b.id, t.last + 1, b.last_seq, b.last_seq - t.last FROM boxes b"
 	    "  JOIN top t ON t.box = b.id WHERE b.last_seq > t.last"
-	    " ) ORDER BY box, first LIMIT ?4",
+	    " ) AS g ORDER BY box, first LIMIT ?4",
 	[REPORT_CLIPS] = "SELECT box, clip_id, camera, event_id, mime, start, end, bytes, state,"
 			 " sha256, path, reason, received_at, verified_at FROM clips"
 			 " WHERE (?1 IS NULL OR box = ?1) AND (?2 IS NULL OR camera = ?2)"
@@ -757,7 +757,7 @@ static const char *const report_sql[] = {
 	    " UNION ALL"
 	    " SELECT at, coalesce(sender, '-'), 'reject', reason || ' on ' || topic FROM rejects"
 	    "  WHERE at > ?3 AND (?1 IS NULL OR sender = ?1)"
-	    ") ORDER BY at LIMIT ?4",
+	    ") AS activity ORDER BY at LIMIT ?4",
 };
 
 const struct archive_value *archive_column(int ncols, const char *const *names,

@@ -19,6 +19,16 @@
  * path does not exist. The broker queues QoS 0 for absent persistent
  * sessions (queue_qos0_messages in broker-conf/mosquitto.conf).
  * Subscriptions are QoS 1, so what others publish at QoS 1 reaches us so.
+ *
+ * Several brokers (settings listing more than one): the first connect
+ * tries them in the order given; a lost connection is retried on the next
+ * one after the broker lost; a failed attempt moves on to the next at once,
+ * and only a round in which all have failed waits for the back-off (and
+ * starts again from the first). So a box fails over when its broker goes
+ * and stays on the new one until that one goes too. Its owner resends what
+ * was not acknowledged on every connect, so a failover loses nothing. The
+ * collector instead makes one link per broker, each given settings that
+ * name only that one.
  */
 #ifndef BK_MQTT_LINK_H
 #define BK_MQTT_LINK_H
@@ -39,14 +49,17 @@ struct mqtt_event {
 	char *topic;   /* MESSAGE: NUL-terminated */
 	void *payload; /* MESSAGE: len bytes plus a NUL (so text can be parsed in place) */
 	size_t len;
-	char *reason; /* DISCONNECTED: why, for the log */
+	char *reason;  /* DISCONNECTED: why, for the log */
+	char *broker;  /* CONNECTED: the broker connected to (ssl://host:port) */
+	bool retained; /* MESSAGE: sent from the broker's retained store on subscribing,
+			* not live (a stale state may come so from another broker) */
 };
 
 /* Called on the main thread; ev and everything in it is freed after return. */
 typedef void (*mqtt_event_fn)(void *ctx, const struct mqtt_event *ev);
 
 struct mqtt_link_options {
-	const struct mqtt_settings *settings; /* broker, certificates, timings */
+	const struct mqtt_settings *settings; /* brokers, certificates, timings */
 	const char *client_id;		      /* also the certificate's CN */
 	bool clean_session;
 	const char *const *subscriptions; /* NULL-terminated filters, QoS 1 */

@@ -1160,10 +1160,15 @@ static int do_sync(struct hh *h, bool follow, int64_t timeout_ms)
 	if (hh_sync_run(h->cfg, h->store, follow, timeout_ms, on_task, h, &res))
 		return 1;
 	if (!res.connected) {
+		/* every broker it tried, when it lists several */
+		char *brokers = h->cfg->mqtt.uris ? g_strjoinv("', '", h->cfg->mqtt.uris)
+						  : g_strdup(h->cfg->mqtt.uri);
+
 		fprintf(stderr,
 			"bk-handheld: cannot reach the centre at '%s': working offline; %lld "
 			"report(s) wait for the next sync\n",
-			h->cfg->mqtt.uri, (long long)res.waiting);
+			brokers, (long long)res.waiting);
+		g_free(brokers);
 		return 1;
 	}
 	printf("synced: %d task message(s) received, %lld report(s) sent, %lld waiting for the "

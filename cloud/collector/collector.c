@@ -1,5 +1,12 @@
 /*
  * collector.c — see collector.h.
+ *
+ * Brokers: every broker of [mqtt] uri is a full peer (README, "Delivery"),
+ * so the collector holds one link to each, with the same subscriptions, and
+ * every message goes into the one batch whatever link brought it. A box or
+ * handheld is on one broker at a time: the collector remembers, per sender,
+ * the broker it was last heard on live, and its acks go there. Alerts and
+ * tasks go out on every broker, since a subscriber may be on any of them.
  */
 #include "collector.h"
 
@@ -19,6 +26,18 @@
 
 #define REJECT_HEAD_BYTES     256
 #define REJECT_LOG_PER_PERIOD 20
+#define MOVE_LOG_PER_PERIOD   20
+
+struct collector;
+
+/* One broker and the link to it. */
+struct broker {
+	struct collector *col;
+	struct mqtt_link *link;
+	const char *uri; /* in cfg->mqtt */
+	bool up;	 /* connected, as last told */
+	uint64_t received;
+};
 
 struct pending {
 	char *topic;
@@ -28,22 +47,31 @@ struct pending {
 	cJSON *root; /* NULL for a reject */
 	struct message msg;
 	char *reject_reason;
+	bool retained; /* a status from a broker's retained store, not live */
 };
 
 struct collector {
 	const struct collector_config *cfg;
 	struct archive *archive;
 	struct clip_intake *clips;
-	struct mqtt_link *link;
-	struct http_api *http; /* NULL without [http] listen */
-	GPtrArray *batch;      /* of struct pending* */
-	GHashTable *progress;  /* box id → struct progress* */
-	GPtrArray *new_alerts; /* of struct new_alert*: opened in the batch being written */
+	struct broker *brokers; /* one per [mqtt] uri; index i is bit i of a task's mask */
+	unsigned n_brokers;
+	GHashTable *sender_broker; /* box or handheld id → struct broker* last heard on */
+	GHashTable *status_ms;	   /* box id → gint64*: ts of the last status applied */
+	GHashTable *task_mask;	   /* "task\x1finspector\x1fstate" → brokers it went to */
+	struct http_api *http;	   /* NULL without [http] listen */
+	GPtrArray *batch;	   /* of struct pending* */
+	GHashTable *progress;	   /* box id → struct progress* */
+	GPtrArray *new_alerts;	   /* of struct new_alert*: opened in the batch being written */
 	guint flush_source;
 	guint stats_source;
 	guint task_source;
+	guint gap_source;
 	int64_t own_seq;	 /* the envelope seq of our own messages */
+	char own_seq_key[96];	 /* its meta key, "own_seq:<id>": collectors may share an archive */
 	uint64_t rejects_logged; /* in this stats period */
+	uint64_t moves_logged;	 /* in this stats period */
+	uint64_t moves;		 /* senders heard on another broker than before */
 	struct collector_counters n;
 };
 
@@ -258,6 +286,32 @@ static int store_status(struct collector *col, const struct message *m)
 	return rc;
 }
 
+/* A status from a broker's retained store is a state that may be stale: a
+ * box that failed over from broker A to B leaves its last status retained
+ * on A, which hands it out again whenever the collector subscribes there.
+ * Such a status is applied only if no later one has been (by its ts); a
+ * live status always is (a last will carries the ts of its connect, earlier
+ * than the statuses sent on that connection). */
+static bool status_is_stale(struct collector *col, const struct pending *p)
+{
+	gint64 *last = g_hash_table_lookup(col->status_ms, p->msg.env.id);
+	int64_t ms;
+
+	if (!clock_parse_ts(p->msg.env.ts, &ms))
+		return false; /* validated before; cannot happen */
+	if (p->retained && last && ms < *last) {
+		log_debug("ignored a retained status of %s older than the one applied",
+			  p->msg.env.id);
+		return true;
+	}
+	if (!last) {
+		last = g_new(gint64, 1);
+		g_hash_table_insert(col->status_ms, g_strdup(p->msg.env.id), last);
+	}
+	*last = ms;
+	return false;
+}
+
 static int store_one(struct collector *col, struct pending *p, GHashTable *touched)
 {
 	const struct message *m = &p->msg;
@@ -270,7 +324,7 @@ static int store_one(struct collector *col, struct pending *p, GHashTable *touch
 					  p->payload, MIN(p->len, REJECT_HEAD_BYTES));
 	}
 	if (m->kind == MSG_STATUS)
-		return store_status(col, m);
+		return status_is_stale(col, p) ? 0 : store_status(col, m);
 	prog = box_progress(col, m->env.id);
 	if (!prog)
 		return -EIO;
@@ -296,6 +350,30 @@ static int store_one(struct collector *col, struct pending *p, GHashTable *touch
 	progress_add(prog, m->env.seq);
 	g_hash_table_add(touched, (gpointer)m->env.id);
 	return 0;
+}
+
+/* Publish on every connected broker; true if any took it. */
+static bool publish_all(struct collector *col, const char *topic, const char *text)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < col->n_brokers; i++)
+		if (mqtt_link_publish(col->brokers[i].link, topic, text, strlen(text), false) == 0)
+			any = true;
+	return any;
+}
+
+/* Publish to a box or handheld: on the broker it was last heard on; when
+ * that one is down (the sender is failing over) or unknown, on every
+ * connected one. true if any took it. */
+static bool publish_to(struct collector *col, const char *owner, const char *topic,
+		       const char *text)
+{
+	struct broker *b = g_hash_table_lookup(col->sender_broker, owner);
+
+	if (b && mqtt_link_connected(b->link))
+		return mqtt_link_publish(b->link, topic, text, strlen(text), false) == 0;
+	return publish_all(col, topic, text);
 }
 
 /* An ack for box: its progress, and a clip's verdict if v is not NULL. */
@@ -332,7 +410,7 @@ static void publish_ack(struct collector *col, const char *box, const struct pro
 	msg = message_ack(&e, &a);
 	text = cJSON_PrintUnformatted(msg);
 	topic_format(topic, MSG_ACK, box);
-	if (mqtt_link_publish(col->link, topic, text, strlen(text), false) == 0)
+	if (publish_to(col, box, topic, text))
 		col->n.acks++;
 	cJSON_free(text);
 	cJSON_Delete(msg);
@@ -353,7 +431,7 @@ static void publish_alert(struct collector *col, const struct alert_info *ai, in
 	msg = message_alert(&env, &a);
 	text = cJSON_PrintUnformatted(msg);
 	topic_format(topic, MSG_ALERT, a.district);
-	if (mqtt_link_publish(col->link, topic, text, strlen(text), false) == 0)
+	if (publish_all(col, topic, text))
 		col->n.alerts++;
 	http_api_alert(col->http, text); /* the regulators' page, live */
 	cJSON_free(text);
@@ -406,11 +484,18 @@ static void flush_batch(struct collector *col)
 	while (!rc && g_hash_table_iter_next(&it, &box, NULL)) {
 		struct progress *p = g_hash_table_lookup(col->progress, box);
 
-		rc = archive_set_progress(col->archive, box, p->acked, progress_max_seen(p));
+		/* other collectors of the group may have archived what this one
+		 * has not seen: their committed rows fill the gaps, so that the
+		 * ack does not ask the box for them again */
+		if (p->above->len)
+			rc = archive_accounted_above(col->archive, box, p->acked, add_range, p);
+		if (!rc)
+			rc = archive_set_progress(col->archive, box, p->acked,
+						  progress_max_seen(p));
 	}
 	/* reserve the seqs of the acks and alerts below in the same transaction */
 	if (!rc)
-		rc = archive_meta_set(col->archive, "own_seq",
+		rc = archive_meta_set(col->archive, col->own_seq_key,
 				      col->own_seq + g_hash_table_size(touched) +
 					  col->new_alerts->len);
 	if (!rc)
@@ -567,7 +652,7 @@ static void publish_evidence(struct collector *col, const char *box, const char 
 	    alerts == 0)
 		return; /* not the evidence of an alert of a bound box */
 	/* its seq is reserved like a verdict's */
-	if (archive_meta_set(col->archive, "own_seq", col->own_seq + 1) != 0)
+	if (archive_meta_set(col->archive, col->own_seq_key, col->own_seq + 1) != 0)
 		return;
 	row.seq = ++col->own_seq;
 	archive_alert_get(col->archive, box, ev.event_id, on_alert_row, &row);
@@ -656,39 +741,79 @@ static cJSON *task_message(const struct envelope *env, char **row)
 
 /* Send each inspector's handheld the tasks and cancellations it has not
  * had: into its persistent session, where the broker keeps them while it is
- * away. The handheld takes a task once whatever arrives twice. */
+ * away. On every broker, since the handheld may come back to any of them:
+ * a row is marked sent once every broker has taken it (col->task_mask keeps
+ * which have, in memory: after a restart a row not yet marked goes to all
+ * again). The handheld takes a task once whatever arrives twice
+ * (hh_commands.c, on_task: by task id). */
 static void send_tasks(struct collector *col)
 {
 	GPtrArray *rows = g_ptr_array_new_with_free_func(task_row_free);
+	GHashTable *masks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	const guint all = (1u << col->n_brokers) - 1;
+	guint up = 0, n_to_send = 0;
+	bool listed = false;
 
-	if (!mqtt_link_connected(col->link) ||
-	    archive_tasks_to_send(col->archive, collect_task, rows) != 0 || rows->len == 0)
+	for (unsigned i = 0; i < col->n_brokers; i++)
+		if (mqtt_link_connected(col->brokers[i].link))
+			up |= 1u << i;
+	if (!up || archive_tasks_to_send(col->archive, collect_task, rows) != 0)
 		goto done;
+	listed = true;
+	for (guint i = 0; i < rows->len; i++) {
+		char **row = g_ptr_array_index(rows, i);
+		char *key =
+		    g_strjoin("\x1f", row[TF_TASK_ID], row[TF_INSPECTOR], row[TF_STATE], NULL);
+		guint mask = GPOINTER_TO_UINT(g_hash_table_lookup(col->task_mask, key));
+
+		if (up & ~mask)
+			n_to_send++;
+		g_hash_table_insert(masks, key, GUINT_TO_POINTER(mask));
+	}
 	/* their seqs are reserved first, like an ack's */
-	if (archive_meta_set(col->archive, "own_seq", col->own_seq + rows->len) != 0)
+	if (n_to_send && archive_meta_set(col->archive, col->own_seq_key, col->own_seq + n_to_send) != 0)
 		goto done;
 	for (guint i = 0; i < rows->len; i++) {
 		char **row = g_ptr_array_index(rows, i);
+		char *key =
+		    g_strjoin("\x1f", row[TF_TASK_ID], row[TF_INSPECTOR], row[TF_STATE], NULL);
+		guint mask = GPOINTER_TO_UINT(g_hash_table_lookup(masks, key));
 		char topic[TOPIC_MAX], *text;
 		struct envelope env;
 		cJSON *msg;
-		int rc;
 
-		envelope_stamp(&env, col->cfg->id, ++col->own_seq);
-		msg = task_message(&env, row);
-		text = cJSON_PrintUnformatted(msg);
-		topic_format(topic, MSG_TASK, row[TF_INSPECTOR]);
-		rc = mqtt_link_publish(col->link, topic, text, strlen(text), false);
-		cJSON_free(text);
-		cJSON_Delete(msg);
-		if (rc == 0 && archive_task_sent(col->archive, row[TF_TASK_ID], row[TF_INSPECTOR],
-						 row[TF_STATE]) == 0) {
+		if (up & ~mask) {
+			envelope_stamp(&env, col->cfg->id, ++col->own_seq);
+			msg = task_message(&env, row);
+			text = cJSON_PrintUnformatted(msg);
+			topic_format(topic, MSG_TASK, row[TF_INSPECTOR]);
+			for (unsigned b = 0; b < col->n_brokers; b++)
+				if ((up & ~mask & (1u << b)) &&
+				    mqtt_link_publish(col->brokers[b].link, topic, text,
+						      strlen(text), false) == 0)
+					mask |= 1u << b;
+			cJSON_free(text);
+			cJSON_Delete(msg);
+		}
+		if (mask == all && archive_task_sent(col->archive, row[TF_TASK_ID],
+						     row[TF_INSPECTOR], row[TF_STATE]) == 0) {
 			col->n.tasks_sent++;
 			log_info("task %s %s to %s", row[TF_TASK_ID], row[TF_STATE],
 				 row[TF_INSPECTOR]);
+			g_hash_table_remove(masks, key);
+		} else {
+			g_hash_table_insert(masks, g_strdup(key), GUINT_TO_POINTER(mask));
 		}
+		g_free(key);
 	}
 done:
+	/* only the rows still to send are remembered */
+	if (listed) {
+		g_hash_table_destroy(col->task_mask);
+		col->task_mask = masks;
+	} else {
+		g_hash_table_destroy(masks);
+	}
 	g_ptr_array_free(rows, TRUE);
 }
 
@@ -704,9 +829,38 @@ static void publish_verdict(struct collector *col, const char *box, const struct
 	struct progress *prog = box_progress(col, box);
 
 	/* the ack's seq is reserved in the archive first, like a batch's */
-	if (!prog || archive_meta_set(col->archive, "own_seq", col->own_seq + 1) != 0)
+	if (!prog || archive_meta_set(col->archive, col->own_seq_key, col->own_seq + 1) != 0)
 		return; /* the box asks again */
 	publish_ack(col, box, prog, ++col->own_seq, v);
+}
+
+/* Boxes whose progress has gaps, looked at again once a second: another
+ * collector of the group may have archived the missing seqs. Without this
+ * the last batches of two collectors, committed at the same moment, each
+ * miss the other's rows; the box stops timing what was archived (each ack
+ * says so) and waits for an acked mark that nobody moves. One query per such
+ * box; a box heard by this collector alone has no gaps but real ones. */
+static gboolean on_gap_timer(gpointer data)
+{
+	struct collector *col = data;
+	GHashTableIter it;
+	gpointer box, value;
+
+	g_hash_table_iter_init(&it, col->progress);
+	while (g_hash_table_iter_next(&it, &box, &value)) {
+		struct progress *p = value;
+		int64_t before = p->acked;
+
+		if (!p->above->len)
+			continue;
+		if (archive_accounted_above(col->archive, box, p->acked, add_range, p))
+			break;
+		if (p->acked == before)
+			continue;
+		archive_set_progress(col->archive, box, p->acked, progress_max_seen(p));
+		publish_verdict(col, box, NULL);
+	}
+	return G_SOURCE_CONTINUE;
 }
 
 /* A clip chunk: binary, not part of the stream, handled at once. true when
@@ -744,23 +898,83 @@ static bool is_chunk_topic(const char *topic)
 	return levels == 7 && g_str_has_prefix(topic, TOPIC_PREFIX "box/");
 }
 
+/* Remember which broker a box or handheld was last heard on, live (a
+ * retained status may come from a broker it left long ago): its acks go
+ * there. */
+static void note_sender(struct collector *col, struct broker *b, const struct mqtt_event *ev)
+{
+	struct broker *was;
+	struct topic t;
+	char err[128];
+
+	if (ev->retained || !topic_parse(ev->topic, &t, err, sizeof err))
+		return;
+	was = g_hash_table_lookup(col->sender_broker, t.owner);
+	if (was == b)
+		return;
+	g_hash_table_insert(col->sender_broker, g_strdup(t.owner), b);
+	if (!was)
+		return;
+	col->moves++;
+	if (col->moves_logged++ < MOVE_LOG_PER_PERIOD)
+		log_info("%s moved to broker %s (was on %s): its acks go there", t.owner, b->uri,
+			 was->uri);
+	else if (col->moves_logged == MOVE_LOG_PER_PERIOD + 1)
+		log_info("more senders moved between brokers this period: counted in the stats");
+}
+
+static unsigned brokers_up(const struct collector *col)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < col->n_brokers; i++)
+		n += col->brokers[i].up;
+	return n;
+}
+
+/* A broker came or went. mqtt_link logs every attempt; this says what it
+ * means for the whole, once per change, when there are several. */
+static void broker_state(struct broker *b, bool up)
+{
+	struct collector *col = b->col;
+
+	if (b->up == up)
+		return;
+	b->up = up;
+	if (col->n_brokers < 2)
+		return;
+	if (up)
+		log_info("broker %s up: %u of %u brokers connected", b->uri, brokers_up(col),
+			 col->n_brokers);
+	else
+		log_warn("lost broker %s: %u of %u brokers connected; its boxes fail over to "
+			 "the others",
+			 b->uri, brokers_up(col), col->n_brokers);
+}
+
 static void on_mqtt_event(void *ctx, const struct mqtt_event *ev)
 {
-	struct collector *col = ctx;
+	struct broker *b = ctx;
+	struct collector *col = b->col;
 	struct pending *p;
 	char err[256], owner[ENVELOPE_ID_MAX + 1] = "";
 	bool chunk;
 
-	if (ev->kind != MQTT_EVENT_MESSAGE)
+	if (ev->kind != MQTT_EVENT_MESSAGE) {
+		broker_state(b, ev->kind == MQTT_EVENT_CONNECTED);
 		return;
+	}
 	chunk = is_chunk_topic(ev->topic);
 	col->n.received++;
+	b->received++;
+	note_sender(col, b, ev);
 	if (chunk && take_chunk(col, ev, owner, err, sizeof err))
 		return;
 	p = g_new0(struct pending, 1);
 	p->topic = g_strdup(ev->topic);
 	p->payload = g_memdup2(ev->payload, ev->len + 1);
 	p->len = ev->len;
+	p->retained = ev->retained;
 	if (chunk) {
 		/* binary: the reject keeps no head of it */
 		p->sender = owner[0] ? g_strdup(owner) : NULL;
@@ -779,13 +993,25 @@ static void on_mqtt_event(void *ctx, const struct mqtt_event *ev)
 static gboolean on_stats(gpointer data)
 {
 	struct collector *col = data;
+	GString *brokers = g_string_new(NULL);
 
-	log_info(
-	    "received %llu, archived %llu, duplicates %llu, rejected %llu, acks %llu, batches %llu",
-	    (unsigned long long)col->n.received, (unsigned long long)col->n.archived,
-	    (unsigned long long)col->n.duplicates, (unsigned long long)col->n.rejected,
-	    (unsigned long long)col->n.acks, (unsigned long long)col->n.batches);
+	/* with several brokers: each one's state and what came through it */
+	for (unsigned i = 0; col->n_brokers > 1 && i < col->n_brokers; i++)
+		g_string_append_printf(brokers, "%s%s %s (%llu received)",
+				       i ? ", " : "; brokers: ", col->brokers[i].uri,
+				       col->brokers[i].up ? "up" : "down",
+				       (unsigned long long)col->brokers[i].received);
+	if (col->n_brokers > 1)
+		g_string_append_printf(brokers, "; moved between brokers %llu",
+				       (unsigned long long)col->moves);
+	log_info("received %llu, archived %llu, duplicates %llu, rejected %llu, acks %llu, "
+		 "batches %llu%s",
+		 (unsigned long long)col->n.received, (unsigned long long)col->n.archived,
+		 (unsigned long long)col->n.duplicates, (unsigned long long)col->n.rejected,
+		 (unsigned long long)col->n.acks, (unsigned long long)col->n.batches, brokers->str);
+	g_string_free(brokers, TRUE);
 	col->rejects_logged = 0;
+	col->moves_logged = 0;
 	return G_SOURCE_CONTINUE;
 }
 
@@ -800,23 +1026,28 @@ struct collector *collector_new(const struct collector_config *cfg)
 	static const char *const kinds[] = { "reading", "event", "clip", "clip/+/+" };
 	struct collector *col = g_new0(struct collector, 1);
 	char *subs[G_N_ELEMENTS(kinds) + 3] = { 0 };
-	struct mqtt_link_options opt = {
-		.settings = &cfg->mqtt,
-		.client_id = cfg->id,
-		.clean_session = false, /* the broker queues for us while we restart */
-		.subscriptions = (const char *const *)subs,
-		.on_event = on_mqtt_event,
-		.ctx = col,
-	};
+	int n = mqtt_settings_broker_count(&cfg->mqtt);
 
 	col->cfg = cfg;
 	col->batch = g_ptr_array_new_with_free_func(pending_free);
 	col->new_alerts = g_ptr_array_new_with_free_func(new_alert_free);
 	col->progress = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, progress_free);
+	col->sender_broker = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	col->status_ms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	col->task_mask = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	if (n < 1 || n > MQTT_MAX_BROKERS) {
+		log_error("cannot connect to %d brokers: [mqtt] uri lists 1 to %d", n,
+			  MQTT_MAX_BROKERS);
+		goto out_free;
+	}
 	col->archive = archive_open(cfg->archive_path, false);
 	if (!col->archive)
 		goto out_free;
-	if (archive_meta_get(col->archive, "own_seq", &col->own_seq))
+	snprintf(col->own_seq_key, sizeof col->own_seq_key, "own_seq:%s", cfg->id);
+	if (archive_meta_get(col->archive, col->own_seq_key, &col->own_seq))
+		goto out_free;
+	/* an archive of one collector before the key carried its id */
+	if (!col->own_seq && archive_meta_get(col->archive, "own_seq", &col->own_seq))
 		goto out_free;
 	col->clips = clip_intake_new(col->archive, cfg->clip_store, cfg->mqtt.ca);
 	if (!col->clips)
@@ -832,10 +1063,34 @@ struct collector *collector_new(const struct collector_config *cfg)
 	subs[G_N_ELEMENTS(kinds)] = g_strdup(TOPIC_PREFIX "box/+/status");
 	subs[G_N_ELEMENTS(kinds) + 1] =
 	    g_strdup_printf("$share/%s/" TOPIC_PREFIX "hh/+/report", cfg->share_group);
-	col->link = mqtt_link_new(&opt);
+	/* A link per broker: the same client id on each is fine (different
+	 * brokers), and so are the same shared subscriptions: every broker's
+	 * group splits its own traffic among the collectors connected to it. */
+	col->brokers = g_new0(struct broker, n);
+	for (int i = 0; i < n; i++) {
+		struct broker *b = &col->brokers[i];
+		struct mqtt_settings one = cfg->mqtt; /* borrowed: the link copies */
+		struct mqtt_link_options opt = {
+			.settings = &one,
+			.client_id = cfg->id,
+			.clean_session = false, /* the broker queues for us while we restart */
+			.subscriptions = (const char *const *)subs,
+			.on_event = on_mqtt_event,
+			.ctx = b,
+		};
+
+		one.uri = (char *)mqtt_settings_broker(&cfg->mqtt, i);
+		one.uris = NULL; /* only this one */
+		b->col = col;
+		b->uri = one.uri;
+		b->link = mqtt_link_new(&opt);
+		if (!b->link)
+			break;
+		col->n_brokers++;
+	}
 	for (size_t i = 0; i <= G_N_ELEMENTS(kinds) + 1; i++)
 		g_free(subs[i]);
-	if (!col->link)
+	if ((int)col->n_brokers < n)
 		goto out_free;
 	return col;
 
@@ -849,7 +1104,14 @@ int collector_start(struct collector *col)
 	col->stats_source = g_timeout_add((guint)col->cfg->stats_period_ms, on_stats, col);
 	/* tasks are created by bkctl and by rules, in the archive: looked for often */
 	col->task_source = g_timeout_add(2000, on_task_timer, col);
-	return mqtt_link_start(col->link);
+	col->gap_source = g_timeout_add(1000, on_gap_timer, col);
+	for (unsigned i = 0; i < col->n_brokers; i++) {
+		int rc = mqtt_link_start(col->brokers[i].link);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
 void collector_free(struct collector *col)
@@ -864,16 +1126,23 @@ void collector_free(struct collector *col)
 		g_source_remove(col->flush_source);
 	if (col->task_source)
 		g_source_remove(col->task_source);
+	if (col->gap_source)
+		g_source_remove(col->gap_source);
 	if (col->stats_source) {
 		g_source_remove(col->stats_source);
 		on_stats(col);
 	}
-	mqtt_link_free(col->link, 1000);
+	for (unsigned i = 0; i < col->n_brokers; i++)
+		mqtt_link_free(col->brokers[i].link, 1000);
+	g_free(col->brokers);
 	clip_intake_free(col->clips);
 	archive_close(col->archive);
 	g_ptr_array_free(col->batch, TRUE);
 	g_ptr_array_free(col->new_alerts, TRUE);
 	g_hash_table_destroy(col->progress);
+	g_hash_table_destroy(col->sender_broker);
+	g_hash_table_destroy(col->status_ms);
+	g_hash_table_destroy(col->task_mask);
 	g_free(col);
 }
 

@@ -2,7 +2,8 @@
  * collector_config.h — bk-collector's configuration file (INI):
  *
  *   [collector]  id, archive, clips, agency, log_level, max_payload, batch_max, stats_period
- *   [mqtt]       uri, ca, cert, key, keepalive, reconnect_max, share_group
+ *   [mqtt]       uri (one or more brokers: the collector connects to each),
+ *                ca, cert, key, keepalive, reconnect_max, share_group
  *   [http]       listen, cert, key, ca, crl, tokens, web_root, cache (optional:
  *                without listen there is no HTTP server)
  *   [platforms]  scope (optional): the dish keywords (scope.h) that imports of

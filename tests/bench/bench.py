@@ -6,6 +6,9 @@
                                                   "timeout") and its own CPU seconds;
                                                   exit 1 on time-out
   bench.py ticks PID...                           CPU seconds (user + system) of the PIDs
+  bench.py tree PID                               CPU seconds of PID, its live children and the
+                                                  children it has reaped (cutime, cstime): a
+                                                  server's processes, e.g. PostgreSQL's postmaster
   bench.py proc PID...                            the PIDs' CPU seconds and memory, summed:
                                                   "cpu=S rss_kb=K hwm_kb=K pss_kb=K"
   bench.py cpustat                                /proc/stat totals: "busy iowait total" ticks
@@ -15,7 +18,8 @@
   bench.py details RAW                            per box count: CPU per message, duplicates…
 
 Raw lines are "kind key=value ..." (kind: machine, outbox, e2e, videocfg, video,
-clip, cliphash, statsgen, stats); every figure in
+clip, cliphash, statsgen, stats, platforms, ingest, latency, conns, footprint,
+drain, pgingest); every figure in
 the table is the median of the runs with their min-max, and every ratio is taken
 inside one run before the median is taken.
 """
@@ -70,6 +74,33 @@ def ticks(pids):
             total += int(fields[11]) + int(fields[12])  # utime, stime
         except (OSError, IndexError, ValueError):
             pass  # gone already: counted as 0
+    print(f"{total / hz:.2f}")
+
+
+def tree(pid):
+    """CPU seconds of PID and its children: its own utime + stime, its reaped
+    children's (cutime + cstime: backends that have exited) and every live
+    child's utime + stime. A difference of two readings is exact for the
+    interval as long as PID itself lives; a PID that is gone counts as 0."""
+    hz = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    except (OSError, IndexError, ValueError):
+        print("0.00")
+        return
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if fields[1] == str(pid):  # ppid
+                total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass  # gone meanwhile: its time is in the parent's cutime now
     print(f"{total / hz:.2f}")
 
 
@@ -366,6 +397,7 @@ def report(path):
     out.extend(video_rows(rows))
     out.extend(stats_rows(rows))
     out.extend(platforms_rows(rows))
+    out.extend(pgingest_rows(rows))
     return "\n".join(out), machine, e2e_rows
 
 
@@ -571,6 +603,100 @@ def load_rows(rows):
     return out
 
 
+def busy_pct(r):
+    """Percent of the machine's CPU busy between a raw line's cpu0 and cpu1."""
+    try:
+        c0 = [int(x) for x in r["cpu0"].split(",")]
+        c1 = [int(x) for x in r["cpu1"].split(",")]
+    except (KeyError, ValueError):
+        return float("nan")
+    dt = c1[2] - c0[2]
+    return 100 * (c1[0] - c0[0]) / dt if dt > 0 else float("nan")
+
+
+def per_msg_us(r, key):
+    """CPU µs of r[key] per generated message."""
+    try:
+        return float(r[key]) * 1e6 / int(r["generated"])
+    except (KeyError, ValueError, ZeroDivisionError):
+        return float("nan")
+
+
+def pgingest_rows(rows):
+    """The pgingest section (tests/bench/pgingest.sh): 1, 2, 3 collectors of one
+    share group on one PostgreSQL archive, against a plain subscriber."""
+    runs = [r for k, r in rows if k == "pgingest"]
+    out = []
+    counts = sorted(set(int(r["collectors"]) for r in runs))
+    if not counts:
+        return out
+    first = [r for r in runs if int(r["collectors"]) == counts[0]]
+    base_rate = med(r.get("collector") for r in first)
+    base_us = (med(per_msg_us(r, "cpu_collectors") for r in first)
+               + med(per_msg_us(r, "cpu_postgres") for r in first))
+    for n in counts:
+        rs = [r for r in runs if int(r["collectors"]) == n]
+        offered = int(rs[0].get("offered", 0))
+        cores = rs[0].get("cores", "?")
+        ratios = [float(r["collector"]) / float(r["plain"]) for r in rs
+                  if r.get("plain") not in (None, "nan") and float(r["plain"]) > 0]
+        lost = [int(r["generated"]) - int(r["acked"]) for r in rs
+                if r.get("generated", "").isdigit() and r.get("acked", "").isdigit()]
+        rate, ratio = med(r.get("collector") for r in rs), med(ratios)
+        resends, generated = med(r.get("resends") for r in rs), med(r.get("generated") for r in rs)
+        p50, p99 = med(r.get("p50_ms") for r in rs), med(r.get("p99_ms") for r in rs)
+        coll_us = med(per_msg_us(r, "cpu_collectors") for r in rs)
+        pg_us = med(per_msg_us(r, "cpu_postgres") for r in rs)
+        busy = med(busy_pct(r) for r in rs)
+        plural_n = f"{n} collector{'s' if n > 1 else ''}"
+        what = (f"bk-loadgen {rs[0].get('boxes')} boxes × {rs[0].get('rate')} msg/s for "
+                f"{med(r.get('wall_s') for r in rs):.0f} s with connect and drain; collector: "
+                f"archived and acked, first generated → last acked; plain Paho subscriber "
+                f"{cell(r.get('plain') for r in rs)} msg/s, {med(r.get('plain_count') for r in rs):,.0f} "
+                f"messages of {generated:,.0f} generated (resent copies count); resends "
+                f"{cell(r.get('resends') for r in rs)}, archived-as-duplicate "
+                f"{med(r.get('duplicates') for r in rs):,.0f}; generation→ack p50 {p50:,.0f} ms, "
+                f"p99 {p99:,.0f} ms; CPU s over the run: collectors "
+                f"{med(r.get('cpu_collectors') for r in rs):.1f}, PostgreSQL "
+                f"{med(r.get('cpu_postgres') for r in rs):.1f}, broker "
+                f"{med(r.get('cpu_broker') for r in rs):.1f}")
+        cost = f"collectors {coll_us:,.0f} µs + PostgreSQL {pg_us:,.0f} µs of CPU per message generated"
+        if n != counts[0] and base_rate == base_rate and base_rate > 0:
+            cost += (f" ({base_us:,.0f} µs with {counts[0]}); {rate / base_rate:.2f}× the acked rate "
+                     f"of {counts[0]} collector{'s' if counts[0] > 1 else ''}")
+        most = (f" (and most of that CPU went on {resends / generated:.0f}× as many resent copies "
+                f"as messages)" if generated == generated and generated > 0 and resends > generated else "")
+        if busy >= 85:
+            verdict = (f"**CPU**: {busy:.0f}% of {cores} cores busy, shared by the broker, "
+                       f"bk-loadgen, {plural_n} and PostgreSQL: more collectors cannot go faster "
+                       f"than the cores allow{most}; {cost}")
+        elif ratio == ratio and ratio >= 0.9 and rate >= 0.9 * offered:
+            verdict = (f"**the offered load**: {rate:,.0f} of {offered:,} msg/s acked, keeping pace "
+                       f"({ratio:.2f}× plain, {busy:.0f}% of {cores} cores busy); more collectors only "
+                       f"add CPU: {cost}")
+        else:
+            verdict = (f"**the archive path, not the CPU** ({busy:.0f}% of {cores} cores busy): "
+                       f"{rate:,.0f} of {offered:,} msg/s acked; {cost}")
+        notes = [verdict]
+        if generated == generated and generated > 0 and (resends > 0.01 * generated or max(lost, default=0) > 0):
+            why = []
+            ack_s = med(r.get("ack_timeout_s") for r in rs)
+            if p99 >= 1000 * ack_s:
+                why.append(f"acks came later than bk-loadgen's {ack_s:.0f} s ack timeout")
+            if n > 1:
+                why.append("a collector acks only what it archived itself, so boxes resend what "
+                           "the other collectors archived")
+            never = max(lost, default=0)
+            notes.append(f"**resends** {resends:,.0f} ({resends / generated:.1f}× the messages generated"
+                         f"{f', up to {never:,} never acked' if never > 0 else ''})"
+                         f"{': ' + '; '.join(why) if why else ''}; they load every process, and "
+                         f"the plain rate counts them")
+        out.append(f"| pgingest, {plural_n} on one PostgreSQL archive, offered {offered:,} msg/s | "
+                   f"{what} | {cell(r.get('collector') for r in rs)} | collector/plain "
+                   f"{cell(ratios, 2, '×')} | {'; '.join(notes)} |")
+    return out
+
+
 def plural(n, word):
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -668,6 +794,9 @@ def main(argv):
         return wait_acked(argv[2], int(argv[3]), int(argv[4]), float(argv[5]))
     if cmd == "ticks":
         ticks(argv[2:])
+        return 0
+    if cmd == "tree" and len(argv) == 3:
+        tree(argv[2])
         return 0
     if cmd == "proc":
         proc(argv[2:])

@@ -124,7 +124,12 @@ int main(int argc, char **argv)
 	}
 	log_init("bench_sub", LOG_WARN);
 	s.alerts = !strcmp(argv[1], "alerts");
-	ms = (struct mqtt_settings){ argv[2], argv[3], argv[4], argv[5], 30, 2000 };
+	ms = (struct mqtt_settings){ .uri = argv[2],
+				     .ca = argv[3],
+				     .cert = argv[4],
+				     .key = argv[5],
+				     .keepalive_s = 30,
+				     .reconnect_max_ms = 2000 };
 	subs[0] = argv[6];
 	s.expected = atol(argv[7]);
 	s.delays = g_array_new(FALSE, FALSE, sizeof(double));

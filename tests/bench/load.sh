@@ -36,7 +36,8 @@ CONNS=${BK_BENCH_CONNS:-1000}
 FOOTPRINT_S=${BK_BENCH_FOOTPRINT_S:-300}
 LG_PREFIX=box-lg-
 
-# load_pki N: certificates for N loadgen boxes plus the services, kept in
+# load_pki N: certificates for N loadgen boxes plus the services (svc-col-K:
+# pgingest's collectors), kept in
 # BUILD/bench/pki-load (reused: issuing 1,000 takes half a minute).
 load_pki() {
 	local dir="$BK_ROOT/$BUILD/bench/pki-load" i ids=()
@@ -45,7 +46,7 @@ load_pki() {
 		"$BK_ROOT/tools/bk-pki" init "$dir" >/dev/null || return 1
 	fi
 	bk_pki_use "$dir" svc-collector svc-bench reg-bench box-lat-1 box-lat-2 box-lat-3 box-lat-4 \
-		box-foot box-drain "${ids[@]}"
+		box-foot box-drain svc-col-1 svc-col-2 svc-col-3 "${ids[@]}"
 }
 
 # load_centre [ACL ARGS...]: a fresh broker and collector in $T, and no

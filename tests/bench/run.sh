@@ -26,6 +26,10 @@
 #      plain Paho subscriber, breach-to-regulator latency idle and under
 #      10,000 msg/s, 1,000 connected boxes, bk-edge's footprint with 2
 #      cameras and 8 sensors over 5 minutes, an hour offline drained.
+#   5b. pgingest (tests/bench/pgingest.sh): ingest by 1, 2 and 3 collectors
+#      of one share group into one PostgreSQL archive (a throw-away server,
+#      tests/lib/pg.sh) at a fixed offered load, next to a plain Paho
+#      subscriber in the same run; their CPU and PostgreSQL's.
 #
 # Each figure is the median of BK_BENCH_RUNS runs (default 5; video: at
 # most 3, BK_BENCH_VIDEO_RUNS) with min–max.
@@ -35,7 +39,8 @@
 # Environment: BK_BUILD (default build), BK_BENCH_RUNS (5), BK_BENCH_BUDGET
 # (seconds for the whole script, default 3000: runs that would start later are
 # skipped and said so), BK_BENCH_ONLY (outbox, drain, ingest, latency, conns, e2e,
-# stats, platforms, footprint or video, or a comma-separated list of them), BK_BENCH_SIZES (default
+# stats, platforms, footprint, video or pgingest, or a comma-separated list of
+# them; pgingest's own settings are in tests/bench/pgingest.sh), BK_BENCH_SIZES (default
 # "1:2000 10:2000 100:200", BOXES:MESSAGES-PER-BOX), BK_BENCH_NO_SAVE=1 (print
 # only), BK_BENCH_QUIET_WAIT (seconds in all to wait for other work to calm
 # down before measurements, default 180), BK_KEEP=1 (keep the work
@@ -68,7 +73,7 @@ selected() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 NEEDED=("$BK_BIN/bk-edge")
 selected outbox && NEEDED+=("$BENCH_OUTBOX")
 selected e2e && NEEDED+=("$BK_BIN/bk-collector")
-for s in ingest latency conns; do
+for s in ingest latency conns pgingest; do
 	selected $s && NEEDED+=("$BK_BIN/bk-collector" "$BK_ROOT/$BUILD/bin/bk-loadgen" "$BK_ROOT/$BUILD/bench/bench_sub")
 done
 for tool in "${NEEDED[@]}"; do
@@ -363,6 +368,7 @@ source "$BK_ROOT/tests/bench/platforms.sh"
 # --- 5. load: tests/bench/load.sh (bk-loadgen) ----------------------------------
 
 source "$BK_ROOT/tests/bench/load.sh"
+source "$BK_ROOT/tests/bench/pgingest.sh"
 
 selected outbox && bench_outbox
 selected drain && bench_drain
@@ -374,6 +380,7 @@ selected stats && bench_stats
 selected platforms && bench_platforms
 selected footprint && bench_footprint
 selected video && bench_video
+selected pgingest && bench_pgingest
 
 # --- the report ----------------------------------------------------------------
 

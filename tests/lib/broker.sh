@@ -9,6 +9,7 @@
 #   bk_sub svc-collector -t '$share/collectors/bk/v1/box/+/reading' -C 1 -W 5
 #   bk_sub_bg sub svc-collector -v -t 'bk/v1/#'   # output in $T/sub.log
 #   bk_broker_kill9; bk_broker_restart    # same port, same persistence
+#   bk_peer_start broker-b                # a second broker, port in BK_PEER_PORTS[broker-b]
 #
 # The broker runs broker-conf/mosquitto.conf itself, rendered into
 # $T/broker/mosquitto.conf with only the site-specific lines rewritten, so
@@ -181,4 +182,39 @@ bk_broker_restart() {
 	else
 		bk_broker_start ${BK_BROKER_ARGS[@]+"${BK_BROKER_ARGS[@]}"}
 	fi
+}
+
+# bk_peer_start NAME [BK-ACL ARGS...]: another broker beside the one of
+# bk_broker_start, a full peer of it (the same CA, production configuration
+# and ACL), as process NAME with its own port and persistence in $T/NAME/
+# (log in $T/NAME.log). Its port is in BK_PEER_PORTS[NAME], chosen on the
+# first start and kept, so `bk_stop NAME KILL; bk_peer_start NAME` restarts
+# it where its clients expect it. bk_pub and bk_sub still talk to BK_PORT.
+declare -A BK_PEER_PORTS=()
+bk_peer_start() {
+	local name=$1 pki=${BK_PKI:-$T/pki} port pid deadline
+	shift
+	[ -z "$(bk_pid "$name")" ] || _bk_broker_fail "cannot start $name: already running" || return 1
+	[ -f "$pki/broker.crt" ] || _bk_broker_fail "cannot start $name: no $pki/broker.crt (call bk_pki_setup first)" || return 1
+	export BK_PKI="$pki"
+	[ -n "${BK_PEER_PORTS[$name]:-}" ] || BK_PEER_PORTS[$name]=$(free_port)
+	port=${BK_PEER_PORTS[$name]}
+	"$BK_ROOT/tools/bk-broker-conf" "$T/$name" "$port" "$pki" "$@" ||
+		_bk_broker_fail "cannot render the configuration of $name" || return 1
+	bk_bg "$name" mosquitto -c "$T/$name/mosquitto.conf"
+	pid=$(bk_pid "$name")
+	deadline=$((SECONDS + 10))
+	until BK_PORT=$port _bk_broker_ready; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null
+			unset "BK_PIDS[$name]"
+			echo "bk_peer_start: mosquitto $name exited during start-up (port $port); see $T/$name.log" >&2
+			return 1
+		fi
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			echo "bk_peer_start: $name does not accept TLS clients on 127.0.0.1:$port after 10 s" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
 }

@@ -15,6 +15,7 @@
 #include "collector_config.h"
 #include "config.h"
 #include "edge_config.h"
+#include "mqtt_settings.h"
 #include "sensor.h"
 
 /* All problems of loading text with config helpers, joined by newlines. */
@@ -164,6 +165,72 @@ static void test_collector_config(void **state)
 	g_free(bad);
 }
 
+/* [mqtt] uri: one or more brokers, by spaces or commas, each checked. */
+static void test_mqtt_uris(void **state)
+{
+	struct config c = { 0 };
+	struct mqtt_settings m = { 0 };
+	char *text = g_strdup_printf("[mqtt]\nuri = ssl://a.example:8883 ssl://b.example:1,"
+				     "ssl://[::1]:8884\n%s",
+				     strstr(mqtt_group(), "ca ="));
+	char *all;
+
+	(void)state;
+	assert_true(config_load(&c, tmpdir_write("m.conf", text)));
+	mqtt_settings_load(&c, &m, NULL);
+	assert_true(config_ok(&c));
+	assert_int_equal(mqtt_settings_broker_count(&m), 3);
+	assert_string_equal(m.uri, "ssl://a.example:8883"); /* the first, as before */
+	assert_string_equal(mqtt_settings_broker(&m, 1), "ssl://b.example:1");
+	assert_string_equal(mqtt_settings_broker(&m, 2), "ssl://[::1]:8884");
+	assert_null(mqtt_settings_broker(&m, 3));
+	mqtt_settings_release(&m);
+	config_release(&c);
+	g_free(text);
+
+	/* one broker: a single URI, as ever */
+	assert_true(config_load(&c, tmpdir_write("m1.conf", mqtt_group())));
+	mqtt_settings_load(&c, &m, NULL);
+	assert_true(config_ok(&c));
+	assert_int_equal(mqtt_settings_broker_count(&m), 1);
+	assert_string_equal(mqtt_settings_broker(&m, 0), "ssl://127.0.0.1:8883");
+	mqtt_settings_release(&m);
+	config_release(&c);
+
+	/* every bad one named, each its own problem */
+	text = g_strdup_printf("[mqtt]\nuri = ssl://a:1, tcp://b:1883 ssl://c ssl://:5 "
+			       "ssl://d:70000 ssl://e:8883/x ssl://[::1 ssl://A:1\n%s",
+			       strstr(mqtt_group(), "ca ="));
+	assert_true(config_load(&c, tmpdir_write("m-bad.conf", text)));
+	mqtt_settings_load(&c, &m, NULL);
+	assert_false(config_ok(&c));
+	all = problems_of(&c);
+	assert_mentions(all, "[mqtt] uri: 'tcp://b:1883' must start with ssl:// (TLS is required)");
+	assert_mentions(all, "[mqtt] uri: 'ssl://c' names no port");
+	assert_mentions(all, "[mqtt] uri: 'ssl://:5' names no host");
+	assert_mentions(all, "[mqtt] uri: 'ssl://d:70000': port 70000 out of range");
+	assert_mentions(all, "[mqtt] uri: 'ssl://e:8883/x' is not ssl://HOST:PORT");
+	assert_mentions(all, "[mqtt] uri: 'ssl://[::1' has an unclosed");
+	assert_mentions(all, "[mqtt] uri: 'ssl://A:1' is listed twice");
+	assert_int_equal(c.problems->len, 7);
+	g_free(all);
+	mqtt_settings_release(&m);
+	config_release(&c);
+	g_free(text);
+
+	/* separators only */
+	text = g_strdup_printf("[mqtt]\nuri = , ,\n%s", strstr(mqtt_group(), "ca ="));
+	assert_true(config_load(&c, tmpdir_write("m-none.conf", text)));
+	mqtt_settings_load(&c, &m, NULL);
+	all = problems_of(&c);
+	assert_mentions(all, "[mqtt] uri: no broker given");
+	assert_int_equal(mqtt_settings_broker_count(&m), 0);
+	g_free(all);
+	mqtt_settings_release(&m);
+	config_release(&c);
+	g_free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_edge_config_good),
 		cmocka_unit_test(test_edge_config_bad),
 		cmocka_unit_test(test_collector_config),
+		cmocka_unit_test(test_mqtt_uris),
 	};
 
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
