@@ -1,7 +1,9 @@
 /*
  * db_pg.c — db.h over PostgreSQL (libpq), the only file that includes
- * libpq-fe.h. Statements run with PQexecParams, parameters sent as text
- * and typed by the server from their context, results as text.
+ * libpq-fe.h. Statements run with PQexecParams — or, those kept for the
+ * connection's life, prepared once on the server and run with
+ * PQexecPrepared —, parameters sent as text and typed by the server from
+ * their context, results as text.
  *
  * The archive writes SQLite's dialect; db_pg_translate rewrites what
  * PostgreSQL spells otherwise, token by token outside string literals:
@@ -51,6 +53,7 @@ struct db_pg {
 	PGconn *conn;
 	char *err;
 	int64_t changes;
+	unsigned prepared; /* statements prepared on the server so far: their names */
 };
 
 struct stmt_pg {
@@ -58,6 +61,8 @@ struct stmt_pg {
 	char *sql; /* translated */
 	int nparams;
 	uint64_t used; /* the parameters the text names */
+	bool persistent;
+	char name[24]; /* the server-side prepared statement, once made */
 	char *values[MAX_PARAMS];
 	int lengths[MAX_PARAMS];
 	int formats[MAX_PARAMS];
@@ -286,8 +291,8 @@ static struct db_stmt *p_prepare(struct db *d, const char *sql, bool persistent)
 {
 	struct stmt_pg *s = g_new0(struct stmt_pg, 1);
 
-	(void)persistent;
 	s->base.db = d;
+	s->persistent = persistent;
 	if (g_str_has_prefix(sql, "-- native"))
 		s->sql = g_strdup(sql); /* no parameters */
 	else
@@ -361,8 +366,28 @@ static int p_step(struct db_stmt *st)
 		 * does not name (a kind's column left out) must be typed anyway */
 		for (int i = 0; i < s->nparams; i++)
 			types[i] = s->used & (UINT64_C(1) << i) ? 0 : OID_TEXT;
-		s->res = PQexecParams(d->conn, s->sql, s->nparams, types,
-				      (const char *const *)s->values, s->lengths, s->formats, 0);
+		/* a statement kept for the connection's life is parsed and
+		 * planned once, on the server (the archive's ingest path) */
+		if (s->persistent && !s->name[0]) {
+			char name[sizeof s->name];
+			PGresult *r;
+
+			snprintf(name, sizeof name, "bk_%u", ++d->prepared);
+			r = PQprepare(d->conn, name, s->sql, s->nparams, types);
+			rc = result_rc(d, r);
+			PQclear(r);
+			if (rc)
+				return rc;
+			g_strlcpy(s->name, name, sizeof s->name);
+		}
+		if (s->name[0])
+			s->res = PQexecPrepared(d->conn, s->name, s->nparams,
+						(const char *const *)s->values, s->lengths,
+						s->formats, 0);
+		else
+			s->res = PQexecParams(d->conn, s->sql, s->nparams, types,
+					      (const char *const *)s->values, s->lengths,
+					      s->formats, 0);
 		rc = result_rc(d, s->res);
 		if (rc) {
 			PQclear(s->res);
@@ -489,6 +514,12 @@ static void p_finalize(struct db_stmt *st)
 
 	p_reset(st);
 	p_clear_bindings(st);
+	if (s->name[0]) {
+		char *sql = g_strdup_printf("DEALLOCATE %s", s->name);
+
+		PQclear(PQexec(pg(st->db)->conn, sql));
+		g_free(sql);
+	}
 	g_free(s->sql);
 	g_free(s);
 }
