@@ -426,6 +426,53 @@ int archive_put_reading(struct archive *a, const char *sender, int64_t seq, int 
 		   : archive_rollup_reading(a, sender, kind, sensor, t, value);
 }
 
+/* Rows per INSERT on PostgreSQL: 8 parameters each, well under its limit. */
+#define READINGS_PER_INSERT 100
+
+int archive_put_readings(struct archive *a, const char *sender, int64_t seq,
+			 const struct archive_reading *r, size_t n)
+{
+	struct archive_value p[READINGS_PER_INSERT * 8];
+	GString *sql;
+	int rc = 0;
+
+	if (db_engine(a->db) != DB_POSTGRES) {
+		for (size_t i = 0; i < n && !rc; i++)
+			rc = archive_put_reading(a, sender, seq, (int)i, r[i].sensor, r[i].kind,
+						 r[i].t, r[i].value, r[i].unit);
+		return rc;
+	}
+	sql = g_string_new("");
+	for (size_t first = 0; first < n && !rc; first += READINGS_PER_INSERT) {
+		size_t m = MIN(n - first, READINGS_PER_INSERT);
+
+		g_string_assign(sql, "INSERT OR IGNORE INTO readings(sender, seq, idx, sensor, kind,"
+				     " t, value, unit) VALUES ");
+		for (size_t i = 0; i < m; i++) {
+			const struct archive_reading *x = &r[first + i];
+			int k = (int)i * 8;
+
+			g_string_append_printf(sql, "%s(?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d)",
+					       i ? ", " : "", k + 1, k + 2, k + 3, k + 4, k + 5,
+					       k + 6, k + 7, k + 8);
+			p[k] = text_value(sender);
+			p[k + 1] = int_value(seq);
+			p[k + 2] = int_value((int64_t)(first + i));
+			p[k + 3] = text_value(x->sensor);
+			p[k + 4] = text_value(x->kind);
+			p[k + 5] = text_value(x->t);
+			p[k + 6] = real_value(x->value);
+			p[k + 7] = text_value(x->unit);
+		}
+		rc = archive_query(a, sql->str, p, (int)m * 8, NULL, NULL);
+		for (size_t i = 0; i < m && !rc; i++)
+			rc = archive_rollup_reading(a, sender, r[first + i].kind, r[first + i].sensor,
+						    r[first + i].t, r[first + i].value);
+	}
+	g_string_free(sql, TRUE);
+	return rc;
+}
+
 int archive_put_status(struct archive *a, const struct archive_box_status *s)
 {
 	struct db_stmt *st = a->stmt[ST_BOX_STATE];

@@ -35,6 +35,15 @@ int archive_put_message(struct archive *a, const char *sender, int64_t seq, cons
 int archive_put_reading(struct archive *a, const char *sender, int64_t seq, int idx,
 			const char *sensor, const char *kind, const char *t, double value,
 			const char *unit);
+/* The samples of one reading message, in order (idx from 0): one
+ * statement per sample on SQLite (prepared once), one per 100 on
+ * PostgreSQL, where each statement is a round trip. 0 or -EIO. */
+struct archive_reading {
+	const char *sensor, *kind, *t, *unit;
+	double value;
+};
+int archive_put_readings(struct archive *a, const char *sender, int64_t seq,
+			 const struct archive_reading *r, size_t n);
 /* A box's status message as the archive keeps it; NULL text leaves the
  * stored value as it was (a last will says little). */
 struct archive_box_status {

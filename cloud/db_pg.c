@@ -46,7 +46,7 @@
 #define OID_NUMERIC 1700
 #define OID_TEXT    25
 
-#define MAX_PARAMS 64
+#define MAX_PARAMS 1024 /* archive_put_readings: 100 rows of 8 */
 
 struct db_pg {
 	struct db base;
@@ -60,7 +60,7 @@ struct stmt_pg {
 	struct db_stmt base;
 	char *sql; /* translated */
 	int nparams;
-	uint64_t used; /* the parameters the text names */
+	uint64_t used; /* the first 64 parameters the text names (the others are) */
 	bool persistent;
 	char name[24]; /* the server-side prepared statement, once made */
 	char *values[MAX_PARAMS];
@@ -360,12 +360,12 @@ static int p_step(struct db_stmt *st)
 	int rc;
 
 	if (!s->res) {
-		Oid types[MAX_PARAMS];
+		Oid *types = g_newa(Oid, MAX(s->nparams, 1));
 
 		/* the server types each parameter from its context; one the text
 		 * does not name (a kind's column left out) must be typed anyway */
 		for (int i = 0; i < s->nparams; i++)
-			types[i] = s->used & (UINT64_C(1) << i) ? 0 : OID_TEXT;
+			types[i] = i >= 64 || s->used & (UINT64_C(1) << i) ? 0 : OID_TEXT;
 		/* a statement kept for the connection's life is parsed and
 		 * planned once, on the server (the archive's ingest path) */
 		if (s->persistent && !s->name[0]) {

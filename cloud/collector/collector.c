@@ -145,19 +145,24 @@ static struct progress *box_progress(struct collector *col, const char *box)
 static int store_readings(struct collector *col, const struct message *m)
 {
 	const cJSON *item;
-	int idx = 0;
+	GArray *r = g_array_new(FALSE, FALSE, sizeof(struct archive_reading));
+	int rc;
 
 	cJSON_ArrayForEach (item, m->u.reading.items) {
-		int rc = archive_put_reading(col->archive, m->env.id, m->env.seq, idx++,
-					     cJSON_GetObjectItem(item, "sensor")->valuestring,
-					     cJSON_GetObjectItem(item, "kind")->valuestring,
-					     cJSON_GetObjectItem(item, "t")->valuestring,
-					     cJSON_GetObjectItem(item, "value")->valuedouble,
-					     cJSON_GetObjectItem(item, "unit")->valuestring);
-		if (rc)
-			return rc;
+		struct archive_reading x = {
+			.sensor = cJSON_GetObjectItem(item, "sensor")->valuestring,
+			.kind = cJSON_GetObjectItem(item, "kind")->valuestring,
+			.t = cJSON_GetObjectItem(item, "t")->valuestring,
+			.value = cJSON_GetObjectItem(item, "value")->valuedouble,
+			.unit = cJSON_GetObjectItem(item, "unit")->valuestring,
+		};
+
+		g_array_append_val(r, x);
 	}
-	return 0;
+	rc = archive_put_readings(col->archive, m->env.id, m->env.seq,
+				  (const struct archive_reading *)r->data, r->len);
+	g_array_free(r, TRUE);
+	return rc;
 }
 
 /* An event step; a data_dropped event also accounts for the seqs it names;

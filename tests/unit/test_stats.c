@@ -796,6 +796,46 @@ static void test_rollup(void **state)
 	rows_free(r);
 }
 
+static void first_int(void *ctx, int ncols, const char *const *names,
+		      const struct archive_value *v)
+{
+	(void)names;
+	if (ncols >= 1)
+		*(int64_t *)ctx = v[0].type == VALUE_INT ? v[0].i : -1;
+}
+
+/* One reading message of 150 samples: stored in order, once, on both
+ * engines (PostgreSQL takes them 100 rows a statement). */
+static void test_readings_batch(void **state)
+{
+	struct archive_reading r[150];
+	char t[150][CLOCK_TS_LEN];
+	int64_t n = -1, sum = -1;
+
+	(void)state;
+	for (int i = 0; i < 150; i++) {
+		clock_format_ms(INT64_C(1795000000000) + i * 1000, t[i]);
+		r[i] = (struct archive_reading){ "fridge-1", "fridge", t[i], "C", (double)i };
+	}
+	for (int round = 0; round < 2; round++) { /* again: a replay changes nothing */
+		assert_int_equal(archive_begin(a), 0);
+		assert_int_equal(archive_put_readings(a, "box-batch", 1, r, 150), 0);
+		assert_int_equal(archive_commit(a), 0);
+	}
+	assert_int_equal(archive_query(a,
+				       "SELECT count(*) FROM readings WHERE sender = 'box-batch'"
+				       " AND CAST(value AS INTEGER) = idx",
+				       NULL, 0, first_int, &n),
+			 0);
+	assert_int_equal(n, 150);
+	assert_int_equal(archive_query(a,
+				       "SELECT CAST(sum(value) AS INTEGER) FROM readings"
+				       " WHERE sender = 'box-batch'",
+				       NULL, 0, first_int, &sum),
+			 0);
+	assert_int_equal(sum, 149 * 150 / 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -803,6 +843,7 @@ int main(void)
 		cmocka_unit_test(test_handling),	cmocka_unit_test(test_alert_list),
 		cmocka_unit_test(test_alert_stats),	cmocka_unit_test(test_coverage),
 		cmocka_unit_test(test_coverage_detail), cmocka_unit_test(test_year_report),
+		cmocka_unit_test(test_readings_batch),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
