@@ -194,8 +194,8 @@ char *db_pg_translate(const char *sql, int *max_param, uint64_t *used)
 				   (nn = next_word(p, &nw)) && word_is(nw, nn, "ignore")) {
 				/* INSERT OR IGNORE INTO: the conflict clause goes at the end */
 				or_ignore = true;
-				p = nw + nn;
-				n = 0;
+				for (p = nw + nn; *p == ' '; p++) /* one space is out already */
+					;
 				g_strlcpy(prev, "insert", sizeof prev);
 				continue;
 			} else if (word_is(w, n, "is")) {
