@@ -747,6 +747,18 @@ out:
 
 /* --- reading ------------------------------------------------------------------ */
 
+/* SQL giving f.kind's Chinese label (g_free): the labels live in C, once. */
+static char *label_sql(void)
+{
+	GString *sql = g_string_new("CASE f.kind");
+
+	for (int i = 0; platform_finding_kinds[i]; i++)
+		g_string_append_printf(sql, " WHEN '%s' THEN '%s'", platform_finding_kinds[i],
+				       finding_labels[i]);
+	g_string_append(sql, " END");
+	return g_string_free(sql, FALSE);
+}
+
 int archive_platform_findings(struct archive *a, const struct finding_query *q, archive_row_fn fn,
 			      void *ctx)
 {
@@ -755,22 +767,15 @@ int archive_platform_findings(struct archive *a, const struct finding_query *q, 
 		text_value(q->platform), text_value(q->kind),	 text_value(q->licence),
 		text_value(state),	 int_value(q->limit > 0 ? q->limit : 100),
 	};
-	GString *labels = g_string_new("CASE f.kind");
+	char *labels, *sql;
 	int rc;
 
-	if (strcmp(state, "open") && strcmp(state, "closed") && strcmp(state, "all")) {
-		g_string_free(labels, TRUE);
+	if (strcmp(state, "open") && strcmp(state, "closed") && strcmp(state, "all"))
 		return -EINVAL;
-	}
-	if (q->kind && kind_index(q->kind) < 0) {
-		g_string_free(labels, TRUE);
+	if (q->kind && kind_index(q->kind) < 0)
 		return -EINVAL;
-	}
-	for (int i = 0; platform_finding_kinds[i]; i++)
-		g_string_append_printf(labels, " WHEN '%s' THEN '%s'", platform_finding_kinds[i],
-				       finding_labels[i]);
-	g_string_append(labels, " END");
-	char *sql = g_strdup_printf(
+	labels = label_sql();
+	sql = g_strdup_printf(
 	    "SELECT f.id, f.platform, f.shop_id, s.name AS shop_name, f.licence, f.kind,"
 	    " %s AS label, f.evidence, f.opened_at, f.closed_at, f.closed_why, f.notice_at,"
 	    " f.task_id, t.state AS task_state FROM platform_findings f"
@@ -779,11 +784,10 @@ int archive_platform_findings(struct archive *a, const struct finding_query *q, 
 	    " WHERE (?1 IS NULL OR f.platform = ?1) AND (?2 IS NULL OR f.kind = ?2)"
 	    " AND (?3 IS NULL OR f.licence = ?3) AND (?4 = 'all' OR (?4 = 'open') ="
 	    " (f.closed_at IS NULL)) ORDER BY f.opened_at DESC, f.id DESC LIMIT ?5",
-	    labels->str);
-
+	    labels);
 	rc = archive_query(a, sql, p, G_N_ELEMENTS(p), fn, ctx);
 	g_free(sql);
-	g_string_free(labels, TRUE);
+	g_free(labels);
 	return rc;
 }
 
@@ -1012,26 +1016,21 @@ static void notice_row(void *ctx, int ncols, const char *const *names,
 
 int archive_platform_notice_csv(struct archive *a, const char *platform, GString *out)
 {
-	GString *labels = g_string_new("CASE f.kind");
-	char *sql;
+	char *labels = label_sql(), *sql;
 	int rc;
 
-	for (int i = 0; platform_finding_kinds[i]; i++)
-		g_string_append_printf(labels, " WHEN '%s' THEN '%s'", platform_finding_kinds[i],
-				       finding_labels[i]);
-	g_string_append(labels, " END");
 	sql = g_strdup_printf(
 	    "SELECT f.platform, f.shop_id, s.name, f.licence, f.kind, %s, f.evidence,"
 	    " f.opened_at, f.notice_at FROM platform_findings f LEFT JOIN platform_shops s"
 	    " ON s.platform = f.platform AND s.shop_id = f.shop_id WHERE f.platform = ?1"
 	    " AND f.closed_at IS NULL AND f.notice_at IS NOT NULL ORDER BY f.shop_id, f.kind",
-	    labels->str);
+	    labels);
 	g_string_append(out, "platform,shop_id,shop_name,licence,finding,问题,evidence,opened_at,"
 			     "noticed_at\n");
 	rc = archive_query(a, sql, &(struct archive_value){ .type = VALUE_TEXT, .text = platform },
 			   1, notice_row, out);
 	g_free(sql);
-	g_string_free(labels, TRUE);
+	g_free(labels);
 	return rc;
 }
 

@@ -83,22 +83,19 @@ static inline int unit_archive_target(char *out, size_t size, const char *name, 
 	uri = g_strdup_printf("%s/postgres", pg);
 	c = PQconnectdb(uri);
 	g_free(uri);
-	r = PQstatus(c) == CONNECTION_OK ? PQexec(c, "SET client_min_messages = warning") : NULL;
-	PQclear(r);
-	r = NULL;
 	rc = PQstatus(c) == CONNECTION_OK ? 0 : -1;
+	if (!rc) /* no "does not exist, skipping" notice on stderr */
+		PQclear(PQexec(c, "SET client_min_messages = warning"));
 	/* DROP and CREATE DATABASE cannot share a transaction: two commands */
-	for (char **cmd = (char *[]){ g_strdup_printf("DROP DATABASE IF EXISTS %s", db),
-				      g_strdup_printf("CREATE DATABASE %s", db), NULL };
-	     *cmd; cmd++) {
-		if (!rc) {
-			r = PQexec(c, *cmd);
-			rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
-			if (rc)
-				fprintf(stderr, "unit: %s: %s", *cmd, PQerrorMessage(c));
-			PQclear(r);
-		}
-		g_free(*cmd);
+	for (int i = 0; i < 2 && !rc; i++) {
+		char *cmd = g_strdup_printf(i ? "CREATE DATABASE %s" : "DROP DATABASE IF EXISTS %s", db);
+
+		r = PQexec(c, cmd);
+		rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+		if (rc)
+			fprintf(stderr, "unit: %s: %s", cmd, PQerrorMessage(c));
+		PQclear(r);
+		g_free(cmd);
 	}
 	PQfinish(c);
 	snprintf(out, size, "%s/%s", pg, db);
