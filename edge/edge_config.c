@@ -86,6 +86,7 @@ static void camera_config_free(gpointer data)
 	g_free(cc->uri);
 	g_free(cc->zone);
 	g_free(cc->gb28181_id);
+	g_free(cc->live_source);
 	g_free(cc);
 }
 
@@ -164,6 +165,8 @@ static void load_camera(struct config *c, struct edge_config *cfg, const char *g
 					    "schedule",
 					    "motion",
 					    "motion_threshold",
+					    "live_source",
+					    "central_storage",
 					    NULL };
 	struct camera_config *cc = g_new0(struct camera_config, 1);
 	const char *id = group + strlen("camera ");
@@ -217,6 +220,15 @@ static void load_camera(struct config *c, struct edge_config *cfg, const char *g
 	load_schedule(c, group, cc);
 	cc->motion = config_bool(c, group, "motion", false);
 	cc->motion_threshold = config_double(c, group, "motion_threshold", 0.05, 0.0001, 1);
+	if (g_key_file_has_key(c->kf, group, "live_source", NULL)) {
+		cc->live_source = config_string(c, group, "live_source", NULL);
+		if (cc->live_source &&
+		    (!source_text_ok(cc->live_source) ||
+		     !g_str_has_prefix(cc->live_source, "rtsp://") || !cc->live_source[7]))
+			config_problem(c, group, "live_source", "'%s' is not an rtsp:// URI",
+				       cc->live_source);
+	}
+	cc->central_storage = config_bool(c, group, "central_storage", false);
 	g_ptr_array_add(cfg->cameras, cc);
 }
 
@@ -276,6 +288,23 @@ static void load_clips(struct config *c, struct edge_config *cfg)
 	g_strfreev(groups);
 }
 
+static void load_live(struct config *c, struct edge_config *cfg)
+{
+	static const char *const keys[] = { "max_streams",     "max_kbps",	 "max_length",
+					    "transcode_width", "transcode_kbps", NULL };
+	struct live_config *l = &cfg->live;
+
+	config_check_keys(c, "live", keys);
+	l->max_streams = (int)config_int(c, "live", "max_streams", 1, 0, 16);
+	l->max_kbps = config_int(c, "live", "max_kbps", 4000, 64, 1000000);
+	l->max_length_ms = config_duration_ms(c, "live", "max_length", 600000, 10000, 86400000);
+	l->transcode_width = (int)config_int(c, "live", "transcode_width", 640, 160, 1920);
+	l->transcode_kbps = (int)config_int(c, "live", "transcode_kbps", 500, 64, 8000);
+	if (l->transcode_width % 2)
+		config_problem(c, "live", "transcode_width", "%d is odd (H.264 wants even sizes)",
+			       l->transcode_width);
+}
+
 static void load_detections(struct config *c, struct edge_config *cfg)
 {
 	static const char *const keys[] = { "socket", "min_confidence", NULL };
@@ -292,7 +321,7 @@ static void load_detections(struct config *c, struct edge_config *cfg)
 bool edge_config_load(const char *path, struct edge_config *cfg)
 {
 	static const char *const groups[] = {
-		"box", "mqtt", "outbox", "clips", "detections", NULL
+		"box", "mqtt", "outbox", "clips", "detections", "live", NULL
 	};
 	static const char *const prefixes[] = { "sensor ", "camera ", "clips ", NULL };
 	struct config c = { 0 };
@@ -311,6 +340,7 @@ bool edge_config_load(const char *path, struct edge_config *cfg)
 		load_cameras(&c, cfg);
 		load_clips(&c, cfg);
 		load_detections(&c, cfg);
+		load_live(&c, cfg);
 	}
 	ok = config_ok(&c);
 	config_print_problems(&c, stderr);

@@ -6,7 +6,9 @@
  *   [outbox]       path, sync, window, ack_timeout, max_rate, max_bytes_rate
  *   [sensor <id>]  kind, driver, period, unit, and the driver's own keys
  *   [camera <id>]  source, zone, gb28181_id, segment, retention, retention_bytes,
- *                  no_frames_timeout, schedule, motion, motion_threshold
+ *                  no_frames_timeout, schedule, motion, motion_threshold,
+ *                  live_source, central_storage
+ *   [live]         max_streams, max_kbps, max_length, transcode_width, transcode_kbps
  *   [clips]        pre_roll, post_roll, max_length, chunk_size, snapshots
  *   [clips <type>] pre_roll, post_roll: the defaults for one event type
  *   [detections]   socket, min_confidence
@@ -49,6 +51,19 @@ struct camera_config {
 	int n_schedule;
 	bool motion;		 /* run the motion detector on this camera */
 	double motion_threshold; /* share of the picture that must change, 0..1 */
+	/* Live view: an rtsp:// URI of the camera's smaller H.264 stream; NULL:
+	 * the recorded source itself (transcoded at low resolution if H.265). */
+	char *live_source;
+	bool central_storage; /* upload every recorded segment to the centre */
+};
+
+/* [live]: what live view may cost the kitchen's uplink. */
+struct live_config {
+	int max_streams;     /* cameras streamed live at once */
+	int64_t max_kbps;    /* all live streams together, kbit/s */
+	int64_t max_length_ms; /* a stream ends this long after its start unless renewed */
+	int transcode_width; /* H.265-only cameras: the H.264 width sent live */
+	int transcode_kbps;  /* ... and its bitrate */
 };
 
 /* Pre- and post-roll of the clips one event type asks for; -1: not set. */
@@ -89,6 +104,7 @@ struct edge_config {
 	GPtrArray *cameras;    /* of struct camera_config*, owned */
 	struct clips_config clips;
 	struct detections_config detections;
+	struct live_config live;
 };
 
 /* Load and check path, creating the sensors. On problems, prints each to

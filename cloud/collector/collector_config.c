@@ -174,9 +174,26 @@ static void platforms_load(struct config *c, struct http_settings *h)
 	g_string_free(errors, TRUE);
 }
 
+static void live_storage_load(struct config *c, struct collector_config *cfg)
+{
+	static const char *const live_keys[] = { "max_viewers", "max_length", NULL };
+	static const char *const storage_keys[] = { "retention_days", "budget", NULL };
+
+	config_check_keys(c, "live", live_keys);
+	cfg->live.max_viewers = (int)config_int(c, "live", "max_viewers", 32, 1, 10000);
+	cfg->live.max_length_ms =
+	    config_duration_ms(c, "live", "max_length", 600000, 10000, 86400000);
+	config_check_keys(c, "storage", storage_keys);
+	/* a week at least: what a regulator looks back on after a complaint */
+	cfg->storage.retention_days = (int)config_int(c, "storage", "retention_days", 30, 7, 3660);
+	cfg->storage.budget = g_key_file_has_key(c->kf, "storage", "budget", NULL)
+				      ? config_bytes(c, "storage", "budget", 0, 1 << 20)
+				      : 0;
+}
+
 bool collector_config_load(const char *path, struct collector_config *cfg)
 {
-	static const char *const groups[] = { "collector", "mqtt", "http", "platforms", NULL };
+	static const char *const groups[] = { "collector", "mqtt", "http", "platforms", "live", "storage", NULL };
 	static const char *const keys[] = { "id",	   "archive",	"clips", "agency",	"log_level",
 					    "max_payload", "batch_max", "stats_period", NULL };
 	static const char *const mqtt_extra[] = { "share_group", NULL };
@@ -216,6 +233,7 @@ bool collector_config_load(const char *path, struct collector_config *cfg)
 		cfg->share_group = config_string(&c, "mqtt", "share_group", "collectors");
 		http_settings_load(&c, cfg);
 		platforms_load(&c, &cfg->http);
+		live_storage_load(&c, cfg);
 	}
 	ok = config_ok(&c);
 	config_print_problems(&c, stderr);

@@ -8,6 +8,9 @@
  *                without listen there is no HTTP server)
  *   [platforms]  scope (optional): the dish keywords (scope.h) that imports of
  *                delivery-platform listings through the API check with
+ *   [live]       max_viewers, max_length: live view
+ *   [storage]    retention_days, budget: central continuous storage of the
+ *                segments of cameras marked central_storage
  *
  * See README.md, "Configuration", for every key and its default.
  */
@@ -47,6 +50,18 @@ struct http_settings {
 	struct scope_config *scope;
 };
 
+/* [live]: the viewers this collector relays live video to. */
+struct live_settings {
+	int max_viewers;       /* at once, all streams together */
+	int64_t max_length_ms; /* a viewing ends after this (the viewer may open again) */
+};
+
+/* [storage]: segments kept centrally (cameras marked central_storage). */
+struct storage_settings {
+	int retention_days; /* >= 7 */
+	int64_t budget;	    /* bytes for all of them; 0: only retention_days limits */
+};
+
 struct collector_config {
 	char *id; /* svc-…, the certificate's CN */
 	char *archive_path;
@@ -59,6 +74,8 @@ struct collector_config {
 	struct mqtt_settings mqtt;
 	char *share_group;
 	struct http_settings http;
+	struct live_settings live;
+	struct storage_settings storage;
 };
 
 /* Load and check path, [platforms] scope included (so -t checks it). On
