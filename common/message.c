@@ -209,7 +209,8 @@ cJSON *message_alert(const struct envelope *e, const struct alert_info *a)
 
 const char *const message_cmd_actions[] = {
 	[CMD_PING] = "ping",	 [CMD_SNAPSHOT] = "snapshot", [CMD_UPLOAD_RANGE] = "upload_range",
-	[CMD_CONFIG] = "config", [CMD_RESEND] = "resend",     NULL,
+	[CMD_CONFIG] = "config", [CMD_RESEND] = "resend",     [CMD_LIVE] = "live",
+	[CMD_LIVE_STOP] = "live_stop", NULL,
 };
 
 cJSON *message_cmd(const struct envelope *e, const struct cmd_info *c)
@@ -227,7 +228,26 @@ cJSON *message_cmd(const struct envelope *e, const struct cmd_info *c)
 			add_ts(args, "from", c->from_ms);
 			add_ts(args, "to", c->to_ms);
 		}
+		if (c->action == CMD_LIVE)
+			cJSON_AddNumberToObject(args, "lease", c->lease_s);
 	}
+	return obj;
+}
+
+const char *const message_live_states[] = {
+	[LIVE_STARTING] = "starting", [LIVE_REFUSED] = "refused", [LIVE_ENDED] = "ended", NULL
+};
+
+cJSON *message_live(const struct envelope *e, const struct live_info *l)
+{
+	cJSON *obj = new_message(e);
+
+	cJSON_AddStringToObject(obj, "camera", l->camera);
+	cJSON_AddStringToObject(obj, "state", message_live_states[l->state]);
+	add_opt(obj, "why", l->why);
+	add_opt(obj, "codec", l->codec);
+	cJSON_AddNumberToObject(obj, "streams", l->streams);
+	cJSON_AddNumberToObject(obj, "max_streams", l->max_streams);
 	return obj;
 }
 
@@ -639,7 +659,8 @@ static bool validate_cmd(struct jcheck *jc, const cJSON *root, struct message *m
 	static const char *const keys[] = {
 		ENVELOPE_KEYS, "cmd_id", "box", "action", "args", NULL
 	};
-	static const char *const arg_keys[] = { "camera", "from", "to", NULL };
+	static const char *const arg_keys[] = { "camera", "from", "to", "lease", NULL };
+	int64_t lease = 0;
 	const cJSON *args;
 	const char *from = NULL, *to = NULL;
 	int action;
@@ -654,7 +675,8 @@ static bool validate_cmd(struct jcheck *jc, const cJSON *root, struct message *m
 	if (!jc_ok(jc))
 		return false;
 	m->u.cmd.action = (enum cmd_action)action;
-	if (action != CMD_SNAPSHOT && action != CMD_UPLOAD_RANGE)
+	if (action != CMD_SNAPSHOT && action != CMD_UPLOAD_RANGE && action != CMD_LIVE &&
+	    action != CMD_LIVE_STOP)
 		return true;
 	if (!args) {
 		jc_fail(jc, "field 'args': required for %s", message_cmd_actions[action]);
@@ -667,6 +689,16 @@ static bool validate_cmd(struct jcheck *jc, const cJSON *root, struct message *m
 		from = jc_timestamp(jc, args, "from", true);
 		to = jc_timestamp(jc, args, "to", true);
 	}
+	if (action == CMD_LIVE)
+		jc_int(jc, args, "lease", true, MESSAGE_LIVE_LEASE_MIN, MESSAGE_LIVE_LEASE_MAX,
+		       &lease);
+	else if (cJSON_GetObjectItemCaseSensitive(args, "lease"))
+		jc_fail(jc, "field 'args.lease': only for live");
+	if (action != CMD_UPLOAD_RANGE &&
+	    (cJSON_GetObjectItemCaseSensitive(args, "from") ||
+	     cJSON_GetObjectItemCaseSensitive(args, "to")))
+		jc_fail(jc, "field 'args': from and to are only for upload_range");
+	m->u.cmd.lease_s = (int)lease;
 	jc_prefix(jc, "%s", "");
 	if (!jc_ok(jc) || action != CMD_UPLOAD_RANGE)
 		return jc_ok(jc);
@@ -677,6 +709,31 @@ static bool validate_cmd(struct jcheck *jc, const cJSON *root, struct message *m
 	else if (m->u.cmd.to_ms - m->u.cmd.from_ms > MESSAGE_MAX_RANGE_MS)
 		jc_fail(jc, "field 'args.to': the range is longer than %d minutes",
 			MESSAGE_MAX_RANGE_MS / 60000);
+	return jc_ok(jc);
+}
+
+static bool validate_live(struct jcheck *jc, const cJSON *root, struct message *m)
+{
+	static const char *const keys[] = {
+		ENVELOPE_KEYS, "camera", "state", "why", "codec", "streams", "max_streams", NULL
+	};
+	int64_t streams = 0, max_streams = 0;
+	int state;
+
+	jc_only_keys(jc, root, keys);
+	m->u.live.camera = jc_ident(jc, root, "camera", true, NULL, 63);
+	state = jc_enum(jc, root, "state", true, message_live_states);
+	m->u.live.why = jc_string(jc, root, "why", false, 512);
+	m->u.live.codec = jc_ident(jc, root, "codec", false, ">", 32);
+	jc_int(jc, root, "streams", true, 0, 16, &streams);
+	jc_int(jc, root, "max_streams", true, 0, 16, &max_streams);
+	if (!jc_ok(jc))
+		return false;
+	m->u.live.state = (enum live_state)state;
+	m->u.live.streams = (int)streams;
+	m->u.live.max_streams = (int)max_streams;
+	if (state != LIVE_STARTING && !m->u.live.why)
+		jc_fail(jc, "field 'why': required when the state is %s", message_live_states[state]);
 	return jc_ok(jc);
 }
 
@@ -1014,6 +1071,7 @@ bool message_validate(const struct topic *t, const cJSON *root, struct message *
 		[MSG_CHUNK] = PARTY_BOX,    [MSG_ACK] = PARTY_SERVICE,
 		[MSG_CMD] = PARTY_SERVICE,  [MSG_ALERT] = PARTY_SERVICE,
 		[MSG_TASK] = PARTY_SERVICE, [MSG_REPORT] = PARTY_HANDHELD,
+		[MSG_LIVE] = PARTY_BOX,	    [MSG_LIVE_CHUNK] = PARTY_BOX,
 	};
 
 	memset(m, 0, sizeof *m);
@@ -1068,6 +1126,8 @@ bool message_validate(const struct topic *t, const cJSON *root, struct message *
 		return validate_task(jc, root, t->owner, m);
 	case MSG_REPORT:
 		return validate_report(jc, root, m);
+	case MSG_LIVE:
+		return validate_live(jc, root, m);
 	default:
 		jc_fail(jc, "message: %s messages are not handled by this build",
 			topic_kind_name(t->kind));

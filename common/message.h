@@ -106,15 +106,40 @@ struct ack_info {
 };
 
 /* Commands to a box (schemas/cmd.json). */
-enum cmd_action { CMD_PING, CMD_SNAPSHOT, CMD_UPLOAD_RANGE, CMD_CONFIG, CMD_RESEND };
+enum cmd_action {
+	CMD_PING,
+	CMD_SNAPSHOT,
+	CMD_UPLOAD_RANGE,
+	CMD_CONFIG,
+	CMD_RESEND,
+	CMD_LIVE,     /* stream camera live, or keep streaming, for lease_s more */
+	CMD_LIVE_STOP /* this sender no longer wants camera live */
+};
 extern const char *const message_cmd_actions[]; /* by enum cmd_action, NULL-terminated */
 
 struct cmd_info {
 	const char *cmd_id;
 	const char *box;
 	enum cmd_action action;
-	const char *camera;	/* snapshot, upload_range */
+	const char *camera;	/* snapshot, upload_range, live, live_stop */
 	int64_t from_ms, to_ms; /* upload_range */
+	int lease_s;		/* live: MESSAGE_LIVE_LEASE_MIN..MAX */
+};
+
+#define MESSAGE_LIVE_LEASE_MIN 5
+#define MESSAGE_LIVE_LEASE_MAX 300
+
+/* Where a box's live stream of one camera stands (schemas/live.json),
+ * its answer to live and live_stop. */
+enum live_state { LIVE_STARTING, LIVE_REFUSED, LIVE_ENDED };
+extern const char *const message_live_states[]; /* by enum live_state, NULL-terminated */
+
+struct live_info {
+	const char *camera;
+	enum live_state state;
+	const char *why;   /* refused, ended: in plain words; NULL otherwise */
+	const char *codec; /* starting: "h264" or "h265>h264" (transcoded); NULL if not known */
+	int streams, max_streams; /* the box's live streams now, and its limit */
 };
 
 #define MESSAGE_MAX_RANGE_MS (3600 * 1000) /* longest range upload_range may ask for */
@@ -143,6 +168,7 @@ cJSON *message_event(const struct envelope *e, const struct event_info *ev);
 cJSON *message_status(const struct envelope *e, const struct status_info *st);
 cJSON *message_ack(const struct envelope *e, const struct ack_info *a);
 cJSON *message_cmd(const struct envelope *e, const struct cmd_info *c);
+cJSON *message_live(const struct envelope *e, const struct live_info *l);
 
 /* An alert fanned out to regulators (schemas/alert.json). Optional
  * fields NULL to leave out. */
@@ -263,7 +289,13 @@ struct message {
 			const char *cmd_id, *box, *camera; /* camera: NULL unless needed */
 			enum cmd_action action;
 			int64_t from_ms, to_ms; /* upload_range */
+			int lease_s;		/* live */
 		} cmd;
+		struct {
+			const char *camera, *why, *codec; /* why, codec: NULL if absent */
+			enum live_state state;
+			int streams, max_streams;
+		} live;
 		struct {
 			const char *event_id, *phase, *type, *severity, *start, *end;
 			const char *source, *zone, *unit, *message;

@@ -11,7 +11,7 @@ static const char *const kind_names[MSG_KIND_COUNT] = {
 	[MSG_STATUS] = "status", [MSG_READING] = "reading", [MSG_EVENT] = "event",
 	[MSG_CLIP] = "clip",	 [MSG_CHUNK] = "chunk",	    [MSG_ACK] = "ack",
 	[MSG_CMD] = "cmd",	 [MSG_ALERT] = "alert",	    [MSG_TASK] = "task",
-	[MSG_REPORT] = "report",
+	[MSG_REPORT] = "report", [MSG_LIVE] = "live",	    [MSG_LIVE_CHUNK] = "live chunk",
 };
 
 const char *topic_kind_name(enum msg_kind kind)
@@ -35,6 +35,11 @@ void topic_format(char *buf, enum msg_kind kind, const char *owner)
 void topic_format_chunk(char *buf, const char *box, const char *clip_id, int n)
 {
 	snprintf(buf, TOPIC_MAX, TOPIC_PREFIX "box/%s/clip/%s/%d", box, clip_id, n);
+}
+
+void topic_format_live(char *buf, const char *box, const char *camera)
+{
+	snprintf(buf, TOPIC_MAX, TOPIC_PREFIX "box/%s/live/%s", box, camera);
 }
 
 /* Split text on '/' into at most max parts (in place in copy); returns the count. */
@@ -88,9 +93,19 @@ bool topic_parse(const char *text, struct topic *t, char *err, size_t errlen)
 			if (k != MSG_CHUNK && strcmp(parts[2], kind_names[k]) == 0)
 				break;
 		}
-		if (k > MSG_CMD)
+		if (k <= MSG_CMD)
+			t->kind = (enum msg_kind)k;
+		else if (strcmp(parts[2], "live") == 0)
+			t->kind = MSG_LIVE;
+		else
 			goto unknown;
-		t->kind = (enum msg_kind)k;
+	} else if (n == 4 && strcmp(parts[0], "box") == 0 && strcmp(parts[2], "live") == 0) {
+		if (!jc_is_ident(parts[3], NULL, sizeof t->camera - 1)) {
+			snprintf(err, errlen, "topic has an invalid camera id");
+			return false;
+		}
+		t->kind = MSG_LIVE_CHUNK;
+		strcpy(t->camera, parts[3]);
 	} else if (n == 5 && strcmp(parts[0], "box") == 0 && strcmp(parts[2], "clip") == 0) {
 		char *end;
 

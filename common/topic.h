@@ -25,6 +25,8 @@ enum msg_kind {
 	MSG_ALERT,   /* alert/{district} */
 	MSG_TASK,    /* hh/{inspector}/task */
 	MSG_REPORT,  /* hh/{inspector}/report */
+	MSG_LIVE,    /* box/{box}/live: where the box's live streams stand (JSON) */
+	MSG_LIVE_CHUNK, /* box/{box}/live/{camera}: fragmented MP4 (binary) */
 	MSG_KIND_COUNT
 };
 
@@ -33,6 +35,7 @@ struct topic {
 	char owner[ENVELOPE_ID_MAX + 1]; /* box id, inspector id or district */
 	char clip_id[129];		 /* MSG_CHUNK only */
 	long chunk;			 /* MSG_CHUNK only */
+	char camera[64];		 /* MSG_LIVE_CHUNK only */
 };
 
 /* Name of a kind as in schemas/ ("reading"). */
@@ -42,6 +45,8 @@ const char *topic_kind_name(enum msg_kind kind);
 void topic_format(char *buf, enum msg_kind kind, const char *owner);
 /* The topic of chunk n of a clip: bk/v1/box/{box}/clip/{clip}/{n}. */
 void topic_format_chunk(char *buf, const char *box, const char *clip_id, int n);
+/* The topic of a camera's live video: bk/v1/box/{box}/live/{camera}. */
+void topic_format_live(char *buf, const char *box, const char *camera);
 
 /* Parse a received topic; false with a reason in err[errlen] if it is not one of ours.
  * Accepted: box/… owned by a box id, hh/… by a handheld id, a chunk number

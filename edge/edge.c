@@ -540,6 +540,10 @@ static void on_cmd(struct edge *e, const struct message *m)
 		log_warn("command %s: remote configuration is not supported by this box",
 			 m->u.cmd.cmd_id);
 		break;
+	case CMD_LIVE:
+	case CMD_LIVE_STOP:
+		log_warn("command %s: live view is not wired in yet", m->u.cmd.cmd_id);
+		break;
 	}
 }
 

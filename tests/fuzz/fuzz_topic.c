@@ -59,6 +59,8 @@ static void format(char *buf, const struct topic *t)
 {
 	if (t->kind == MSG_CHUNK)
 		topic_format_chunk(buf, t->owner, t->clip_id, (int)t->chunk);
+	else if (t->kind == MSG_LIVE_CHUNK)
+		topic_format_live(buf, t->owner, t->camera);
 	else
 		topic_format(buf, t->kind, t->owner);
 }
@@ -89,6 +91,9 @@ static void check_parse(const char *text)
 				    !jc_is_ident(t.clip_id, ":", sizeof t.clip_id - 1) ||
 				    t.chunk < 0 || t.chunk > CHUNK_MAX))
 		fail("accepted a chunk with a bad clip id or number", text, t.clip_id);
+	if (t.kind == MSG_LIVE_CHUNK && (!memchr(t.camera, '\0', sizeof t.camera) ||
+					 !jc_is_ident(t.camera, NULL, sizeof t.camera - 1)))
+		fail("accepted live video with a bad camera id", text, t.camera);
 	format(again, &t);
 	if (strcmp(again, text) != 0)
 		fail("accepted a topic that is not canonical (format gives another)", text, again);
@@ -130,6 +135,16 @@ static void check_format(const uint8_t *data, size_t size)
 		    want.chunk > CHUNK_MAX)
 			return;
 	}
+	if (want.kind == MSG_LIVE_CHUNK) {
+		const char *cam = nl ? nl + 1 : end;
+		size_t m = (size_t)(end - cam);
+
+		if (m >= sizeof want.camera || memchr(cam, '\0', m))
+			return;
+		memcpy(want.camera, cam, m);
+		if (!jc_is_ident(want.camera, NULL, sizeof want.camera - 1))
+			return;
+	}
 	if (!owner_ok(want.kind, owner))
 		return;
 	if (strlen(owner) > ENVELOPE_ID_MAX)
@@ -140,7 +155,8 @@ static void check_format(const uint8_t *data, size_t size)
 		fail("a topic built for a valid owner does not parse", buf, err);
 	if (got.kind != want.kind || strcmp(got.owner, want.owner) != 0 ||
 	    (want.kind == MSG_CHUNK &&
-	     (strcmp(got.clip_id, want.clip_id) != 0 || got.chunk != want.chunk)))
+	     (strcmp(got.clip_id, want.clip_id) != 0 || got.chunk != want.chunk)) ||
+	    (want.kind == MSG_LIVE_CHUNK && strcmp(got.camera, want.camera) != 0))
 		fail("a built topic parses to something else", buf, got.owner);
 }
 

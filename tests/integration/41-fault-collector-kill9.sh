@@ -2,6 +2,8 @@
 # Fault 2: 5 boxes × 4,000 messages at full speed; the collector is killed
 # with SIGKILL twice mid-burst (Paho has acknowledged messages it never
 # archived) and restarted. The archive ends with exactly 20,000 rows.
+# With BK_ARCHIVE=pg (tests/run.sh's second pass) the killed collector is A
+# of two on one PostgreSQL archive, and B carries on meanwhile.
 source "$(dirname "$0")/../lib/common.sh"
 source "$BK_ROOT/tests/lib/broker.sh"
 source "$BK_ROOT/tests/lib/daemons.sh"
@@ -12,7 +14,7 @@ PER_BOX=4000
 bk_pki_setup $BOXES svc-collector || exit 1
 bk_broker_start || exit 1
 ok "collector starts" bk_collector_start
-DB=$T/collector.db
+DB=$BK_DB
 for b in $BOXES; do bk_burst_start "$b" "$PER_BOX"; done
 
 total() { bk_sql "$DB" "SELECT count(*) FROM messages"; }

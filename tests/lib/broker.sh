@@ -51,6 +51,8 @@ bk_pki_use() {
 	fi
 	BK_PKI=$(cd "$dir" && pwd)
 	export BK_PKI
+	# BK_ARCHIVE=pg (tests/lib/daemons.sh): svc-collector has a partner, B
+	[ "${BK_ARCHIVE:-sqlite}" = pg ] && [[ " $* " == *" svc-collector "* ]] && set -- "$@" svc-collector-b
 	for id in "$BK_PROBE_ID" "$@"; do
 		[ -f "$BK_PKI/$id.crt" ] && continue
 		"$BK_ROOT/tools/bk-pki" issue "$BK_PKI" "$id" >/dev/null || {
@@ -139,6 +141,7 @@ bk_broker_start() {
 	[ -z "$(bk_pid broker)" ] || _bk_broker_fail "cannot start: already running" || return 1
 	[ -f "$pki/broker.crt" ] || _bk_broker_fail "cannot start: no $pki/broker.crt (call bk_pki_setup first)" || return 1
 	export BK_PKI="$pki"
+	[ "${BK_ARCHIVE:-sqlite}" = pg ] && [[ " $* " != *" svc-collector-b "* ]] && set -- "$@" --service svc-collector-b
 	BK_BROKER_ARGS=("$@")
 	# First start only: a restart must come back where the clients expect it.
 	[ -n "${BK_PORT:-}" ] || BK_PORT=$(free_port)

@@ -44,19 +44,20 @@ SCHEMA_DIR = os.path.join(ROOT, "schemas")
 EXAMPLE_DIR = os.path.join(SCHEMA_DIR, "examples")
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 BASE = "https://brightkitchen.example/schemas/v1/"
-MESSAGES = ["status", "reading", "event", "clip", "ack", "cmd", "alert", "task", "report"]
+MESSAGES = ["status", "reading", "event", "clip", "ack", "cmd", "alert", "task", "report", "live"]
 SCHEMAS = ["envelope"] + MESSAGES
 
 # (topic regex, schema or None for group 2, payload field that must equal group 1)
 TOPICS = [
-    (re.compile(r"^bk/v1/box/([^/]+)/(status|reading|event|clip)$"), None, "id"),
+    (re.compile(r"^bk/v1/box/([^/]+)/(status|reading|event|clip|live)$"), None, "id"),
     (re.compile(r"^bk/v1/box/([^/]+)/(ack|cmd)$"), None, "box"),
     (re.compile(r"^bk/v1/alert/([^/]+)$"), "alert", "district"),
     (re.compile(r"^bk/v1/hh/([^/]+)/task$"), "task", None),
     (re.compile(r"^bk/v1/hh/([^/]+)/report$"), "report", "id"),
     (re.compile(r"^bk/v1/hh/([^/]+)/ack$"), "ack", "box"),
 ]
-CHUNK = re.compile(r"^bk/v1/box/[^/]+/clip/[^/]+/[0-9]+$")
+# binary: clip chunks and live video
+CHUNK = re.compile(r"^bk/v1/box/[^/]+/(clip/[^/]+/[0-9]+|live/[^/]+)$")
 # A line that starts a record: "topic<TAB>"; the topic has no blank, control
 # character or quote, so an indented or tab-separated JSON line is not one.
 RECORD = re.compile(rb'^([^\x00-\x20\x7f"]+)\t')

@@ -136,6 +136,18 @@ static void test_topics(void **state)
 	assert_int_equal(t.kind, MSG_ALERT);
 	assert_true(topic_parse("bk/v1/hh/hh-1/report", &t, err, sizeof err));
 	assert_int_equal(t.kind, MSG_REPORT);
+	assert_true(topic_parse("bk/v1/box/box-1/live", &t, err, sizeof err));
+	assert_int_equal(t.kind, MSG_LIVE);
+	assert_true(topic_parse("bk/v1/box/box-1/live/cam-1", &t, err, sizeof err));
+	assert_int_equal(t.kind, MSG_LIVE_CHUNK);
+	assert_string_equal(t.owner, "box-1");
+	assert_string_equal(t.camera, "cam-1");
+	topic_format_live(buf, "box-1", "cam-1");
+	assert_string_equal(buf, "bk/v1/box/box-1/live/cam-1");
+	assert_false(topic_parse("bk/v1/box/box-1/live/cam 1", &t, err, sizeof err));
+	assert_string_equal(err, "topic has an invalid camera id");
+	assert_false(topic_parse("bk/v1/box/box-1/live/cam-1/x", &t, err, sizeof err));
+	assert_false(topic_parse("bk/v1/box/hh-1/live/cam-1", &t, err, sizeof err));
 
 	assert_false(topic_parse("bk/v2/box/box-1/reading", &t, err, sizeof err));
 	assert_false(topic_parse("bk/v1/box/box-1/readings", &t, err, sizeof err));

@@ -106,10 +106,24 @@ static void test_ack_builds_valid(void **state)
 
 static void test_cmd_builds_valid(void **state)
 {
-	struct cmd_info ping = { "cmd-1", "box-a", CMD_PING, NULL, 0, 0 };
-	struct cmd_info snap = { "cmd-2", "box-a", CMD_SNAPSHOT, "cam1", 0, 0 };
-	struct cmd_info range = { "cmd-3", "box-a",	  CMD_UPLOAD_RANGE,
-				  "cam1",  1764057600000, 1764057660000 };
+	struct cmd_info ping = { .cmd_id = "cmd-1", .box = "box-a", .action = CMD_PING };
+	struct cmd_info snap = { .cmd_id = "cmd-2", .box = "box-a", .action = CMD_SNAPSHOT,
+				 .camera = "cam1" };
+	struct cmd_info range = { .cmd_id = "cmd-3",
+				  .box = "box-a",
+				  .action = CMD_UPLOAD_RANGE,
+				  .camera = "cam1",
+				  .from_ms = 1764057600000,
+				  .to_ms = 1764057660000 };
+	struct cmd_info live = { .cmd_id = "cmd-4", .box = "box-a", .action = CMD_LIVE,
+				 .camera = "cam1", .lease_s = 30 };
+	struct cmd_info stop = { .cmd_id = "cmd-5", .box = "box-a", .action = CMD_LIVE_STOP,
+				 .camera = "cam1" };
+	struct live_info starting = { .camera = "cam1", .state = LIVE_STARTING, .codec = "h265>h264",
+				      .streams = 1, .max_streams = 2 };
+	struct live_info refused = { .camera = "cam2", .state = LIVE_REFUSED,
+				     .why = "box-a streams 1 camera live already", .streams = 1,
+				     .max_streams = 1 };
 	struct envelope e;
 	char err[256];
 
@@ -118,6 +132,11 @@ static void test_cmd_builds_valid(void **state)
 	assert_true(check_built("bk/v1/box/box-a/cmd", message_cmd(&e, &ping), err, sizeof err));
 	assert_true(check_built("bk/v1/box/box-a/cmd", message_cmd(&e, &snap), err, sizeof err));
 	assert_true(check_built("bk/v1/box/box-a/cmd", message_cmd(&e, &range), err, sizeof err));
+	assert_true(check_built("bk/v1/box/box-a/cmd", message_cmd(&e, &live), err, sizeof err));
+	assert_true(check_built("bk/v1/box/box-a/cmd", message_cmd(&e, &stop), err, sizeof err));
+	envelope_stamp(&e, "box-a", 7);
+	assert_true(check_built("bk/v1/box/box-a/live", message_live(&e, &starting), err, sizeof err));
+	assert_true(check_built("bk/v1/box/box-a/live", message_live(&e, &refused), err, sizeof err));
 }
 
 /* The validator's verdict and error for text on topic. */
@@ -254,6 +273,29 @@ static void test_cmd_and_ack_clip_rejects(void **state)
 		      "{" ENV("box-a", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
 					  "\"action\":\"ping\"}",
 		      "may not send cmd");
+#define LIVE_CMD(args)                                                                             \
+	"{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\",\"action\":\"live\",\"args\":" args "}"
+	expect_reject(cmd, LIVE_CMD("{\"camera\":\"cam1\"}"), "'args.lease': missing");
+	expect_reject(cmd, LIVE_CMD("{\"camera\":\"cam1\",\"lease\":4}"), "'args.lease'");
+	expect_reject(cmd, LIVE_CMD("{\"camera\":\"cam1\",\"lease\":301}"), "'args.lease'");
+	expect_reject(cmd, LIVE_CMD("{\"lease\":30}"), "'args.camera': missing");
+	expect_reject(cmd,
+		      LIVE_CMD("{\"camera\":\"cam1\",\"lease\":30,"
+			       "\"from\":\"2026-11-25T08:00:00.000Z\"}"),
+		      "only for upload_range");
+	expect_reject(cmd,
+		      "{" ENV("svc-c", 1) ",\"cmd_id\":\"c1\",\"box\":\"box-a\","
+					  "\"action\":\"live_stop\",\"args\":{\"camera\":\"cam1\",\"lease\":30}}",
+		      "'args.lease': only for live");
+#define LIVE_STATE(rest)                                                                           \
+	"{" ENV("box-a", 1) ",\"camera\":\"cam1\",\"streams\":1,\"max_streams\":1," rest "}"
+	expect_reject("bk/v1/box/box-a/live", LIVE_STATE("\"state\":\"refused\""),
+		      "'why': required");
+	expect_reject("bk/v1/box/box-a/live", LIVE_STATE("\"state\":\"playing\""), "'state'");
+	expect_reject("bk/v1/box/box-a/live",
+		      LIVE_STATE("\"state\":\"starting\",\"codec\":\"h264 main\""), "'codec'");
+	expect_reject("bk/v1/box/box-b/live", LIVE_STATE("\"state\":\"starting\""),
+		      "does not match the topic");
 	expect_reject(ack,
 		      "{" ENV("svc-c", 1) ",\"box\":\"box-a\",\"acked\":0,\"max_seen\":0,"
 					  "\"missing\":[],\"clips_verified\":[\"a b\"]}",
