@@ -509,17 +509,18 @@ static void on_rtsp_pad(GstElement *src, GstPad *pad, gpointer data)
 /* The encoding branch for V4L2 and the test pattern: fixed text, the device
  * is set as a property afterwards (never spliced into the description).
  * The test bars scroll by 2 pixels a frame: moving enough for the motion
- * detector, still recognisable. */
+ * detector, still recognisable. 4:2:0 before the encoder: left to choose,
+ * x264enc takes 4:4:4 (High 4:4:4), which browsers cannot play. */
 static GstElement *encoded_source(const struct camera_config *cc)
 {
 	const char *desc =
 	    cc->kind == CAMERA_TEST
 		? "videotestsrc is-live=true pattern=smpte horizontal-speed=2 ! "
-		  "video/x-raw,width=640,height=360,framerate=15/1 ! "
+		  "video/x-raw,format=I420,width=640,height=360,framerate=15/1 ! "
 		  "x264enc tune=zerolatency speed-preset=ultrafast bitrate=500 key-int-max=15 ! "
 		  "h264parse config-interval=-1 name=parse ! capsfilter caps=\"" BYTE_STREAM(
 		      "h264") "\""
-		: "v4l2src name=src ! videoconvert ! "
+		: "v4l2src name=src ! videoconvert ! video/x-raw,format=I420 ! "
 		  "x264enc tune=zerolatency speed-preset=ultrafast bitrate=1000 key-int-max=25 ! "
 		  "h264parse config-interval=-1 name=parse ! capsfilter caps=\"" BYTE_STREAM(
 		      "h264") "\"";

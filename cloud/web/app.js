@@ -349,6 +349,7 @@ async function establishment(licence) {
     ['地址 Address', e.address], ['营业时间 Hours', e.business_hours],
     ['每日供餐 Meals/day', e.meals_per_day], ['盒子 Boxes', (doc.boxes || []).map((b) => `${b.box}（${b.state || ''}）`).join('，')]];
   $('#est-info').replaceChildren(...info.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v || '—')]));
+  liveTiles(doc);
   $('#est-coverage').replaceChildren(table(doc.coverage || []));
   $('#est-alerts').replaceChildren(...(doc.alerts || []).map((a) => alertItem(a, false)));
   const clips = doc.clips || [];
@@ -363,6 +364,113 @@ async function establishment(licence) {
     : [el('p', { class: 'muted' }, '无视频 none')]));
 }
 
+// --- live view (Media Source Extensions) -----------------------------------
+// GET /api/live/{box}/{camera} answers with fragmented MP4 as it comes from
+// the box (X-BK-Codec: its RFC 6381 codec), or a JSON error at once when the
+// camera cannot be watched (offline, the box's limit). Every viewing is
+// logged by the collector; why one ended is in /api/live/views.
+const players = new Set();
+
+function stopAllPlayers() {
+  for (const p of players) p.stop('离开页面 left the page');
+}
+
+function liveTile(box, cam) {
+  const online = cam.state === 'recording';
+  const video = el('video', { muted: '', playsinline: '' });
+  video.muted = true;
+  const state = el('span', { class: 'lstate' }, online ? '在线 online' : `离线 offline（${cam.state || 'unknown'}）`);
+  const button = el('button', { type: 'button' }, '观看 Watch');
+  const tile = el('figure', { class: `live-tile${online ? '' : ' offline'}`, 'data-box': box, 'data-camera': cam.camera },
+    video, el('figcaption', { class: 'bar' }, el('span', { class: 'cam' }, `${cam.camera}`),
+      el('span', { class: 'muted' }, box), state, button));
+  button.disabled = !online; // a camera the box cannot reach: no spinner
+  let player = null;
+  button.addEventListener('click', () => {
+    if (player) { player.stop('已停止 stopped'); return; }
+    player = livePlayer(box, cam.camera, video, (text, ended) => {
+      state.textContent = text;
+      button.textContent = ended ? '观看 Watch' : '停止 Stop';
+      if (ended) player = null;
+    });
+  });
+  return tile;
+}
+
+function livePlayer(box, camera, video, report) {
+  const ctl = new AbortController();
+  const p = { stopped: false };
+  const queue = [];
+  let sb = null;
+  const url = `/api/live/${encodeURIComponent(box)}/${encodeURIComponent(camera)}`;
+  p.stop = (why) => {
+    if (p.stopped) return;
+    p.stopped = true;
+    players.delete(p);
+    ctl.abort();
+    report(why, true);
+  };
+  players.add(p);
+  const feed = () => {
+    if (!sb || sb.updating || !queue.length) return;
+    // keep about two seconds behind the box, and no more than 30 s buffered
+    const b = video.buffered;
+    if (b.length) {
+      const end = b.end(b.length - 1);
+      if (end - video.currentTime > 4) video.currentTime = end - 1;
+      if (video.currentTime - b.start(0) > 30) { sb.remove(b.start(0), video.currentTime - 10); return; }
+    }
+    sb.appendBuffer(queue.shift());
+  };
+  const ended = async () => {
+    if (p.stopped) return;
+    let why = '直播结束 ended';
+    try {
+      const v = await api(`/api/live/views?box=${encodeURIComponent(box)}&camera=${encodeURIComponent(camera)}&limit=1`);
+      if (v.length && v[0].why) why = `直播结束 ended: ${v[0].why}`;
+    } catch (e) { /* the reason is a courtesy */ }
+    p.stop(why);
+  };
+  (async () => {
+    report('连接中 connecting…', false);
+    const r = await fetch(url, { credentials: 'same-origin', cache: 'no-store', signal: ctl.signal });
+    if (!r.ok) {
+      let msg = `${r.status}`;
+      try { msg = (await r.json()).error || msg; } catch (e) { /* not JSON */ }
+      p.stop(`无法观看 cannot watch: ${msg}`);
+      return;
+    }
+    const codec = r.headers.get('X-BK-Codec') || 'avc1.42E01E';
+    const ms = new MediaSource();
+    video.src = URL.createObjectURL(ms);
+    await new Promise((ok) => ms.addEventListener('sourceopen', ok, { once: true }));
+    sb = ms.addSourceBuffer(`video/mp4; codecs="${codec}"`);
+    // in order as it comes: drops (a slow page, the box's cap) leave no gap
+    sb.mode = 'sequence';
+    sb.addEventListener('updateend', feed);
+    video.play().catch(() => { /* autoplay of a muted video is allowed */ });
+    report(`直播中 live · ${codec}`, false);
+    const reader = r.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      queue.push(value);
+      feed();
+    }
+    await ended();
+  })().catch((err) => {
+    if (!p.stopped) p.stop(`连接中断 connection lost: ${err.message}`);
+  });
+  return p;
+}
+
+function liveTiles(doc) {
+  const tiles = [];
+  for (const b of doc.boxes || [])
+    for (const c of b.cameras || []) tiles.push(liveTile(b.box, c));
+  $('#est-live').replaceChildren(...(tiles.length ? tiles : [el('p', { class: 'muted' }, '无摄像头 no cameras')]));
+}
+
 function showError(err) {
   if (err instanceof Unauthorized) return showLogin();
   console.error(err);
@@ -373,6 +481,7 @@ function showError(err) {
 
 function route() {
   const h = location.hash.replace(/^#/, '') || '/';
+  stopAllPlayers();
   let p;
   if (h.startsWith('/establishment/')) p = establishment(decodeURIComponent(h.slice(15)));
   else if (h === '/establishments') p = establishments();

@@ -6,8 +6,10 @@ on the topic they travel on, the messages the C builders produce (when
 build/tests/test_message exists), the configurations of tests/lib/daemons.sh
 and tools/demo, timestamps, every kind of topic, and clip uploads in the
 binary form fuzz_chunks.c reads (good, out of order, corrupt, restarted,
-forged, re-announced). Run it from anywhere after a schema or config
-change; it replaces the files named seed-* and leaves others alone.
+forged, re-announced), and the live view's fMP4 chunks (tests/fixtures/fmp4/,
+alone and as relay scripts for fuzz_fmp4.c). Run it from anywhere after a
+schema or config change; it replaces the files named seed-* and leaves others
+alone.
 
 Config seeds name files relative to the repository root (the fuzz scripts run
 there), never /dev/…: a mutated /dev/null is /dev/zero or /dev/stdin, and a
@@ -469,6 +471,44 @@ def chunks_seeds():
         write("fuzz_chunks", name, data)
 
 
+def fmp4_chunks(path):
+    """A fixture cut as a box sends it: ftyp+moov, each moof+mdat, the rest alone."""
+    with open(os.path.join(ROOT, "tests", "fixtures", "fmp4", path), "rb") as f:
+        data = f.read()
+    out, pos = [], 0
+    while pos < len(data):
+        size = int.from_bytes(data[pos:pos + 4], "big")
+        if data[pos + 4:pos + 8] in (b"ftyp", b"moof"):
+            size += int.from_bytes(data[pos + size:pos + size + 4], "big")
+        out.append(data[pos:pos + size])
+        pos += size
+    return out
+
+
+def fmp4_seeds():
+    """fuzz_fmp4.c: chunks alone; a first byte with bit 7 set makes the rest a relay
+    script: op&7 0 feed (2-byte little-endian length, bytes), 3 join, 4 read
+    (viewer, size), 5 leave, 6 end; op bit 3: the second stream."""
+    clear("fuzz_fmp4")
+    h264, h265 = fmp4_chunks("h264.mp4"), fmp4_chunks("h265.mp4")
+    for name, chunks in (("h264", h264), ("h265", h265)):
+        for i, c in enumerate(chunks):
+            write("fuzz_fmp4", "%s-%02d" % (name, i), c)
+    write("fuzz_fmp4", "h264-fragments-2-4", b"".join(h264[2:5]))
+
+    def fd(c, stream=0):
+        return bytes([stream << 3, len(c) & 255, len(c) >> 8]) + c
+
+    join, leave, end = (lambda v, s=0: bytes([3 | s << 3, v])), (lambda v: bytes([5, v])), b"\x06"
+    read = lambda v, k: bytes([4, v, k])
+    write("fuzz_fmp4", "relay-join-read-end",
+          b"\x80" + join(0) + fd(h264[0]) + fd(h264[1]) + read(0, 63) + fd(h264[2]) + join(1)
+          + read(1, 0) + read(0, 255) + end + read(0, 255) + leave(0) + leave(1))
+    write("fuzz_fmp4", "relay-slow-viewer-restart",
+          b"\x80" + join(0) + join(1) + b"".join(fd(h264[i]) for i in (0, 1, 2, 4)) + read(1, 20)
+          + fd(h265[0]) + fd(h265[3]) + read(0, 255) + join(2, 1) + fd(h265[0], 1) + read(2, 3))
+
+
 if __name__ == "__main__":
     message_seeds()
     timestamp_seeds()
@@ -476,3 +516,4 @@ if __name__ == "__main__":
     detection_seeds()
     topic_seeds()
     chunks_seeds()
+    fmp4_seeds()
