@@ -161,6 +161,8 @@ static const char *const migrations[] = {
 	/* 7: delivery platforms' shops and findings, establishments' scope
 	 * (archive_platforms.c) */
 	archive_platforms_schema,
+	/* 8: central continuous storage (archive_recordings.c) */
+	archive_recordings_schema,
 };
 
 G_STATIC_ASSERT(ST_COUNT <= ARCHIVE_STMT_MAX);
@@ -732,15 +734,16 @@ int archive_get_clip(struct archive *a, const char *box, const char *clip_id, ar
 /* --- reports ----------------------------------------------------------- */
 
 static const char *const report_sql[] = {
-	[REPORT_BOXES] = "SELECT b.id AS box, b.state, b.version, b.last_seen, b.last_seq,"
-			 " coalesce(p.acked, 0) AS acked,"
-			 " (SELECT count(*) FROM messages m WHERE m.sender = b.id) AS archived,"
-			 " CAST(json_extract(b.health, '$.outbox_depth') AS BIGINT) AS outbox_depth,"
-			 " b.cert_serial, b.cert_not_after,"
-			 " CAST(floor(julianday(b.cert_not_after) - julianday('now')) AS INTEGER)"
-			 " AS cert_days_left"
-			 " FROM boxes b LEFT JOIN progress p ON p.box = b.id"
-			 " WHERE ?1 IS NULL OR b.id = ?1 ORDER BY b.id",
+	[REPORT_BOXES] =
+	    "SELECT b.id AS box, b.state, b.version, b.last_seen, b.last_seq,"
+	    " coalesce(p.acked, 0) AS acked,"
+	    " (SELECT count(*) FROM messages m WHERE m.sender = b.id) AS archived,"
+	    " CAST(json_extract(b.health, '$.outbox_depth') AS BIGINT) AS outbox_depth,"
+	    " b.cert_serial, b.cert_not_after,"
+	    " CAST(floor(julianday(b.cert_not_after) - julianday('now')) AS INTEGER)"
+	    " AS cert_days_left"
+	    " FROM boxes b LEFT JOIN progress p ON p.box = b.id"
+	    " WHERE ?1 IS NULL OR b.id = ?1 ORDER BY b.id",
 	[REPORT_READINGS] = "SELECT sender AS box, seq, sensor, kind, t, value, unit FROM readings"
 			    " WHERE (?1 IS NULL OR sender = ?1) AND (?2 IS NULL OR sensor = ?2)"
 			    " AND (?3 IS NULL OR t >= ?3) ORDER BY t DESC, sender, sensor LIMIT ?4",
@@ -776,7 +779,8 @@ static const char *const report_sql[] = {
 	[REPORT_CLIPS] = "SELECT box, clip_id, camera, event_id, mime, start, end, bytes, state,"
 			 " sha256, path, reason, received_at, verified_at FROM clips"
 			 " WHERE (?1 IS NULL OR box = ?1) AND (?2 IS NULL OR camera = ?2)"
-			 " AND (?3 IS NULL OR start >= ?3) ORDER BY start DESC, box LIMIT ?4",
+			 " AND (?3 IS NULL OR start >= ?3) AND clip_id NOT LIKE 'segment:%'"
+			 " ORDER BY start DESC, box LIMIT ?4",
 	[REPORT_ACTIVITY] =
 	    "SELECT * FROM ("
 	    " SELECT received_at AS at, sender AS source, kind || ' #' || seq AS what,"
@@ -800,7 +804,7 @@ static const char *const report_sql[] = {
 	    " SELECT coalesce(verified_at, received_at), box, 'clip ' || state,"
 	    "  camera || ' ' || start || ' ' || bytes || ' bytes' || coalesce(': ' || reason, '')"
 	    "  FROM clips WHERE coalesce(verified_at, received_at) > ?3 AND (?1 IS NULL OR box = "
-	    "?1)"
+	    "?1) AND clip_id NOT LIKE 'segment:%'"
 	    " UNION ALL"
 	    " SELECT at, coalesce(sender, '-'), 'reject', reason || ' on ' || topic FROM rejects"
 	    "  WHERE at > ?3 AND (?1 IS NULL OR sender = ?1)"

@@ -642,4 +642,64 @@ int archive_platform_task(struct archive *a, int64_t id, const struct task_spec 
 			  const struct task_config *cfg, int64_t now_ms, char *task_id,
 			  GString *errors);
 
+/* --- central continuous storage (archive_recordings.c) --------------- */
+
+/* Every segment a box uploaded for a camera marked central_storage: its
+ * clip (clip_id "segment:…", kept in clips for the chunk transfer) and a
+ * recordings row once verified, with wall-clock times in Unix ms. Times
+ * are half-open [start_ms, end_ms). */
+struct archive_recording {
+	const char *box, *clip_id, *camera;
+	int64_t start_ms, end_ms, bytes;
+	const char *sha256, *path; /* in the clip store */
+};
+typedef void (*archive_recording_fn)(void *ctx, const struct archive_recording *r);
+
+/* true when clip_id names a continuous-storage segment ("segment:…"). */
+bool archive_is_segment_clip(const char *clip_id);
+/* Index a verified segment. 1 new, 0 known already (another collector),
+ * -EINVAL (bad values), -EIO. */
+int archive_recording_put(struct archive *a, const struct archive_recording *r);
+/* Mark the segment clip verified (stored at path) and index it from its
+ * clips row, in one transaction. 0, -EINVAL (its row cannot be indexed:
+ * nothing changes), -ENOENT, -EIO. */
+int archive_recording_verified(struct archive *a, const char *box, const char *clip_id,
+			       const char *path);
+/* fn for each segment of box's camera overlapping [from_ms, to_ms),
+ * oldest first (values valid during fn only). 0, -EIO. */
+int archive_recordings_between(struct archive *a, const char *box, const char *camera,
+			       int64_t from_ms, int64_t to_ms, archive_recording_fn fn, void *ctx);
+
+/* A time span [from_ms, to_ms). */
+struct archive_span {
+	int64_t from_ms, to_ms;
+};
+/* Pure: the recorded ranges and the gaps of n segment spans sorted by
+ * start, within [from_ms, to_ms); spans less than slack_ms apart join (a
+ * camera's segments meet within a few ms). Appended to ranges and gaps
+ * (GArrays of struct archive_span; gaps may be NULL). */
+void archive_recordings_spans(const struct archive_span *segs, size_t n, int64_t from_ms,
+			      int64_t to_ms, int64_t slack_ms, GArray *ranges, GArray *gaps);
+
+/* What central storage holds, per box and camera. */
+struct archive_storage_use {
+	const char *box, *camera;
+	int64_t segments, bytes, oldest_ms, newest_ms;
+};
+typedef void (*archive_storage_fn)(void *ctx, const struct archive_storage_use *u);
+/* fn per (box, camera), ordered by box then camera; box NULL: every box.
+ * 0, -EIO. */
+int archive_storage_use(struct archive *a, const char *box, archive_storage_fn fn, void *ctx);
+
+/* Retention, in one transaction of its own: delete the segments that ended
+ * before cutoff_ms, then, while the rest holds more than budget bytes
+ * (budget 0: no limit), the oldest (by start, then box and clip id), no more
+ * than needed. Their clips rows go too. Several collectors may run it at
+ * once: a row is counted by whoever deleted it. *rows and *bytes get what
+ * this call deleted; unreferenced gets (g_strdup'd) the sha256 of each
+ * object no verified clip references any more, for the caller to remove
+ * from the clip store after the commit. 0, -EIO. */
+int archive_recordings_expire(struct archive *a, int64_t cutoff_ms, int64_t budget, int64_t *rows,
+			      int64_t *bytes, GPtrArray *unreferenced);
+
 #endif

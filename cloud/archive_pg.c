@@ -15,8 +15,20 @@
  */
 #include "archive_internal.h"
 
-/* The SQLite schema version this one stands for (migrations 1-7). */
-#define PG_SCHEMA_VERSION 7
+/* The SQLite schema version this one stands for (migrations 1-8). */
+#define PG_SCHEMA_VERSION 8
+
+/* Migration 8 (archive_recordings.c): central continuous storage. Part of
+ * the whole schema below, and the step for an archive made at version 7. */
+#define PG_RECORDINGS                                                                              \
+	"CREATE TABLE recordings(box TEXT NOT NULL, clip_id TEXT NOT NULL, camera TEXT NOT NULL,"  \
+	" start_ms BIGINT NOT NULL, end_ms BIGINT NOT NULL, bytes BIGINT NOT NULL, sha256 TEXT"    \
+	" NOT NULL, path TEXT NOT NULL, received_at TEXT NOT NULL, PRIMARY KEY(box, clip_id));\n"  \
+	"CREATE INDEX recordings_by_camera ON recordings(box, camera, start_ms);\n"                \
+	"CREATE INDEX recordings_by_start ON recordings(start_ms);\n"                              \
+	"CREATE INDEX clips_by_sha256 ON clips(sha256);\n"
+
+static const char pg_step_8[] = "-- native\n" PG_RECORDINGS;
 
 static const char pg_schema[] =
     "-- native\n"
@@ -289,10 +301,14 @@ static const char pg_schema[] =
     " h21 = h21 + NEW.h21 - OLD.h21, h22 = h22 + NEW.h22 - OLD.h22, h23 = h23 + NEW.h23 -"
     " OLD.h23 WHERE box = NEW.box AND month = substr(NEW.day, 1, 7); RETURN NULL; END$f$;\n"
     "CREATE TRIGGER recorded_box_days_update AFTER UPDATE ON recorded_box_days FOR EACH ROW"
-    " EXECUTE FUNCTION bk_box_days_update();\n";
+    " EXECUTE FUNCTION bk_box_days_update();\n" PG_RECORDINGS;
 
 const char *archive_pg_schema_step(int from, int *to)
 {
+	if (from == 7) {
+		*to = 8;
+		return pg_step_8;
+	}
 	if (from != 0)
 		return NULL;
 	*to = PG_SCHEMA_VERSION;

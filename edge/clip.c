@@ -135,6 +135,76 @@ out:
 	return rc;
 }
 
+int clip_hash_file(const char *path, int chunk_size, struct clip_file *clip, char *err,
+		   size_t errlen)
+{
+	GChecksum *whole = g_checksum_new(G_CHECKSUM_SHA256);
+	GChecksum *part = g_checksum_new(G_CHECKSUM_SHA256);
+	GPtrArray *chunk_sums = g_ptr_array_new_with_free_func(g_free);
+	guchar *buf = g_malloc((size_t)MAX(chunk_size, 1));
+	int fd = -1, rc = 0;
+	ssize_t got = 0;
+
+	memset(clip, 0, sizeof *clip);
+	if (chunk_size < 1) {
+		snprintf(err, errlen, "a chunk size is needed");
+		rc = -EINVAL;
+		goto out;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot open segment '%s': %s", path, g_strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		size_t have = 0;
+
+		/* a whole chunk (or the end) per round */
+		while (have < (size_t)chunk_size &&
+		       (got = read(fd, buf + have, (size_t)chunk_size - have)) > 0)
+			have += (size_t)got;
+		if (got < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot read segment '%s': %s", path,
+				 g_strerror(errno));
+			goto out;
+		}
+		if (have == 0)
+			break;
+		g_checksum_update(whole, buf, (gssize)have);
+		g_checksum_update(part, buf, (gssize)have);
+		g_ptr_array_add(chunk_sums, g_strdup(g_checksum_get_string(part)));
+		g_checksum_reset(part);
+		clip->bytes += (int64_t)have;
+		if (have < (size_t)chunk_size)
+			break;
+	}
+	if (clip->bytes == 0) {
+		snprintf(err, errlen, "segment '%s' is empty", path);
+		rc = -ENODATA;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc) {
+		g_ptr_array_free(chunk_sums, TRUE);
+		clip_file_release(clip);
+	} else {
+		g_ptr_array_add(chunk_sums, NULL);
+		g_ptr_array_set_free_func(chunk_sums, NULL);
+		clip->path = g_strdup(path);
+		clip->chunk_size = chunk_size;
+		clip->chunk_count = (int)chunk_sums->len - 1;
+		clip->chunk_sha256 = (char **)g_ptr_array_free(chunk_sums, FALSE);
+		g_strlcpy(clip->sha256, g_checksum_get_string(whole), sizeof clip->sha256);
+	}
+	g_checksum_free(whole);
+	g_checksum_free(part);
+	g_free(buf);
+	return rc;
+}
+
 int clip_read_chunk(const struct clip_file *clip, int k, void *buf, size_t *len)
 {
 	off_t off = (off_t)k * clip->chunk_size;

@@ -38,6 +38,12 @@ int clip_build(const char *const *segments, size_t n, const char *out_path, int 
 	       struct clip_file *clip, char *err, size_t errlen);
 void clip_file_release(struct clip_file *clip);
 
+/* Hash the existing file path in place, as clip_build would have built it
+ * (a central-storage segment is uploaded as it is, not copied). 0, or
+ * -errno with the reason in err[errlen] (-ENOENT: the file is gone). */
+int clip_hash_file(const char *path, int chunk_size, struct clip_file *clip, char *err,
+		   size_t errlen);
+
 /* Read chunk k into buf (at least chunk_size bytes); its length in *len. */
 int clip_read_chunk(const struct clip_file *clip, int k, void *buf, size_t *len);
 

@@ -618,10 +618,10 @@ static gboolean on_pump_timer(gpointer data);
 
 /* A clip's manifest, committed by evidence.c in its own transaction: sent
  * by the next pump. */
-static int put_manifest(void *ctx, cJSON *msg)
+static int put_manifest(void *ctx, cJSON *msg, enum outbox_class cls)
 {
 	struct edge *e = ctx;
-	int rc = put_message(e, MSG_CLIP, OUTBOX_BULK, msg);
+	int rc = put_message(e, MSG_CLIP, cls, msg);
 
 	if (rc == 0 && !e->pump_source)
 		e->pump_source = g_idle_add(on_pump_timer, e);
@@ -661,6 +661,48 @@ static void report_dropped(struct edge *e, const struct seq_range *r, size_t n, 
 	log_warn("%s", text);
 }
 
+/* Segments owed to central storage that the disk budget took: reported
+ * once per enforce_budget as a data_dropped event naming the time. */
+struct owed_dropped {
+	char camera[64]; /* the first one's */
+	bool several;	 /* of more than one camera */
+	int64_t from_ms, to_ms;
+	int n;
+};
+
+/* Segments owed to central storage deleted by the disk budget: a
+ * data_dropped event (no seqs: the time it names is lost to the centre). */
+static void report_owed_dropped(struct edge *e, const struct owed_dropped *od)
+{
+	char event_id[64], text[256];
+	struct envelope env;
+	struct event_info ev = {
+		.event_id = event_id,
+		.phase = "close",
+		.type = "data_dropped",
+		.severity = "warning",
+		.start_ms = od->from_ms,
+		.end_ms = od->to_ms,
+		.source = od->camera,
+		.message = text,
+	};
+	cJSON *msg;
+
+	snprintf(event_id, sizeof event_id, "dropped:%lld:%llu", (long long)clock_wall_ms(),
+		 (unsigned long long)++e->dropped_events);
+	snprintf(text, sizeof text,
+		 "disk budget reached: %d video segments of camera %s%s deleted before their "
+		 "upload to central storage",
+		 od->n, od->camera, od->several ? " and others" : "");
+	envelope_stamp(&env, e->cfg->id, outbox_last_seq(e->outbox) + 1);
+	msg = message_event(&env, &ev);
+	if (put_message(e, MSG_EVENT, OUTBOX_ALERT, msg) != 0)
+		log_error("cannot record that %d segments owed to central storage were dropped",
+			  od->n);
+	cJSON_Delete(msg);
+	log_warn("%s", text);
+}
+
 /* What the budget covers: the outbox, the recorded segments and the clip
  * files waiting for verification. */
 static int64_t disk_used(struct edge *e)
@@ -672,17 +714,22 @@ static int64_t disk_used(struct edge *e)
 struct doomed_segment {
 	int64_t id;
 	char *path;
+	bool central; /* owed to the centre: the last resort */
+	char *camera;
+	int64_t start_ms, end_ms;
 };
 
 static void collect_doomed(void *ctx, const struct outbox_segment *seg)
 {
-	struct doomed_segment d = { seg->id, g_strdup(seg->path) };
+	struct doomed_segment d = { seg->id,	   g_strdup(seg->path),
+				    seg->central,  g_strdup(seg->camera),
+				    seg->start_ms, seg->end_ms };
 
 	g_array_append_val(ctx, d);
 }
 
 /* Delete up to max of the oldest segments not pinned by a clip; how many. */
-static int evict_segments(struct edge *e, int max)
+static int evict_segments(struct edge *e, int max, struct owed_dropped *od)
 {
 	GArray *doomed = g_array_new(FALSE, FALSE, sizeof(struct doomed_segment));
 	int n = 0;
@@ -692,12 +739,21 @@ static int evict_segments(struct edge *e, int max)
 		struct doomed_segment *d = &g_array_index(doomed, struct doomed_segment, i);
 
 		if (outbox_segment_delete(e->outbox, d->id) == 0) {
+			if (d->central && od->n++ == 0) {
+				g_strlcpy(od->camera, d->camera, sizeof od->camera);
+				od->from_ms = d->start_ms;
+			}
+			if (d->central) {
+				od->several |= strcmp(od->camera, d->camera) != 0;
+				od->to_ms = MAX(od->to_ms, d->end_ms);
+			}
 			if (g_unlink(d->path) != 0 && errno != ENOENT)
 				log_warn("cannot delete segment '%s': %s", d->path,
 					 g_strerror(errno));
 			n++;
 		}
 		g_free(d->path);
+		g_free(d->camera);
 	}
 	g_array_free(doomed, TRUE);
 	e->n.segments_evicted += (uint64_t)n;
@@ -712,12 +768,13 @@ static void enforce_budget(struct edge *e)
 {
 	struct seq_range ranges[MESSAGE_MAX_RANGES];
 	uint64_t segments_before = e->n.segments_evicted;
+	struct owed_dropped od = { .n = 0 };
 	size_t n;
 	int rows;
 
 	while (disk_used(e) > e->cfg->disk_budget) {
 		/* one at a time: a segment is large, the check is cheap */
-		if (evict_segments(e, 1) > 0)
+		if (evict_segments(e, 1, &od) > 0)
 			continue;
 		rows = outbox_evict_oldest(e->outbox, OUTBOX_READING, 256, ranges,
 					   G_N_ELEMENTS(ranges), &n);
@@ -737,6 +794,8 @@ static void enforce_budget(struct edge *e)
 		}
 		report_dropped(e, ranges, n, rows);
 	}
+	if (od.n > 0)
+		report_owed_dropped(e, &od);
 	if (e->n.segments_evicted > segments_before)
 		log_info("disk budget: deleted the %llu oldest video segments (%llu so far)",
 			 (unsigned long long)(e->n.segments_evicted - segments_before),

@@ -30,6 +30,8 @@
 /* How long after the end of its range a request waits for the segment that
  * holds the end to be closed and indexed, beyond the segment's own length. */
 #define RECORDING_GRACE_MS 10000
+/* Central storage: segments announced and not yet verified, per camera. */
+#define CENTRAL_WINDOW 4
 
 /* A built clip on its way to the collector. */
 struct upload {
@@ -41,6 +43,8 @@ struct upload {
 	guint8 *queued;	   /* chunk_count flags: in todo */
 	int64_t pass_mono; /* when the last chunk of a pass went; 0 during a pass */
 	int unanswered;	   /* passes and pokes in a row without an answer */
+	bool segment;	   /* central storage: path is the camera's segment, not ours */
+	char *camera;
 };
 
 /* The opening clip of an event still open, per camera: a short event
@@ -108,6 +112,7 @@ static void upload_free(struct upload *u)
 {
 	g_free(u->clip_id);
 	g_free(u->path);
+	g_free(u->camera);
 	g_queue_clear(&u->todo);
 	g_free(u->queued);
 	g_free(u);
@@ -134,10 +139,13 @@ static void queue_chunk(struct upload *u, int k)
 }
 
 static void add_upload(struct evidence *ev, const char *clip_id, const char *path, int64_t seq,
-		       int64_t bytes, int chunk_size, int chunk_count)
+		       int64_t bytes, int chunk_size, int chunk_count, bool segment,
+		       const char *camera)
 {
 	struct upload *u = g_new0(struct upload, 1);
 
+	u->segment = segment;
+	u->camera = g_strdup(camera);
 	u->clip_id = g_strdup(clip_id);
 	u->path = g_strdup(path);
 	u->seq = seq;
@@ -170,11 +178,14 @@ static void poke(struct evidence *ev, struct upload *u)
 
 /* Sign clip file cf as clip_id and commit its manifest and its "built"
  * mark together. want_kind non-NULL: the request row is made in the same
- * transaction (a file handed over, not a recorded range). */
+ * transaction (a file handed over, not a recorded range); "segment": a
+ * central-storage segment, whose manifest is ROUTINE and which moves the
+ * camera's last announced start in the same transaction. */
 static int announce(struct evidence *ev, const char *clip_id, const char *camera,
 		    const char *event_id, const char *want_kind, int64_t start_ms, int64_t end_ms,
 		    const char *mime, const struct clip_file *cf)
 {
+	bool segment = want_kind && !strcmp(want_kind, "segment");
 	char start[CLOCK_TS_LEN], end[CLOCK_TS_LEN];
 	struct clip_manifest m = {
 		.box = ev->cfg->id,
@@ -214,10 +225,12 @@ static int announce(struct evidence *ev, const char *clip_id, const char *camera
 		rc = outbox_clip_want(ev->ob, clip_id, camera, event_id, want_kind, start_ms,
 				      end_ms);
 	if (!rc)
-		rc = ev->ops.put_manifest(ev->ops.ctx, msg);
+		rc = ev->ops.put_manifest(ev->ops.ctx, msg, segment ? OUTBOX_ROUTINE : OUTBOX_BULK);
 	if (!rc)
 		rc = outbox_clip_built(ev->ob, clip_id, cf->path, seq, cf->bytes, cf->chunk_size,
 				       cf->chunk_count);
+	if (!rc && segment)
+		rc = outbox_central_set(ev->ob, camera, start_ms);
 	if (!rc)
 		rc = outbox_commit(ev->ob);
 	else
@@ -226,7 +239,14 @@ static int announce(struct evidence *ev, const char *clip_id, const char *camera
 	g_free(signature);
 	if (rc)
 		return rc;
-	add_upload(ev, clip_id, cf->path, seq, cf->bytes, cf->chunk_size, cf->chunk_count);
+	add_upload(ev, clip_id, cf->path, seq, cf->bytes, cf->chunk_size, cf->chunk_count, segment,
+		   camera);
+	if (segment) {
+		ev->n.segments_announced++;
+		log_debug("segment %s: %lld bytes in %d chunks, manifest seq %lld", clip_id,
+			  (long long)cf->bytes, cf->chunk_count, (long long)seq);
+		return 0;
+	}
 	ev->n.built++;
 	log_info("clip %s: %s of camera '%s', %lld bytes in %d chunks, manifest seq %lld", clip_id,
 		 mime, camera, (long long)cf->bytes, cf->chunk_count, (long long)seq);
@@ -355,6 +375,89 @@ out:
 	g_ptr_array_free(sl.paths, TRUE);
 }
 
+/* --- central storage ------------------------------------------------- */
+
+static int segments_in_flight(const struct evidence *ev, const char *camera)
+{
+	int n = 0;
+
+	for (GList *l = ev->uploads.head; l; l = l->next) {
+		const struct upload *u = l->data;
+
+		n += u->segment && !strcmp(u->camera, camera);
+	}
+	return n;
+}
+
+struct next_segment {
+	int64_t start_ms, end_ms, bytes;
+	char *path;
+};
+
+static void take_next(void *ctx, const struct outbox_segment *seg)
+{
+	struct next_segment *ns = ctx;
+
+	ns->start_ms = seg->start_ms;
+	ns->end_ms = seg->end_ms;
+	ns->bytes = seg->bytes;
+	ns->path = g_strdup(seg->path);
+}
+
+/* Announce camera cc's next segments owed to the centre, oldest first, up
+ * to the window. */
+static void central_announce(struct evidence *ev, const struct camera_config *cc)
+{
+	for (int i = segments_in_flight(ev, cc->id); i < CENTRAL_WINDOW; i++) {
+		struct next_segment ns = { 0 };
+		struct clip_file cf;
+		char err[256], clip_id[128];
+		int chunk_size, rc;
+
+		if (outbox_central_next(ev->ob, cc->id, take_next, &ns) != 0)
+			return;
+		chunk_size = clip_chunk_size(ns.bytes, ev->cfg->clips.chunk_size);
+		rc =
+		    chunk_size ? clip_hash_file(ns.path, chunk_size, &cf, err, sizeof err) : -EFBIG;
+		if (rc == -ENOENT || rc == -ENODATA || rc == -EFBIG) {
+			/* gone (the disk budget took it), empty, or too large for
+			 * one manifest: skipped, not retried */
+			log_warn("segment '%s' of camera '%s' cannot go to the centre: %s; skipped",
+				 ns.path, cc->id,
+				 rc == -EFBIG ? "too large for one manifest" : err);
+			ev->n.segments_lost++;
+			rc = outbox_central_set(ev->ob, cc->id, ns.start_ms);
+			g_free(ns.path);
+			if (rc)
+				return;
+			continue;
+		}
+		if (rc) {
+			log_error("segment of camera '%s': %s; tried again", cc->id, err);
+			g_free(ns.path);
+			return;
+		}
+		snprintf(clip_id, sizeof clip_id, "segment:%s:%lld:%.8s", cc->id,
+			 (long long)ns.start_ms, cf.sha256);
+		rc = announce(ev, clip_id, cc->id, NULL, "segment", ns.start_ms, ns.end_ms,
+			      "video/mp2t", &cf);
+		clip_file_release(&cf);
+		g_free(ns.path);
+		if (rc)
+			return; /* tried again on the next tick */
+	}
+}
+
+static void central_tick(struct evidence *ev)
+{
+	for (guint i = 0; i < ev->cfg->cameras->len; i++) {
+		const struct camera_config *cc = g_ptr_array_index(ev->cfg->cameras, i);
+
+		if (cc->central_storage)
+			central_announce(ev, cc);
+	}
+}
+
 static gboolean on_tick(gpointer data)
 {
 	struct evidence *ev = data;
@@ -366,6 +469,7 @@ static gboolean on_tick(gpointer data)
 			try_build(ev, g_ptr_array_index(wanted, i), now);
 	}
 	g_ptr_array_free(wanted, TRUE);
+	central_tick(ev);
 	/* a pass that got no answer: ask again */
 	for (GList *l = ev->uploads.head; l; l = l->next) {
 		struct upload *u = l->data;
@@ -512,7 +616,8 @@ static int drop_upload(struct evidence *ev, struct upload *u)
 {
 	if (outbox_clip_delete(ev->ob, u->clip_id) != 0)
 		return -EIO;
-	if (g_unlink(u->path) != 0 && errno != ENOENT)
+	/* a segment's file is the camera's: it stays in the box's ring */
+	if (!u->segment && g_unlink(u->path) != 0 && errno != ENOENT)
 		log_warn("clip %s: cannot delete '%s': %s", u->clip_id, u->path, g_strerror(errno));
 	g_queue_remove(&ev->uploads, u);
 	upload_free(u);
@@ -525,6 +630,12 @@ static void verified(struct evidence *ev, const char *clip_id)
 
 	if (!u)
 		return; /* an answer repeated: already done */
+	if (u->segment) {
+		log_debug("segment %s verified by the collector", clip_id);
+		if (drop_upload(ev, u) == 0)
+			ev->n.segments_verified++;
+		return;
+	}
 	log_info("clip %s verified by the collector", clip_id);
 	if (drop_upload(ev, u) == 0) /* else tried again with the next answer */
 		ev->n.verified++;
@@ -551,6 +662,8 @@ void evidence_ack_clips(struct evidence *ev, const cJSON *verified_ids, const cJ
 		log_debug("clip %s: the collector misses %d chunks", u->clip_id,
 			  cJSON_GetArraySize(cJSON_GetObjectItem(item, "chunks")));
 	}
+	if (cJSON_GetArraySize(verified_ids) > 0)
+		central_tick(ev); /* room in the window: catch up without waiting for the tick */
 	evidence_pump(ev);
 }
 
@@ -565,7 +678,10 @@ void evidence_connected(struct evidence *ev)
 	evidence_pump(ev);
 }
 
-void evidence_pump(struct evidence *ev)
+/* Send the chunks of clips (segments false) or of central storage's
+ * segments. false when sending must stop (the cap, the link, or the list
+ * changed and was pumped again). */
+static bool pump_pass(struct evidence *ev, bool segments)
 {
 	for (GList *l = ev->uploads.head; l; l = l->next) {
 		struct upload *u = l->data;
@@ -575,6 +691,8 @@ void evidence_pump(struct evidence *ev)
 					.chunk_count = u->chunk_count };
 		guint8 *buf = NULL;
 
+		if (u->segment != segments)
+			continue;
 		while (u->sending && !g_queue_is_empty(&u->todo)) {
 			int k = GPOINTER_TO_INT(g_queue_peek_head(&u->todo));
 			char topic[TOPIC_MAX];
@@ -585,16 +703,23 @@ void evidence_pump(struct evidence *ev)
 				buf = g_malloc((gsize)u->chunk_size);
 			rc = clip_read_chunk(&cf, k, buf, &len);
 			if (rc) {
-				log_error("clip %s: cannot read chunk %d of '%s': %s%s", u->clip_id,
-					  k, u->path, g_strerror(-rc),
-					  rc == -ENOENT ? "; the clip is lost" : "");
+				log_error("%s %s: cannot read chunk %d of '%s': %s%s",
+					  u->segment ? "segment" : "clip", u->clip_id, k, u->path,
+					  g_strerror(-rc),
+					  rc != -ENOENT ? ""
+					  : u->segment
+					      ? "; deleted by the disk budget before its upload"
+					      : "; the clip is lost");
 				g_free(buf);
 				if (rc == -ENOENT) {
-					ev->n.failed++;
+					if (u->segment)
+						ev->n.segments_lost++;
+					else
+						ev->n.failed++;
 					drop_upload(ev, u);
 					evidence_pump(ev); /* the list changed: start over */
 				}
-				return; /* else tried again on the next tick */
+				return false; /* else tried again on the next tick */
 			}
 			topic_format_chunk(topic, ev->cfg->id, u->clip_id, k);
 			if (ev->corrupt_left > 0 && len > 0)
@@ -608,7 +733,7 @@ void evidence_pump(struct evidence *ev)
 			}
 			if (rc) {
 				g_free(buf);
-				return;
+				return false;
 			}
 			g_queue_pop_head(&u->todo);
 			u->queued[k] = 0;
@@ -618,6 +743,14 @@ void evidence_pump(struct evidence *ev)
 		}
 		g_free(buf);
 	}
+	return true;
+}
+
+/* Clips first: a segment's chunk goes only when no clip has one waiting. */
+void evidence_pump(struct evidence *ev)
+{
+	if (pump_pass(ev, false))
+		pump_pass(ev, true);
 }
 
 /* --- life cycle ------------------------------------------------------ */
@@ -627,8 +760,8 @@ static void collect_built(void *ctx, const struct outbox_clip *c)
 	struct evidence *ev = ctx;
 
 	if (c->built && c->path && c->chunk_count > 0 && c->chunk_size > 0)
-		add_upload(ev, c->clip_id, c->path, c->seq, c->bytes, c->chunk_size,
-			   c->chunk_count);
+		add_upload(ev, c->clip_id, c->path, c->seq, c->bytes, c->chunk_size, c->chunk_count,
+			   !strcmp(c->kind, "segment"), c->camera);
 }
 
 /* Files in the clip directory that no clip owns: left by a crash between
@@ -677,6 +810,12 @@ struct evidence *evidence_new(const struct edge_config *cfg, struct outbox *ob,
 	if (!ev->signer) {
 		log_error("cannot sign clips: %s; no clips", err);
 		goto out_free;
+	}
+	for (guint i = 0; i < cfg->cameras->len; i++) {
+		const struct camera_config *cc = g_ptr_array_index(cfg->cameras, i);
+
+		if (outbox_central_mark(ob, cc->id, cc->central_storage) != 0)
+			goto out_free;
 	}
 	if (outbox_clips(ob, collect_built, ev) != 0)
 		goto out_free;

@@ -15,6 +15,17 @@
  * ack_timeout has its last chunk sent again to ask. Verified: the file and
  * the row go.
  *
+ * Central storage. Every segment a camera marked central_storage records
+ * from the moment it is marked goes the same way: its file is hashed in
+ * place (not copied), its manifest (clip id "segment:<camera>:<start
+ * ms>:<sha256 prefix>", no event) is committed as ROUTINE, after
+ * everything else in the outbox, and its chunks go only when no clip has
+ * chunks waiting. At most CENTRAL_WINDOW segments per camera are announced
+ * and not verified; the rest wait in the segment index, oldest first,
+ * pinned against the box's retention (outbox.h), so that an outage is
+ * caught up in order once the link is back. Verified: the upload is
+ * forgotten, the segment stays in the box's ring.
+ *
  * Main thread only.
  */
 #ifndef BK_EVIDENCE_H
@@ -31,8 +42,10 @@
 
 struct evidence_ops {
 	/* Commit msg (a manifest built with seq = outbox_last_seq + 1) to the
-	 * outbox as BULK; called inside a transaction evidence opened. 0 or -errno. */
-	int (*put_manifest)(void *ctx, cJSON *msg);
+	 * outbox in class cls (BULK: clips and snapshots; ROUTINE: central
+	 * storage's segments); called inside a transaction evidence opened.
+	 * 0 or -errno. */
+	int (*put_manifest)(void *ctx, cJSON *msg, enum outbox_class cls);
 	/* Publish a chunk now if the send-rate cap allows: 0; -EAGAIN when the
 	 * cap is reached (the box pumps again when it has refilled); other
 	 * -errno when it cannot be sent (disconnected). */
@@ -46,6 +59,7 @@ struct evidence_ops {
 struct evidence_counters {
 	uint64_t requested, built, verified, unavailable, failed;
 	uint64_t chunks_sent, chunks_resent, pokes;
+	uint64_t segments_announced, segments_verified, segments_lost; /* central storage */
 };
 
 struct evidence;

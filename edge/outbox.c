@@ -49,14 +49,27 @@ enum stmt {
 	ST_COVERAGE_GET,
 	ST_COVERAGE_SET,
 	ST_SEG_FIRST,
+	ST_CENTRAL_ON,
+	ST_CENTRAL_OFF,
+	ST_CENTRAL_NEXT,
+	ST_CENTRAL_SET,
 	ST_COUNT
 };
 
 /* A segment is pinned by hand (pinned = 1) or while a clip not yet built
  * wants time it covers; once built, the clip's own file is the evidence. */
-#define SEG_PINNED                                                                                 \
+#define SEG_CLIP_PINNED                                                                            \
 	"(s.pinned OR EXISTS (SELECT 1 FROM clips c WHERE c.state = 0 AND c.camera = s.camera"     \
 	" AND c.from_ms < s.end_ms AND c.to_ms > s.start_ms))"
+/* Central storage: a segment of a marked camera not announced yet (after
+ * the camera's through_ms), or announced and not verified (its upload is a
+ * clips row of kind segment whose file is the segment itself). */
+#define SEG_CENTRAL                                                                                \
+	"(EXISTS (SELECT 1 FROM central u WHERE u.camera = s.camera"                               \
+	" AND s.start_ms > u.through_ms) OR EXISTS (SELECT 1 FROM clips c"                         \
+	" WHERE c.kind = 'segment' AND c.path = s.path))"
+/* Retention (camera.c) keeps both; the disk budget only the clips' */
+#define SEG_PINNED "(" SEG_CLIP_PINNED " OR " SEG_CENTRAL ")"
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PUT] = "INSERT INTO outbox(seq, class, topic, payload, created_ms) VALUES (?1, ?2, ?3, "
@@ -81,12 +94,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SEG_ADD] = "INSERT INTO segments(camera, start_ms, end_ms, path, bytes, pinned)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, 0)",
 	[ST_SEG_BETWEEN] = "SELECT id, camera, start_ms, end_ms, path, bytes, " SEG_PINNED
-			   " FROM segments s WHERE camera = ?1 AND end_ms > ?2 AND start_ms < ?3"
-			   " ORDER BY start_ms",
+			   ", " SEG_CENTRAL " FROM segments s WHERE camera = ?1 AND end_ms > ?2"
+			   " AND start_ms < ?3 ORDER BY start_ms",
 	[ST_SEG_DEL] = "DELETE FROM segments WHERE id = ?1",
 	[ST_SEG_BYTES] = "SELECT coalesce(sum(bytes), 0) FROM segments",
-	[ST_SEG_OLDEST] = "SELECT id, camera, start_ms, end_ms, path, bytes, 0 FROM segments s"
-			  " WHERE NOT " SEG_PINNED " ORDER BY start_ms LIMIT ?1",
+	/* routine segments first, then those still owed to the centre */
+	[ST_SEG_OLDEST] = "SELECT id, camera, start_ms, end_ms, path, bytes, 0, " SEG_CENTRAL
+			  " AS central FROM segments s WHERE NOT " SEG_CLIP_PINNED
+			  " ORDER BY central, start_ms LIMIT ?1",
 	[ST_SEG_RECORDED] = "SELECT coalesce(sum(min(end_ms, ?3) - max(start_ms, ?2)), 0)"
 			    " FROM segments WHERE camera = ?1 AND end_ms > ?2 AND start_ms < ?3",
 	[ST_CLIP_WANT] = "INSERT INTO clips(clip_id, camera, event_id, kind, from_ms, to_ms, state,"
@@ -98,11 +113,22 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CLIP_LIST] =
 	    "SELECT clip_id, camera, event_id, kind, from_ms, to_ms, state, path, seq,"
 	    " bytes, chunk_size, chunk_count, created_ms FROM clips ORDER BY created_ms",
-	[ST_CLIP_BYTES] = "SELECT coalesce(sum(bytes), 0) FROM clips WHERE state = 1",
+	/* a segment's upload is the segment's file: counted as a segment */
+	[ST_CLIP_BYTES] = "SELECT coalesce(sum(bytes), 0) FROM clips WHERE state = 1"
+			  " AND kind <> 'segment'",
 	[ST_COVERAGE_GET] = "SELECT hour_ms FROM coverage WHERE camera = ?1",
 	[ST_COVERAGE_SET] = "INSERT INTO coverage(camera, hour_ms) VALUES (?1, ?2)"
 			    " ON CONFLICT(camera) DO UPDATE SET hour_ms = ?2",
 	[ST_SEG_FIRST] = "SELECT coalesce(min(start_ms), 0) FROM segments WHERE camera = ?1",
+	/* from the moment a camera is marked: what it recorded before stays local */
+	[ST_CENTRAL_ON] = "INSERT OR IGNORE INTO central(camera, through_ms) VALUES (?1,"
+			  " (SELECT coalesce(max(start_ms), 0) FROM segments WHERE camera = ?1))",
+	[ST_CENTRAL_OFF] = "DELETE FROM central WHERE camera = ?1",
+	[ST_CENTRAL_NEXT] = "SELECT s.id, s.camera, s.start_ms, s.end_ms, s.path, s.bytes, 1, 1"
+			    " FROM segments s JOIN central u ON u.camera = s.camera"
+			    " WHERE s.camera = ?1 AND s.start_ms > u.through_ms"
+			    " ORDER BY s.start_ms LIMIT 1",
+	[ST_CENTRAL_SET] = "UPDATE central SET through_ms = max(through_ms, ?2) WHERE camera = ?1",
 };
 
 static const char schema[] =
@@ -125,7 +151,10 @@ static const char schema[] =
     " state INTEGER NOT NULL, path TEXT, seq INTEGER, bytes INTEGER NOT NULL DEFAULT 0,"
     " chunk_size INTEGER, chunk_count INTEGER, created_ms INTEGER NOT NULL);"
     /* the last hour whose recorded minutes each camera reported */
-    "CREATE TABLE IF NOT EXISTS coverage(camera TEXT PRIMARY KEY, hour_ms INTEGER NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS coverage(camera TEXT PRIMARY KEY, hour_ms INTEGER NOT NULL);"
+    /* central storage: per marked camera, the start of the last segment
+     * announced for upload (edge/evidence.c) */
+    "CREATE TABLE IF NOT EXISTS central(camera TEXT PRIMARY KEY, through_ms INTEGER NOT NULL);";
 
 struct outbox {
 	sqlite3 *db;
@@ -440,6 +469,7 @@ static struct outbox_segment segment_of(sqlite3_stmt *st)
 		.path = (const char *)sqlite3_column_text(st, 4),
 		.bytes = sqlite3_column_int64(st, 5),
 		.pinned = sqlite3_column_int(st, 6) != 0,
+		.central = sqlite3_column_int(st, 7) != 0,
 	};
 }
 
@@ -533,6 +563,41 @@ int outbox_coverage_set(struct outbox *o, const char *camera, int64_t hour_ms)
 	sqlite3_bind_text(o->stmt[ST_COVERAGE_SET], 1, camera, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(o->stmt[ST_COVERAGE_SET], 2, hour_ms);
 	return step_done(o, ST_COVERAGE_SET, "remember a reported hour");
+}
+
+/* --- central storage ------------------------------------------------- */
+
+int outbox_central_mark(struct outbox *o, const char *camera, bool on)
+{
+	enum stmt s = on ? ST_CENTRAL_ON : ST_CENTRAL_OFF;
+
+	sqlite3_bind_text(o->stmt[s], 1, camera, -1, SQLITE_STATIC);
+	return step_done(o, s, "mark a camera for central storage");
+}
+
+int outbox_central_next(struct outbox *o, const char *camera, outbox_segment_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = o->stmt[ST_CENTRAL_NEXT];
+	int rc;
+
+	sqlite3_bind_text(st, 1, camera, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		struct outbox_segment seg = segment_of(st);
+
+		fn(ctx, &seg);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? -ENOENT : fail(o, "find the next segment for the centre");
+}
+
+int outbox_central_set(struct outbox *o, const char *camera, int64_t through_ms)
+{
+	sqlite3_bind_text(o->stmt[ST_CENTRAL_SET], 1, camera, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(o->stmt[ST_CENTRAL_SET], 2, through_ms);
+	return step_done(o, ST_CENTRAL_SET, "remember the last segment announced");
 }
 
 /* --- clips ----------------------------------------------------------- */

@@ -21,7 +21,8 @@
 enum outbox_class {
 	OUTBOX_ALERT = 0, /* events: legal evidence, sent first */
 	OUTBOX_READING = 1,
-	OUTBOX_BULK = 2, /* clip manifests and other bulk */
+	OUTBOX_BULK = 2,    /* clip manifests and other bulk */
+	OUTBOX_ROUTINE = 3, /* central storage's segment manifests: after everything */
 	OUTBOX_CLASSES
 };
 
@@ -92,7 +93,8 @@ struct outbox_segment {
 	int64_t start_ms, end_ms;
 	const char *path;
 	int64_t bytes;
-	bool pinned; /* held by an unsent clip: never deleted by retention */
+	bool pinned;  /* held by an unsent clip or owed to the centre: kept by retention */
+	bool central; /* owed to the centre (not yet verified there) */
 };
 typedef void (*outbox_segment_fn)(void *ctx, const struct outbox_segment *seg);
 int outbox_segment_add(struct outbox *o, const char *camera, int64_t start_ms, int64_t end_ms,
@@ -100,8 +102,9 @@ int outbox_segment_add(struct outbox *o, const char *camera, int64_t start_ms, i
 int outbox_segments_between(struct outbox *o, const char *camera, int64_t from_ms, int64_t to_ms,
 			    outbox_segment_fn fn, void *ctx);
 int outbox_segment_delete(struct outbox *o, int64_t id);
-/* fn for up to max of the oldest unpinned segments of every camera, oldest
- * first (for the disk budget). 0 or -EIO. */
+/* fn for up to max of the oldest segments no clip pins, of every camera:
+ * those owed to the centre last (for the disk budget, which may take them
+ * when nothing else is left; seg->central says so). 0 or -EIO. */
 int outbox_segments_oldest_unpinned(struct outbox *o, int max, outbox_segment_fn fn, void *ctx);
 /* Bytes of all indexed segments. */
 int64_t outbox_segment_bytes(struct outbox *o);
@@ -115,6 +118,18 @@ int64_t outbox_first_segment_ms(struct outbox *o, const char *camera);
 int64_t outbox_coverage_reported(struct outbox *o, const char *camera);
 int outbox_coverage_set(struct outbox *o, const char *camera, int64_t hour_ms);
 
+/* Central storage (edge/evidence.c): a camera marked central_storage owes
+ * the centre every segment it records from the moment it is marked. mark
+ * on remembers the camera (the start of its newest segment so far as the
+ * last announced; nothing if marked already), off forgets it and unpins
+ * what it owed. next calls fn with the oldest segment not announced yet
+ * (0, -ENOENT when none, -EIO); set moves the last announced start forward.
+ * A segment owed is pinned until announced and then until its upload (a
+ * clips row of kind "segment" whose path is the segment's) is deleted. */
+int outbox_central_mark(struct outbox *o, const char *camera, bool on);
+int outbox_central_next(struct outbox *o, const char *camera, outbox_segment_fn fn, void *ctx);
+int outbox_central_set(struct outbox *o, const char *camera, int64_t through_ms);
+
 /* Clips and snapshots from request to verified upload (edge/evidence.c).
  * want records a request for camera's [from_ms, to_ms] (a snapshot:
  * from = to); while it is not built, the segments it overlaps are pinned.
@@ -123,7 +138,8 @@ int outbox_coverage_set(struct outbox *o, const char *camera, int64_t hour_ms);
  * forgets (the file is the caller's). 0 or -EIO (want: also for a clip id
  * already known). */
 struct outbox_clip {
-	const char *clip_id, *camera, *event_id /* may be NULL */, *kind /* video, snapshot */;
+	const char *clip_id, *camera, *event_id /* may be NULL */;
+	const char *kind; /* video, snapshot, segment (central storage: path is the segment) */
 	int64_t from_ms, to_ms;
 	bool built;
 	const char *path; /* NULL until built */
@@ -141,7 +157,8 @@ int outbox_clip_delete(struct outbox *o, const char *clip_id);
 /* fn for every clip, oldest request first (fields valid during fn only; fn
  * must not call the outbox). 0 or -EIO. */
 int outbox_clips(struct outbox *o, outbox_clip_fn fn, void *ctx);
-/* Bytes of the built clip files waiting for verification. */
+/* Bytes of the built clip files waiting for verification (segments'
+ * uploads not counted: their files are the segments). */
 int64_t outbox_clip_bytes(struct outbox *o);
 
 /* Bytes of the database in use (pages not on the free list). */

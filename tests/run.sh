@@ -56,7 +56,7 @@ if [ $# -eq 0 ]; then
 	if bk_pg_start; then
 		trap bk_pg_stop EXIT
 		export BK_TEST_PG=$BK_PG_URI
-		for t in registry stats tasks platforms; do
+		for t in registry stats tasks platforms recordings; do
 			run_suite "unit-pg/test_$t" "$BUILD/tests/test_$t"
 		done
 		unset BK_TEST_PG

@@ -21,6 +21,7 @@
 #include "archive.h"
 #include "clock.h"
 #include "command.h"
+#include "storage_cmd.h"
 #include "envelope.h"
 #include "log.h"
 #include "output.h"
@@ -333,6 +334,9 @@ int main(int argc, char **argv)
 	/* tasks, grades and lists parse their own options (tasks_cmd.c) */
 	if (bkctl_tasks_wants(argc, argv))
 		return bkctl_tasks(argc, argv);
+	/* central storage parses its own options (storage_cmd.c) */
+	if (bkctl_storage_wants(argc, argv))
+		return bkctl_storage(argc, argv);
 	/* alerts, statistics and coverage parse their own options (stats_cmd.c) */
 	if (bkctl_stats_wants(argc, argv))
 		return bkctl_stats(argc, argv, NULL, false);

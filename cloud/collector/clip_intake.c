@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "clipstore.h"
+#include "clock.h"
 #include "log.h"
 #include "manifest.h"
 #include "signing.h"
@@ -22,6 +23,9 @@ struct clip_intake {
 	struct clipstore *store;
 	char *ca_path;
 	gint64 swept; /* g_get_monotonic_time() of the last sweep */
+	gint64 expired; /* g_get_monotonic_time() of the last retention run */
+	int retention_days;
+	int64_t budget;
 	struct clip_intake_counters n;
 };
 
@@ -45,6 +49,7 @@ struct clip_intake *clip_intake_new(struct archive *a, const char *store, const 
 
 	ci->archive = a;
 	ci->ca_path = g_strdup(ca_path);
+	ci->retention_days = 30;
 	ci->store = clipstore_open(store, err, sizeof err);
 	if (!ci->store) {
 		log_error("%s", err);
@@ -221,6 +226,27 @@ static void on_clip_state(void *ctx, const struct archive_clip *c)
 	snprintf(ctx, STATE_LEN, "%s", c->state); /* ctx: char[STATE_LEN] */
 }
 
+/* Mark the clip verified; a segment is indexed in recordings in the same
+ * transaction, so that a crash leaves neither or both. 0 or -errno. */
+static int mark_verified(struct clip_intake *ci, const char *box, const char *clip_id,
+			 const char *path)
+{
+	int rc;
+
+	if (!archive_is_segment_clip(clip_id))
+		return archive_set_clip_state(ci->archive, box, clip_id, "verified", path, NULL);
+	rc = archive_recording_verified(ci->archive, box, clip_id, path);
+	if (rc == -EINVAL)
+		log_error("segment %s of %s: its manifest's times or camera cannot be indexed",
+			  clip_id, box);
+	if (rc < 0)
+		return rc;
+	ci->n.segments++;
+	if (g_get_monotonic_time() - ci->expired >= G_USEC_PER_SEC)
+		clip_intake_expire(ci);
+	return 0;
+}
+
 /* All chunks are in (or the object is stored already): check the whole
  * and store it, or take the stored one. */
 static void finish(struct clip_intake *ci, const char *box, const char *clip_id,
@@ -259,11 +285,13 @@ static void finish(struct clip_intake *ci, const char *box, const char *clip_id,
 		g_free(path);
 		return;
 	}
-	if (archive_set_clip_state(ci->archive, box, clip_id, "verified", path, NULL) == 0) {
+	if (mark_verified(ci, box, clip_id, path) == 0) {
 		ci->n.verified++;
 		v->answer = v->verified = v->stored = true;
-		log_info("clip %s of %s verified, stored as %s%s", clip_id, box, path,
-			 rc == CLIPSTORE_ALREADY ? " (there already)" : "");
+		/* a segment of central storage every few seconds per camera: not logged */
+		if (!archive_is_segment_clip(clip_id))
+			log_info("clip %s of %s verified, stored as %s%s", clip_id, box, path,
+				 rc == CLIPSTORE_ALREADY ? " (there already)" : "");
 	}
 	g_free(path);
 }
@@ -331,6 +359,41 @@ int clip_intake_chunk(struct clip_intake *ci, const char *box, const char *clip_
 	     say_missing(ci, box, clip_id, v) == 0))
 		finish(ci, box, clip_id, v);
 	return 0;
+}
+
+void clip_intake_set_storage(struct clip_intake *ci, int retention_days, int64_t budget)
+{
+	ci->retention_days = retention_days;
+	ci->budget = budget;
+}
+
+int clip_intake_expire(struct clip_intake *ci)
+{
+	GPtrArray *gone = g_ptr_array_new_with_free_func(g_free);
+	int64_t cutoff = clock_wall_ms() - (int64_t)ci->retention_days * 86400 * 1000;
+	int64_t rows = 0, bytes = 0;
+	int rc;
+
+	ci->expired = g_get_monotonic_time();
+	rc = archive_recordings_expire(ci->archive, cutoff, ci->budget, &rows, &bytes, gone);
+	if (rc == 0) {
+		for (guint i = 0; i < gone->len; i++) {
+			int r = clipstore_remove(ci->store, g_ptr_array_index(gone, i), "ts");
+
+			if (r && r != -ENOENT) /* ENOENT: another collector removed it */
+				log_warn("central storage: cannot remove object %s: %s",
+					 (const char *)g_ptr_array_index(gone, i), g_strerror(-r));
+		}
+		ci->n.segments_expired += (uint64_t)rows;
+		ci->n.bytes_expired += (uint64_t)bytes;
+		if (rows > 0)
+			log_info("central storage: %lld segments (%lld bytes) past %d days or over "
+				 "the budget of %lld bytes deleted",
+				 (long long)rows, (long long)bytes, ci->retention_days,
+				 (long long)ci->budget);
+	}
+	g_ptr_array_free(gone, TRUE);
+	return rc < 0 ? rc : (int)rows;
 }
 
 const struct clip_intake_counters *clip_intake_counters(const struct clip_intake *ci)

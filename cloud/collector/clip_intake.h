@@ -33,6 +33,8 @@ struct clip_intake_counters {
 	uint64_t manifests, manifests_rejected;
 	uint64_t chunks, chunks_duplicate, chunks_bad, chunks_rejected;
 	uint64_t verified, whole_mismatch;
+	uint64_t segments; /* continuous-storage segments verified and indexed */
+	uint64_t segments_expired, bytes_expired; /* deleted by retention (this collector) */
 };
 
 /* What the box is told about one clip, when answer is set. */
@@ -67,6 +69,17 @@ int clip_intake_manifest(struct clip_intake *ci, const struct message *m);
 int clip_intake_chunk(struct clip_intake *ci, const char *box, const char *clip_id, long n,
 		      const void *data, size_t len, struct clip_verdict *v, char *err,
 		      size_t errlen);
+
+/* Central continuous storage ([storage]): a clip whose id starts
+ * "segment:" is a segment of a camera marked central_storage; verified, it
+ * is indexed in the archive's recordings (archive.h). Retention keeps
+ * retention_days and at most budget bytes (0: no limit) of them. */
+void clip_intake_set_storage(struct clip_intake *ci, int retention_days, int64_t budget);
+/* Apply retention now (on a timer, and by intake itself at most once a
+ * second after a segment is stored): delete the expired segments' rows,
+ * then their objects no verified clip references. Segments deleted by this
+ * call, or -errno. */
+int clip_intake_expire(struct clip_intake *ci);
 
 const struct clip_intake_counters *clip_intake_counters(const struct clip_intake *ci);
 

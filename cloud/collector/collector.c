@@ -67,6 +67,7 @@ struct collector {
 	guint stats_source;
 	guint task_source;
 	guint gap_source;
+	guint storage_source;	 /* central storage's retention */
 	int64_t own_seq;	 /* the envelope seq of our own messages */
 	char own_seq_key[96];	 /* its meta key, "own_seq:<id>": collectors may share an archive */
 	uint64_t rejects_logged; /* in this stats period */
@@ -1057,6 +1058,11 @@ struct collector *collector_new(const struct collector_config *cfg)
 	col->clips = clip_intake_new(col->archive, cfg->clip_store, cfg->mqtt.ca);
 	if (!col->clips)
 		goto out_free;
+	/* central storage: the settings also in the archive, for bkctl and the API */
+	clip_intake_set_storage(col->clips, cfg->storage.retention_days, cfg->storage.budget);
+	if (archive_meta_set(col->archive, "storage_retention_days", cfg->storage.retention_days) ||
+	    archive_meta_set(col->archive, "storage_budget", cfg->storage.budget))
+		goto out_free;
 	if (cfg->http.listen) {
 		col->http = http_api_new(&cfg->http, cfg->archive_path, cfg->clip_store, &col->n);
 		if (!col->http)
@@ -1104,12 +1110,23 @@ out_free:
 	return NULL;
 }
 
+/* Central storage's retention, every minute (and after intake). */
+static gboolean on_storage_timer(gpointer data)
+{
+	struct collector *col = data;
+
+	clip_intake_expire(col->clips);
+	return G_SOURCE_CONTINUE;
+}
+
 int collector_start(struct collector *col)
 {
 	col->stats_source = g_timeout_add((guint)col->cfg->stats_period_ms, on_stats, col);
 	/* tasks are created by bkctl and by rules, in the archive: looked for often */
 	col->task_source = g_timeout_add(2000, on_task_timer, col);
 	col->gap_source = g_timeout_add(1000, on_gap_timer, col);
+	col->storage_source = g_timeout_add_seconds(60, on_storage_timer, col);
+	clip_intake_expire(col->clips); /* a budget made smaller takes effect at once */
 	for (unsigned i = 0; i < col->n_brokers; i++) {
 		int rc = mqtt_link_start(col->brokers[i].link);
 
@@ -1133,6 +1150,8 @@ void collector_free(struct collector *col)
 		g_source_remove(col->task_source);
 	if (col->gap_source)
 		g_source_remove(col->gap_source);
+	if (col->storage_source)
+		g_source_remove(col->storage_source);
 	if (col->stats_source) {
 		g_source_remove(col->stats_source);
 		on_stats(col);

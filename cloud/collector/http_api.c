@@ -41,6 +41,7 @@
 #include "clock.h"
 #include "collector.h"
 #include "csv.h"
+#include "jcheck.h"
 #include "log.h"
 #include "remux.h"
 #include "web_assets.h"
@@ -105,6 +106,7 @@ struct http_api {
 	GList *sse; /* of struct sse_client* */
 	struct rate_sample rate[HTTP_RATE_SAMPLES];
 	int rate_next, rate_count;
+	uint64_t recordings_refused; /* bad /api/recordings requests */
 };
 
 /* --- the main-loop glue ---------------------------------------------- */
@@ -1163,8 +1165,11 @@ static enum MHD_Result api_metrics(struct http_api *api, struct MHD_Connection *
 		rc = archive_report(api->archive, REPORT_GAPS, &all, count_gap, &m);
 	/* no report counts clips by state; one aggregate beats listing them */
 	if (!rc)
-		rc = archive_query(api->archive, "SELECT state, count(*) FROM clips GROUP BY state",
-				   NULL, 0, count_clips, &m);
+		rc = archive_query(
+		    api->archive,
+		    "SELECT state, count(*) FROM clips WHERE clip_id NOT LIKE 'segment:%'"
+		    " GROUP BY state",
+		    NULL, 0, count_clips, &m);
 	if (rc) {
 		g_hash_table_destroy(m.clips);
 		g_string_free(out, TRUE);
@@ -1203,6 +1208,9 @@ static enum MHD_Result api_metrics(struct http_api *api, struct MHD_Connection *
 		    GPOINTER_TO_INT(g_hash_table_lookup(m.clips, clip_states[i])));
 	metric(out, "bk_http_sse_clients", "gauge", "Clients of /api/alerts/stream.",
 	       (double)g_list_length(api->sse));
+	metric(out, "bk_http_recordings_refused_total", "counter",
+	       "Requests for central storage's recordings refused (bad parameters, gaps).",
+	       (double)api->recordings_refused);
 	g_hash_table_destroy(m.clips);
 	rc = respond(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", out->str,
 		     out->len, true);
@@ -1314,7 +1322,17 @@ void http_api_alert(struct http_api *api, const char *json)
 
 /* --- files: clips, snapshots and the page ------------------------------- */
 
+static enum MHD_Result serve_fd_cached(struct MHD_Connection *conn, int fd, const char *type,
+				       const char *cache);
+
 static enum MHD_Result serve_fd(struct MHD_Connection *conn, int fd, const char *type)
+{
+	/* content-addressed: a URL's bytes never change */
+	return serve_fd_cached(conn, fd, type, "private, max-age=31536000, immutable");
+}
+
+static enum MHD_Result serve_fd_cached(struct MHD_Connection *conn, int fd, const char *type,
+				       const char *cache)
 {
 	const char *range =
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
@@ -1344,9 +1362,7 @@ static enum MHD_Result serve_fd(struct MHD_Connection *conn, int fd, const char 
 	r = MHD_create_response_from_fd_at_offset64(last - first + 1, fd, first);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-	/* content-addressed: a URL's bytes never change */
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-				"private, max-age=31536000, immutable");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
 	if (status == MHD_HTTP_PARTIAL_CONTENT) {
 		char cr[96];
 
@@ -1426,6 +1442,322 @@ static enum MHD_Result api_clip(struct http_api *api, struct request *rq, const 
 	g_free(mp4);
 	g_free(ts);
 	return rc;
+}
+
+/* --- central storage: recordings and their use ------------------------- */
+
+#define HTTP_RANGE_MAX_MS     (4 * 3600 * INT64_C(1000)) /* one MP4 at most */
+#define HTTP_SEGMENT_SLACK_MS 1500			 /* segments closer than this meet */
+
+static void add_ts(cJSON *obj, const char *name, int64_t ms)
+{
+	char ts[CLOCK_TS_LEN];
+
+	clock_format_ms(ms, ts);
+	cJSON_AddStringToObject(obj, name, ts);
+}
+
+static cJSON *spans_json(GArray *spans)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (guint i = 0; i < spans->len; i++) {
+		const struct archive_span *sp = &g_array_index(spans, struct archive_span, i);
+		cJSON *o = cJSON_CreateObject();
+
+		add_ts(o, "from", sp->from_ms);
+		add_ts(o, "to", sp->to_ms);
+		cJSON_AddNumberToObject(o, "seconds", (double)(sp->to_ms - sp->from_ms) / 1000.0);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+/* The segments of a range, in order. */
+struct range_segs {
+	GArray *spans;	 /* of struct archive_span */
+	GPtrArray *shas; /* g_strdup'd */
+	int64_t bytes;
+};
+
+static void on_range_seg(void *ctx, const struct archive_recording *r)
+{
+	struct range_segs *rs = ctx;
+	struct archive_span sp = { r->start_ms, r->end_ms };
+
+	g_array_append_val(rs->spans, sp);
+	g_ptr_array_add(rs->shas, g_strdup(r->sha256));
+	rs->bytes += r->bytes;
+}
+
+static enum MHD_Result refuse_recording(struct http_api *api, struct MHD_Connection *conn,
+					unsigned status, cJSON *doc)
+{
+	api->recordings_refused++;
+	log_info("http: recordings: %s", cJSON_GetObjectItem(doc, "error")->valuestring);
+	return respond_json(conn, status, doc);
+}
+
+static enum MHD_Result bad_recording(struct http_api *api, struct MHD_Connection *conn,
+				     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static enum MHD_Result bad_recording(struct http_api *api, struct MHD_Connection *conn,
+				     const char *fmt, ...)
+{
+	cJSON *doc = cJSON_CreateObject();
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	cJSON_AddStringToObject(doc, "error", text);
+	g_free(text);
+	return refuse_recording(api, conn, MHD_HTTP_BAD_REQUEST, doc);
+}
+
+static void on_bounds(void *ctx, const struct archive_storage_use *u)
+{
+	struct archive_span *b = ctx;
+
+	b->from_ms = u->oldest_ms;
+	b->to_ms = u->newest_ms;
+}
+
+struct bounds_query {
+	const char *camera;
+	struct archive_span span;
+	bool found;
+};
+
+static void on_bounds_of(void *ctx, const struct archive_storage_use *u)
+{
+	struct bounds_query *q = ctx;
+
+	if (strcmp(u->camera, q->camera) != 0)
+		return;
+	q->found = true;
+	on_bounds(&q->span, u);
+}
+
+/* GET /api/recordings/{box}/{camera}[?from=…&to=…[&list=1][&partial=1]]:
+ * without from and to, or with list=1, what is kept (ranges and gaps) as
+ * JSON; else one MP4 of the range (whole segments covering it), or 404
+ * naming the gaps (partial=1: what there is, gaps and all). */
+static enum MHD_Result api_recordings(struct http_api *api, struct request *rq, const char *rest)
+{
+	struct MHD_Connection *conn = rq->conn;
+	const char *from_s = arg(conn, "from"), *to_s = arg(conn, "to");
+	bool list = flag(conn, "list") || (!from_s && !to_s), partial = flag(conn, "partial");
+	struct range_segs rs = { g_array_new(FALSE, FALSE, sizeof(struct archive_span)),
+				 g_ptr_array_new_with_free_func(g_free), 0 };
+	GArray *ranges = g_array_new(FALSE, FALSE, sizeof(struct archive_span));
+	GArray *gaps = g_array_new(FALSE, FALSE, sizeof(struct archive_span));
+	char **parts = g_strsplit(rest, "/", 3);
+	const char *box = parts[0], *camera = box ? parts[1] : NULL;
+	struct bounds_query bq = { .camera = camera };
+	int64_t from = 0, to = 0;
+	GPtrArray *paths = NULL;
+	enum MHD_Result rc;
+	cJSON *doc;
+
+	if (rq->remux_done) {
+		rc = rq->mp4_path ? serve_path(conn, rq->mp4_path, "video/mp4")
+				  : respond_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+						  "cannot remux the recording to MP4");
+		goto out;
+	}
+	if (!box || !camera || parts[2] || !g_str_has_prefix(box, "box-") ||
+	    !jc_is_ident(box + 4, NULL, 63) || !jc_is_ident(camera, NULL, 63)) {
+		rc = bad_recording(api, conn,
+				   "/api/recordings/%s: expected /api/recordings/BOX/CAMERA "
+				   "(BOX box-…, CAMERA an id)",
+				   rest);
+		goto out;
+	}
+	if ((from_s && !archive_parse_when(from_s, &from)) ||
+	    (to_s && !archive_parse_when(to_s, &to))) {
+		rc = bad_recording(api, conn,
+				   "/api/recordings/%s/%s: %s '%s' is not a time like "
+				   "2026-01-31T08:00:00.000Z or 2026-01-31",
+				   box, camera,
+				   from_s && !archive_parse_when(from_s, &from) ? "from" : "to",
+				   from_s && !archive_parse_when(from_s, &from) ? from_s : to_s);
+		goto out;
+	}
+	if (!list && (!from_s || !to_s)) {
+		rc = bad_recording(api, conn,
+				   "/api/recordings/%s/%s: a range needs both from and to", box,
+				   camera);
+		goto out;
+	}
+	if (!from_s || !to_s) { /* everything kept */
+		if (archive_storage_use(api->archive, box, on_bounds_of, &bq) != 0) {
+			rc = respond_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					   "archive query failed");
+			goto out;
+		}
+		from = from_s ? from : bq.span.from_ms;
+		to = to_s ? to : bq.span.to_ms;
+	}
+	if (to < from || (!list && to == from)) {
+		rc = bad_recording(api, conn, "/api/recordings/%s/%s: to (%s) is before from (%s)",
+				   box, camera, to_s ? to_s : "the newest",
+				   from_s ? from_s : "the oldest");
+		goto out;
+	}
+	if (!list && to - from > HTTP_RANGE_MAX_MS) {
+		rc = bad_recording(api, conn,
+				   "/api/recordings/%s/%s: %lld s asked for; one MP4 holds at most "
+				   "%lld s: ask for shorter ranges",
+				   box, camera, (long long)((to - from) / 1000),
+				   (long long)(HTTP_RANGE_MAX_MS / 1000));
+		goto out;
+	}
+	if (archive_recordings_between(api->archive, box, camera, from, to, on_range_seg, &rs)) {
+		rc = respond_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "archive query failed");
+		goto out;
+	}
+	archive_recordings_spans((const struct archive_span *)(void *)rs.spans->data, rs.spans->len,
+				 from, to, HTTP_SEGMENT_SLACK_MS, ranges, gaps);
+	doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "box", box);
+	cJSON_AddStringToObject(doc, "camera", camera);
+	if (rs.spans->len || from_s) {
+		add_ts(doc, "from", from);
+		add_ts(doc, "to", to);
+	}
+	cJSON_AddNumberToObject(doc, "segments", rs.spans->len);
+	cJSON_AddNumberToObject(doc, "bytes", (double)rs.bytes);
+	cJSON_AddItemToObject(doc, "ranges", spans_json(ranges));
+	cJSON_AddItemToObject(doc, "gaps", spans_json(gaps));
+	if (list) {
+		rc = respond_json(conn, MHD_HTTP_OK, doc);
+		goto out;
+	}
+	if (rs.spans->len == 0 || (gaps->len && !partial)) {
+		char *text = g_strdup_printf(
+		    "%s of %s has %s in that range (%u gap%s, listed): ask for the recorded "
+		    "ranges, or add partial=1",
+		    camera, box, rs.spans->len ? "gaps" : "no recording", gaps->len,
+		    gaps->len == 1 ? "" : "s");
+
+		cJSON_AddStringToObject(doc, "error", text);
+		g_free(text);
+		rc = refuse_recording(api, conn, MHD_HTTP_NOT_FOUND, doc);
+		goto out;
+	}
+	cJSON_Delete(doc);
+	/* the MP4 of these very segments: named by their hashes */
+	{
+		GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+		char name[80], *mp4 = NULL;
+
+		paths = g_ptr_array_new_with_free_func(g_free);
+		for (guint i = 0; i < rs.shas->len; i++) {
+			char *p =
+			    clipstore_object_path(api->clips, g_ptr_array_index(rs.shas, i), "ts");
+
+			g_checksum_update(sum, g_ptr_array_index(rs.shas, i), 64);
+			if (!p) {
+				g_checksum_free(sum);
+				rc = respond_error(conn, MHD_HTTP_NOT_FOUND,
+						   "segment %s of %s/%s is not in the clip store "
+						   "(deleted by retention meanwhile?)",
+						   (char *)g_ptr_array_index(rs.shas, i), box,
+						   camera);
+				goto out;
+			}
+			g_ptr_array_add(paths, p);
+		}
+		snprintf(name, sizeof name, "range-%s", g_checksum_get_string(sum));
+		g_checksum_free(sum);
+		if (!api->remux) {
+			rc = respond_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down");
+			goto out;
+		}
+		switch (remux_get_range(api->remux, (const char *const *)paths->pdata, paths->len,
+					name, &mp4, on_remuxed, rq)) {
+		case 0: {
+			int fd = open(mp4, O_RDONLY | O_CLOEXEC);
+
+			rc = fd < 0 ? respond_error(conn, MHD_HTTP_NOT_FOUND, "no such recording")
+				    : serve_fd_cached(conn, fd, "video/mp4", "private, no-cache");
+			break;
+		}
+		case -EINPROGRESS:
+			rq->remuxing = true;
+			MHD_suspend_connection(conn);
+			rc = MHD_YES;
+			break;
+		default:
+			rc = respond_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					   "cannot remux the recording to MP4");
+		}
+		g_free(mp4);
+	}
+out:
+	if (paths)
+		g_ptr_array_free(paths, TRUE);
+	g_array_free(rs.spans, TRUE);
+	g_ptr_array_free(rs.shas, TRUE);
+	g_array_free(ranges, TRUE);
+	g_array_free(gaps, TRUE);
+	g_strfreev(parts);
+	return rc;
+}
+
+struct storage_doc {
+	cJSON *cameras;
+	int64_t total;
+};
+
+static void on_storage_use(void *ctx, const struct archive_storage_use *u)
+{
+	struct storage_doc *sd = ctx;
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "box", u->box);
+	cJSON_AddStringToObject(o, "camera", u->camera);
+	cJSON_AddNumberToObject(o, "segments", (double)u->segments);
+	cJSON_AddNumberToObject(o, "bytes", (double)u->bytes);
+	add_ts(o, "oldest", u->oldest_ms);
+	add_ts(o, "newest", u->newest_ms);
+	cJSON_AddNumberToObject(o, "kept_days", (double)(u->newest_ms - u->oldest_ms) / 86400000.0);
+	cJSON_AddItemToArray(sd->cameras, o);
+	sd->total += u->bytes;
+}
+
+/* GET /api/storage[?box=…]: central storage per box and camera. */
+static enum MHD_Result api_storage(struct http_api *api, struct MHD_Connection *conn)
+{
+	const char *box = arg(conn, "box");
+	struct storage_doc sd = { cJSON_CreateArray(), 0 };
+	int64_t days = 0, budget = 0;
+	cJSON *doc, *c;
+
+	if (box && (!g_str_has_prefix(box, "box-") || !jc_is_ident(box + 4, NULL, 63))) {
+		cJSON_Delete(sd.cameras);
+		return bad_recording(api, conn, "/api/storage: box '%s' is not a box id", box);
+	}
+	if (archive_storage_use(api->archive, box, on_storage_use, &sd) != 0 ||
+	    archive_meta_get(api->archive, "storage_retention_days", &days) != 0 ||
+	    archive_meta_get(api->archive, "storage_budget", &budget) != 0) {
+		cJSON_Delete(sd.cameras);
+		return respond_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "archive query failed");
+	}
+	doc = cJSON_CreateObject();
+	cJSON_AddNumberToObject(doc, "retention_days", (double)days);
+	cJSON_AddNumberToObject(doc, "budget", (double)budget);
+	cJSON_AddNumberToObject(doc, "bytes", (double)sd.total);
+	cJSON_ArrayForEach (c, sd.cameras) {
+		double bytes = cJSON_GetObjectItem(c, "bytes")->valuedouble;
+
+		cJSON_AddNumberToObject(c, "budget_share", budget > 0 ? bytes / (double)budget : 0);
+		cJSON_AddNumberToObject(c, "share", sd.total > 0 ? bytes / (double)sd.total : 0);
+	}
+	cJSON_AddItemToObject(doc, "cameras", sd.cameras);
+	return respond_json(conn, MHD_HTTP_OK, doc);
 }
 
 static const char *content_type(const char *name)
@@ -1522,6 +1854,10 @@ static enum MHD_Result route(struct http_api *api, struct request *rq, const cha
 		return api_establishment(api, conn, url + 20);
 	if (g_str_has_prefix(url, "/clips/"))
 		return api_clip(api, rq, url + 7);
+	if (g_str_has_prefix(url, "/api/recordings/"))
+		return api_recordings(api, rq, url + 16);
+	if (strcmp(url, "/api/storage") == 0)
+		return api_storage(api, conn);
 	if (strcmp(url, "/metrics") == 0)
 		return api_metrics(api, conn);
 	return respond_error(conn, MHD_HTTP_NOT_FOUND, "no such resource");

@@ -4,7 +4,12 @@
 #include "remux.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <utime.h>
+
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 
@@ -21,6 +26,7 @@ struct waiter {
 struct job {
 	struct remux *r;
 	char *name, *tmp_path, *mp4_path;
+	char *src_tmp; /* a concatenation made for the job, deleted with it; or NULL */
 	GstElement *pipeline;
 	guint bus_watch, timeout;
 	GArray *waiters; /* of struct waiter */
@@ -48,6 +54,8 @@ static void job_finish(struct job *j, bool ok)
 	}
 	if (!ok)
 		g_unlink(j->tmp_path);
+	if (j->src_tmp)
+		g_unlink(j->src_tmp);
 	for (guint i = 0; i < j->waiters->len; i++) {
 		struct waiter *w = &g_array_index(j->waiters, struct waiter, i);
 
@@ -57,6 +65,7 @@ static void job_finish(struct job *j, bool ok)
 	g_free(j->name);
 	g_free(j->tmp_path);
 	g_free(j->mp4_path);
+	g_free(j->src_tmp);
 	g_free(j);
 }
 
@@ -128,12 +137,17 @@ void remux_free(struct remux *r)
 	g_free(r);
 }
 
-/* filesrc/filesink take paths as properties: no quoting of the launch line needed. */
-static GstElement *make_pipeline(const char *src, const char *dst)
+/* filesrc/filesink take paths as properties: no quoting of the launch line needed.
+ * A range of segments joined: h264timestamper gives every frame the PTS
+ * mp4mux needs ("Buffer has no PTS" at segment starts otherwise). */
+static GstElement *make_pipeline(const char *src, const char *dst, bool joined)
 {
 	GError *err = NULL;
-	GstElement *p = gst_parse_launch("filesrc name=src ! tsdemux ! h264parse ! "
-					 "mp4mux faststart=true ! filesink name=dst",
+	GstElement *p = gst_parse_launch(joined ? "filesrc name=src ! tsdemux ! h264parse ! "
+						  "h264timestamper ! mp4mux faststart=true ! "
+						  "filesink name=dst"
+						: "filesrc name=src ! tsdemux ! h264parse ! "
+						  "mp4mux faststart=true ! filesink name=dst",
 					 &err);
 	GstElement *e;
 
@@ -152,8 +166,117 @@ static GstElement *make_pipeline(const char *src, const char *dst)
 	return p;
 }
 
+/* remux_get into dir; src_tmp (taken over, may be NULL) is deleted when
+ * the job ends. */
+static int get(struct remux *r, const char *ts_path, const char *name, const char *dir,
+	       char *src_tmp, char **mp4_path, remux_done_fn fn, void *ctx);
+
 int remux_get(struct remux *r, const char *ts_path, const char *name, char **mp4_path,
 	      remux_done_fn fn, void *ctx)
+{
+	return get(r, ts_path, name, r->cache_dir, NULL, mp4_path, fn, ctx);
+}
+
+#define RANGE_KEEP_S 3600
+
+/* Range MP4s nobody asked for within the hour go. */
+static void prune_ranges(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		char *path = g_build_filename(dir, name, NULL);
+		GStatBuf st;
+
+		if (g_stat(path, &st) == 0 && now - (gint64)st.st_mtime > RANGE_KEEP_S)
+			g_unlink(path);
+		g_free(path);
+	}
+	if (d)
+		g_dir_close(d);
+}
+
+/* Concatenate the files into path: 0 or -errno. */
+static int concat(const char *const *paths, size_t n, const char *path)
+{
+	char buf[1 << 16];
+	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640), rc = 0;
+
+	if (out < 0)
+		return -errno;
+	for (size_t i = 0; i < n && !rc; i++) {
+		int in = open(paths[i], O_RDONLY | O_CLOEXEC);
+		ssize_t got;
+
+		if (in < 0) {
+			rc = -errno;
+			break;
+		}
+		while (!rc && (got = read(in, buf, sizeof buf)) > 0) {
+			for (ssize_t off = 0; off < got && !rc;) {
+				ssize_t w = write(out, buf + off, (size_t)(got - off));
+
+				if (w < 0 && errno != EINTR)
+					rc = -errno;
+				else if (w > 0)
+					off += w;
+			}
+		}
+		if (!rc && got < 0)
+			rc = -errno;
+		close(in);
+	}
+	close(out);
+	if (rc)
+		g_unlink(path);
+	return rc;
+}
+
+int remux_get_range(struct remux *r, const char *const *ts_paths, size_t n, const char *name,
+		    char **mp4_path, remux_done_fn fn, void *ctx)
+{
+	char *dir = g_build_filename(r->cache_dir, "ranges", NULL);
+	char *file = g_strdup_printf("%s.mp4", name), *src;
+	int rc;
+
+	*mp4_path = NULL;
+	if (g_mkdir_with_parents(dir, 0750) != 0) {
+		log_error("cannot create '%s': %s", dir, g_strerror(errno));
+		rc = -EIO;
+		goto out;
+	}
+	*mp4_path = g_build_filename(dir, file, NULL);
+	if (g_hash_table_lookup(r->jobs, name) == NULL &&
+	    g_file_test(*mp4_path, G_FILE_TEST_IS_REGULAR)) {
+		g_utime(*mp4_path, NULL); /* asked for again: kept another hour */
+		rc = 0;
+		goto out;
+	}
+	g_free(*mp4_path);
+	*mp4_path = NULL;
+	prune_ranges(dir);
+	src = NULL;
+	if (g_hash_table_lookup(r->jobs, name) == NULL) {
+		src = g_strdup_printf("%s/%s.ts", dir, name);
+		rc = concat(ts_paths, n, src);
+		if (rc) {
+			log_error("cannot join the segments of %s into '%s': %s", name, src,
+				  g_strerror(-rc));
+			g_free(src);
+			goto out;
+		}
+	}
+	rc = get(r, src ? src : "", name, dir, src, mp4_path, fn, ctx);
+out:
+	g_free(file);
+	g_free(dir);
+	return rc;
+}
+
+static int get(struct remux *r, const char *ts_path, const char *name, const char *dir,
+	       char *src_tmp, char **mp4_path, remux_done_fn fn, void *ctx)
 {
 	struct waiter w = { fn, ctx };
 	struct job *j = g_hash_table_lookup(r->jobs, name);
@@ -165,10 +288,14 @@ int remux_get(struct remux *r, const char *ts_path, const char *name, char **mp4
 		return -EINPROGRESS;
 	}
 	file = g_strdup_printf("%s.mp4", name);
-	*mp4_path = g_build_filename(r->cache_dir, file, NULL);
+	*mp4_path = g_build_filename(dir, file, NULL);
 	g_free(file);
-	if (g_file_test(*mp4_path, G_FILE_TEST_IS_REGULAR))
+	if (g_file_test(*mp4_path, G_FILE_TEST_IS_REGULAR)) {
+		if (src_tmp)
+			g_unlink(src_tmp);
+		g_free(src_tmp);
 		return 0;
+	}
 
 	j = g_new0(struct job, 1);
 	j->r = r;
@@ -177,8 +304,12 @@ int remux_get(struct remux *r, const char *ts_path, const char *name, char **mp4
 	*mp4_path = NULL;
 	j->tmp_path = g_strdup_printf("%s.part", j->mp4_path);
 	j->waiters = g_array_new(FALSE, FALSE, sizeof(struct waiter));
-	j->pipeline = make_pipeline(ts_path, j->tmp_path);
+	j->src_tmp = src_tmp;
+	j->pipeline = make_pipeline(ts_path, j->tmp_path, src_tmp != NULL);
 	if (!j->pipeline) {
+		if (src_tmp)
+			g_unlink(src_tmp);
+		g_free(src_tmp);
 		g_array_free(j->waiters, TRUE);
 		g_free(j->name);
 		g_free(j->tmp_path);

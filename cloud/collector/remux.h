@@ -8,13 +8,16 @@
  *
  * Costs: a remux reads and writes the clip once (tens of ms for a one-minute
  * clip); the pipeline runs on GStreamer's threads and reports on the GLib
- * default main context, so callers never block. The cache is not pruned: it
- * is at most the size of the H.264 clips in the store, and may be deleted
- * whole at any time. Limits: H.264 only (H.265 clips fail with a log line:
- * browsers do not play H.265 either). Everything is called on the main thread.
+ * default main context, so callers never block. The clips' cache is not
+ * pruned: it is at most the size of the H.264 clips in the store, and may be
+ * deleted whole at any time (recorded ranges, below, are pruned). Limits:
+ * H.264 only (H.265 clips fail with a log line: browsers do not play H.265
+ * either). Everything is called on the main thread.
  */
 #ifndef BK_REMUX_H
 #define BK_REMUX_H
+
+#include <stddef.h>
 
 struct remux;
 
@@ -32,5 +35,15 @@ void remux_free(struct remux *r);
  * called later from the main loop, exactly once; -EIO on failure to start. */
 int remux_get(struct remux *r, const char *ts_path, const char *name, char **mp4_path,
 	      remux_done_fn fn, void *ctx);
+
+/* Central storage: the MP4 of n MPEG-TS segments played one after the
+ * other (a recorded range), named name.mp4 under the cache's "ranges"
+ * directory (name: a digest of the segments, so a range asked for twice is
+ * remuxed once). The segments are joined into one file first, on the
+ * calling thread (a read and a write of the range's bytes; deleted when the
+ * remux ends). Range files untouched for an hour are deleted on the next
+ * call. Returns as remux_get. */
+int remux_get_range(struct remux *r, const char *const *ts_paths, size_t n, const char *name,
+		    char **mp4_path, remux_done_fn fn, void *ctx);
 
 #endif
