@@ -49,13 +49,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    "INSERT OR IGNORE INTO readings(sender, seq, idx, sensor, kind, t, value, unit)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_PUT_BOX] = "INSERT INTO boxes(id, state, version, status_ts, last_seen, last_seq, "
-		       "health, first_seen, cert_serial, cert_not_after)"
-		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?5, ?8, ?9)"
+		       "health, first_seen, cert_serial, cert_not_after, cameras)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?5, ?8, ?9, ?10)"
 		       " ON CONFLICT(id) DO UPDATE SET state = ?2,"
 		       " version = coalesce(?3, boxes.version), status_ts = ?4, last_seen = ?5,"
 		       " last_seq = max(boxes.last_seq, ?6), health = coalesce(?7, boxes.health),"
 		       " cert_serial = coalesce(?8, boxes.cert_serial),"
-		       " cert_not_after = coalesce(?9, boxes.cert_not_after)",
+		       " cert_not_after = coalesce(?9, boxes.cert_not_after),"
+		       " cameras = coalesce(?10, boxes.cameras)",
 	[ST_BOX_STATE] = "SELECT state FROM boxes WHERE id = ?1",
 	[ST_PUT_STATUS_LOG] =
 	    "INSERT INTO status_log(box, state, ts, received_at) VALUES (?1, ?2, ?3, ?4)",
@@ -163,6 +164,8 @@ static const char *const migrations[] = {
 	archive_platforms_schema,
 	/* 8: central continuous storage (archive_recordings.c) */
 	archive_recordings_schema,
+	/* 9: live view's audit trail, each box's camera states (archive_live.c) */
+	archive_live_schema,
 };
 
 G_STATIC_ASSERT(ST_COUNT <= ARCHIVE_STMT_MAX);
@@ -498,6 +501,7 @@ int archive_put_status(struct archive *a, const struct archive_box_status *s)
 	archive_bind_text(st, 7, s->health_json);
 	archive_bind_text(st, 8, s->cert_serial);
 	archive_bind_text(st, 9, s->cert_not_after);
+	archive_bind_text(st, 10, s->cameras_json);
 	if (step_done(a, ST_PUT_BOX, "store a box's status"))
 		return -EIO;
 	if (!changed)
@@ -781,6 +785,12 @@ static const char *const report_sql[] = {
 			 " WHERE (?1 IS NULL OR box = ?1) AND (?2 IS NULL OR camera = ?2)"
 			 " AND (?3 IS NULL OR start >= ?3) AND clip_id NOT LIKE 'segment:%'"
 			 " ORDER BY start DESC, box LIMIT ?4",
+	[REPORT_LIVE_VIEWS] =
+	    "SELECT id, viewer, box, camera, started, ended,"
+	    " CAST(round((julianday(coalesce(ended, started)) - julianday(started)) * 86400)"
+	    " AS INTEGER) AS seconds, bytes, why FROM live_views"
+	    " WHERE (?1 IS NULL OR box = ?1) AND (?2 IS NULL OR camera = ?2)"
+	    " AND (?3 IS NULL OR started >= ?3) ORDER BY id DESC LIMIT ?4",
 	[REPORT_ACTIVITY] =
 	    "SELECT * FROM ("
 	    " SELECT received_at AS at, sender AS source, kind || ' #' || seq AS what,"

@@ -54,6 +54,7 @@ struct archive_box_status {
 	int64_t last_seq;
 	const char *health_json;
 	const char *cert_serial, *cert_not_after;
+	const char *cameras_json; /* [{"id", "state"}] as in the status; NULL: keep */
 };
 
 /* Record a box's status: the boxes row always, the status log on a change of state. */
@@ -112,6 +113,7 @@ enum archive_report {
 	REPORT_GAPS,	    /* per box, seq ranges neither archived nor reported dropped */
 	REPORT_ACTIVITY,    /* everything archived after filter->since, oldest first */
 	REPORT_CLIPS,	    /* clips, newest first; filter->sensor is the camera */
+	REPORT_LIVE_VIEWS,  /* live view's audit trail, newest first; filter->sensor: camera */
 };
 
 struct archive_filter {
@@ -149,6 +151,18 @@ int archive_report(struct archive *a, enum archive_report report,
  * 0 or -EIO with a log line. */
 int archive_query(struct archive *a, const char *sql, const struct archive_value *params,
 		  int nparams, archive_row_fn fn, void *ctx);
+
+/* --- live view: the audit trail (archive_live.c) -------------------- */
+
+/* A viewing of box/camera by viewer began at start_ms (refused ones too):
+ * its id (> 0), -EINVAL for text out of bounds, -EIO. Its own transaction. */
+int64_t archive_live_view_begin(struct archive *a, const char *viewer, const char *box,
+				const char *camera, int64_t start_ms);
+/* ... and ended: bytes relayed, why (NULL: none given). 0, -ENOENT, -EIO. */
+int archive_live_view_end(struct archive *a, int64_t id, int64_t end_ms, int64_t bytes,
+			  const char *why);
+/* The viewings themselves: archive_report(REPORT_LIVE_VIEWS): id, viewer,
+ * box, camera, started, ended (NULL while it runs), seconds, bytes, why. */
 
 /* --- the registry (archive_registry.c) ----------------------------- */
 

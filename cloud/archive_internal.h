@@ -97,6 +97,7 @@ extern const char archive_stats_schema[];
 extern const char archive_tasks_schema[];
 extern const char archive_platforms_schema[];
 extern const char archive_recordings_schema[];
+extern const char archive_live_schema[];
 /* PostgreSQL (archive_pg.c): the step from schema version `from` (the
  * whole schema when 0), setting *to; NULL when there is none. */
 const char *archive_pg_schema_step(int from, int *to);

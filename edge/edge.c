@@ -20,6 +20,7 @@
 #include "coverage.h"
 #include "detections.h"
 #include "evidence.h"
+#include "live_sessions.h"
 #include "log.h"
 #include "message.h"
 #include "mqtt_link.h"
@@ -61,6 +62,7 @@ struct edge {
 	struct rules *rules;	     /* one per sensor, same index */
 	struct camera_slot *cameras; /* one per cfg->cameras entry, same index */
 	struct evidence *evidence;   /* clips and snapshots; NULL: none (cannot sign) */
+	struct live_sessions *live;  /* live view; NULL without cameras */
 	guint batch_source, status_source, resend_source, pump_source, budget_source;
 	guint coverage_source;
 	int64_t cursor[OUTBOX_CLASSES]; /* last seq sent per class since (re)connect */
@@ -515,6 +517,74 @@ static void cmd_upload_range(struct edge *e, const struct message *m)
 	commit_events(e, &as_source, NULL, &re, 1);
 }
 
+/* --- live view (live_sessions.h) ------------------------------------- */
+
+static int live_send_chunk(void *ctx, const char *camera, const uint8_t *data, size_t len)
+{
+	struct edge *e = ctx;
+	char topic[TOPIC_MAX];
+
+	topic_format_live(topic, e->cfg->id, camera);
+	return mqtt_link_publish(e->link, topic, data, len, false);
+}
+
+/* An answer goes straight out (schemas/live.json), never through the
+ * outbox: stale once the connection is lost. Its seq, like a status's, is
+ * the last one issued. */
+static void live_send_state(void *ctx, const struct live_info *li)
+{
+	struct edge *e = ctx;
+	char topic[TOPIC_MAX], *text;
+	struct envelope env;
+	cJSON *msg;
+
+	envelope_stamp(&env, e->cfg->id, outbox_last_seq(e->outbox));
+	msg = message_live(&env, li);
+	text = cJSON_PrintUnformatted(msg);
+	cJSON_Delete(msg);
+	topic_for(e, MSG_LIVE, topic);
+	mqtt_link_publish(e->link, topic, text, strlen(text), false);
+	cJSON_free(text);
+}
+
+static const char *live_camera_unavailable(void *ctx, const struct camera_config *cc, char *buf,
+					   size_t n)
+{
+	struct edge *e = ctx;
+
+	for (guint i = 0; i < e->cfg->cameras->len; i++) {
+		const char *state;
+
+		if (g_ptr_array_index(e->cfg->cameras, i) != cc)
+			continue;
+		if (!e->cameras[i].cam) {
+			snprintf(buf, n, "not set up on this box (see its log)");
+			return buf;
+		}
+		state = camera_state_name(e->cameras[i].cam);
+		if (strcmp(state, "disabled") == 0) {
+			snprintf(buf, n, "outside its recording hours (its schedule)");
+			return buf;
+		}
+		if (strcmp(state, "recording") != 0) {
+			snprintf(buf, n, "offline: the box cannot reach it");
+			return buf;
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+static void live_refuse_no_cameras(struct edge *e, const char *camera)
+{
+	struct live_info li = { .camera = camera,
+				.state = LIVE_REFUSED,
+				.why = "this box has no cameras",
+				.max_streams = e->cfg->live.max_streams };
+
+	live_send_state(e, &li);
+}
+
 static void on_cmd(struct edge *e, const struct message *m)
 {
 	log_info("command %s: %s%s%s", m->u.cmd.cmd_id, message_cmd_actions[m->u.cmd.action],
@@ -541,8 +611,14 @@ static void on_cmd(struct edge *e, const struct message *m)
 			 m->u.cmd.cmd_id);
 		break;
 	case CMD_LIVE:
+		if (e->live)
+			live_sessions_want(e->live, m->env.id, m->u.cmd.camera, m->u.cmd.lease_s);
+		else
+			live_refuse_no_cameras(e, m->u.cmd.camera);
+		break;
 	case CMD_LIVE_STOP:
-		log_warn("command %s: live view is not wired in yet", m->u.cmd.cmd_id);
+		if (e->live)
+			live_sessions_unwant(e->live, m->env.id, m->u.cmd.camera);
 		break;
 	}
 }
@@ -1231,6 +1307,13 @@ int edge_start(struct edge *e)
 			camera_on_motion(e->cameras[i].cam, on_motion, &e->cameras[i]);
 	}
 	if (cfg->cameras->len) {
+		static const struct live_sessions_ops live_ops = {
+			live_send_chunk, live_send_state, live_camera_unavailable
+		};
+
+		e->live = live_sessions_new(cfg, &live_ops, e);
+	}
+	if (cfg->cameras->len) {
 		const char **ids = g_new0(const char *, cfg->cameras->len + 1);
 
 		for (guint i = 0; i < cfg->cameras->len; i++)
@@ -1279,6 +1362,8 @@ void edge_free(struct edge *e)
 	if (e->cert_source)
 		g_source_remove(e->cert_source);
 	g_free(e->cert_event_id);
+	live_sessions_free(e->live); /* its requesters hear that it ends */
+	e->live = NULL;
 	for (guint i = 0; e->cameras && i < e->cfg->cameras->len; i++)
 		camera_free(e->cameras[i].cam); /* indexes the segments being written */
 	g_free(e->cameras);

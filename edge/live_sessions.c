@@ -112,11 +112,14 @@ static void on_chunk(void *ctx, struct live_stream *ls, enum live_chunk_kind kin
 	struct live_sessions *s = x->owner;
 	int rc;
 
-	(void)ls;
 	if (kind == LIVE_CHUNK_INIT) {
 		/* small, and nothing plays without it: never held back by the cap */
 		x->want_key = true;
-		if (x->init)
+		if (!x->init)
+			log_info("live view of camera '%s': %s", x->cc->id,
+				 live_stream_transcoding(ls) ? "H.265 transcoded to H.264 (h265>h264)"
+							     : "H.264 passed through (h264)");
+		else
 			g_bytes_unref(x->init);
 		x->init = g_bytes_new(data, len);
 	} else if (kind == LIVE_CHUNK_DELTA && x->want_key) {

@@ -21,13 +21,14 @@
 #include "archive.h"
 #include "clock.h"
 #include "command.h"
-#include "storage_cmd.h"
 #include "envelope.h"
+#include "live_cmd.h"
 #include "log.h"
 #include "output.h"
 #include "platform_cmd.h"
 #include "registry_cmd.h"
 #include "stats_cmd.h"
+#include "storage_cmd.h"
 #include "tasks_cmd.h"
 #include "version.h"
 
@@ -250,7 +251,8 @@ static int archive_main(int argc, char **argv)
 	    "\nCommands to a box (--config, --box):"
 	    "\n  clip request  upload --camera's video --from … --to … (--wait S: follow it)"
 	    "\n  snapshot      upload a JPEG of --camera's live picture"
-	    "\n  ping          ask the box for its status now");
+	    "\n  ping          ask the box for its status now"
+	    "\n  live          watch --camera live (--db for the audit trail; bkctl live --help)");
 	g_option_context_set_summary(octx, summary->str);
 	g_string_free(summary, TRUE);
 	g_option_context_add_main_entries(octx, entries, NULL);
@@ -334,6 +336,9 @@ int main(int argc, char **argv)
 	/* tasks, grades and lists parse their own options (tasks_cmd.c) */
 	if (bkctl_tasks_wants(argc, argv))
 		return bkctl_tasks(argc, argv);
+	/* live view parses its own options (live_cmd.c) */
+	if (bkctl_live_wants(argc, argv))
+		return bkctl_live(argc, argv);
 	/* central storage parses its own options (storage_cmd.c) */
 	if (bkctl_storage_wants(argc, argv))
 		return bkctl_storage(argc, argv);

@@ -10,6 +10,7 @@
  */
 #include "collector.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +18,10 @@
 
 #include "archive.h"
 #include "clip_intake.h"
+#include "clock.h"
 #include "http_api.h"
+#include "jcheck.h"
+#include "live_view.h"
 #include "log.h"
 #include "message.h"
 #include "mqtt_link.h"
@@ -60,6 +64,7 @@ struct collector {
 	GHashTable *status_ms;	   /* box id → gint64*: ts of the last status applied */
 	GHashTable *task_mask;	   /* "task\x1finspector\x1fstate" → brokers it went to */
 	struct http_api *http;	   /* NULL without [http] listen */
+	struct live_view *live;	   /* viewers of the HTTP API, boxes' live video */
 	GPtrArray *batch;	   /* of struct pending* */
 	GHashTable *progress;	   /* box id → struct progress* */
 	GPtrArray *new_alerts;	   /* of struct new_alert*: opened in the batch being written */
@@ -275,7 +280,9 @@ static int store_report(struct collector *col, const struct message *m)
 static int store_status(struct collector *col, const struct message *m)
 {
 	const cJSON *health = cJSON_GetObjectItem(m->root, "health");
+	const cJSON *cameras = cJSON_GetObjectItem(m->root, "cameras");
 	char *health_json = health ? cJSON_PrintUnformatted(health) : NULL;
+	char *cameras_json = cameras ? cJSON_PrintUnformatted(cameras) : NULL;
 	struct archive_box_status s = {
 		.box = m->env.id,
 		.online = m->u.status.online,
@@ -285,10 +292,12 @@ static int store_status(struct collector *col, const struct message *m)
 		.health_json = health_json,
 		.cert_serial = m->u.status.cert_serial,
 		.cert_not_after = m->u.status.cert_not_after,
+		.cameras_json = cameras_json,
 	};
 	int rc = archive_put_status(col->archive, &s);
 
 	cJSON_free(health_json);
+	cJSON_free(cameras_json);
 	return rc;
 }
 
@@ -904,6 +913,162 @@ static bool is_chunk_topic(const char *topic)
 	return levels == 7 && g_str_has_prefix(topic, TOPIC_PREFIX "box/");
 }
 
+/* --- live view (live_view.h) ----------------------------------------- */
+
+/* bk/v1/box/{box}/live and bk/v1/box/{box}/live/{camera}: the fourth level is "live". */
+static bool is_live_topic(const char *topic)
+{
+	const char *p = topic + strlen(TOPIC_PREFIX "box/");
+
+	if (!g_str_has_prefix(topic, TOPIC_PREFIX "box/") || !(p = strchr(p, '/')))
+		return false;
+	return g_str_has_prefix(p, "/live") && (p[5] == '\0' || p[5] == '/');
+}
+
+/* A box's live video or answer: handled at once, never archived (video at
+ * QoS 0 is not part of the stream). true when taken; false with the reason
+ * in err when it is a reject. */
+static bool take_live(struct collector *col, const struct mqtt_event *ev, char *owner, char *err,
+		      size_t errlen)
+{
+	struct topic t;
+	struct message m;
+	struct jcheck jc = { 0 };
+	cJSON *root;
+	bool ok;
+
+	if (!topic_parse(ev->topic, &t, err, errlen))
+		return false;
+	snprintf(owner, ENVELOPE_ID_MAX + 1, "%s", t.owner);
+	if (t.kind == MSG_LIVE_CHUNK) {
+		live_view_chunk(col->live, t.owner, t.camera, ev->payload, ev->len);
+		return true;
+	}
+	if (t.kind != MSG_LIVE) {
+		snprintf(err, errlen, "not a live view topic");
+		return false;
+	}
+	root = message_parse(ev->payload, ev->len, err, errlen);
+	if (!root)
+		return false;
+	ok = message_validate(&t, root, &m, &jc);
+	if (!ok)
+		snprintf(err, errlen, "%s", jc.error);
+	else if (!ev->retained) /* an answer is for now: a stored one is stale */
+		live_view_answer(col->live, t.owner, &m);
+	cJSON_Delete(root);
+	return ok;
+}
+
+static int live_send_cmd(void *ctx, const struct cmd_info *c)
+{
+	struct collector *col = ctx;
+	struct envelope e;
+	char topic[TOPIC_MAX], *text;
+	cJSON *msg;
+	bool sent;
+
+	/* its seq is reserved like an ack's */
+	if (archive_meta_set(col->archive, col->own_seq_key, col->own_seq + 1) != 0)
+		return -EIO;
+	envelope_stamp(&e, col->cfg->id, ++col->own_seq);
+	msg = message_cmd(&e, c);
+	text = cJSON_PrintUnformatted(msg);
+	topic_format(topic, MSG_CMD, c->box);
+	sent = publish_to(col, c->box, topic, text);
+	cJSON_free(text);
+	cJSON_Delete(msg);
+	return sent ? 0 : -ENOTCONN;
+}
+
+struct box_row {
+	bool found, online;
+	char last_seen[CLOCK_TS_LEN];
+	cJSON *cameras; /* the status's [{"id", "state"}], or NULL */
+};
+
+static void on_box_row(void *ctx, int ncols, const char *const *names,
+		       const struct archive_value *values)
+{
+	struct box_row *r = ctx;
+	const char *state = archive_column_text(ncols, names, values, "state");
+	const char *seen = archive_column_text(ncols, names, values, "last_seen");
+	const char *cameras = archive_column_text(ncols, names, values, "cameras");
+
+	r->found = true;
+	r->online = state && strcmp(state, "online") == 0;
+	g_strlcpy(r->last_seen, seen ? seen : "never", sizeof r->last_seen);
+	r->cameras = cameras ? cJSON_Parse(cameras) : NULL;
+}
+
+/* What the archive knows: the box's last status and its cameras' states. */
+static const char *live_unavailable(void *ctx, const char *box, const char *camera, char *buf,
+				    size_t n)
+{
+	struct collector *col = ctx;
+	struct archive_value p = { .type = VALUE_TEXT, .text = box };
+	struct box_row r = { 0 };
+	const cJSON *c;
+	const char *state = NULL, *why = NULL;
+
+	if (archive_query(col->archive, "SELECT state, last_seen, cameras FROM boxes WHERE id = ?1",
+			  &p, 1, on_box_row, &r) != 0) {
+		snprintf(buf, n, "the archive cannot be read now");
+		return buf;
+	}
+	if (!r.found) {
+		snprintf(buf, n, "%s has never reported to the centre", box);
+		return buf;
+	}
+	if (!r.online) {
+		snprintf(buf, n, "%s is offline (last seen %s)", box, r.last_seen);
+		cJSON_Delete(r.cameras);
+		return buf;
+	}
+	cJSON_ArrayForEach (c, r.cameras) {
+		if (g_strcmp0(cJSON_GetStringValue(cJSON_GetObjectItem(c, "id")), camera) == 0)
+			state = cJSON_GetStringValue(cJSON_GetObjectItem(c, "state"));
+	}
+	if (r.cameras && !state)
+		why = "is not on the box";
+	else if (state && strcmp(state, "disabled") == 0)
+		why = "is outside its recording hours (its schedule)";
+	else if (state && strcmp(state, "recording") != 0)
+		why = "is offline: the box cannot reach it";
+	if (why)
+		snprintf(buf, n, "camera '%s' of %s %s", camera, box, why);
+	cJSON_Delete(r.cameras);
+	return why ? buf : NULL; /* a box that reports no cameras decides itself */
+}
+
+static int64_t live_audit_begin(void *ctx, const char *who, const char *box, const char *camera,
+				int64_t wall_ms)
+{
+	struct collector *col = ctx;
+	int64_t id = archive_live_view_begin(col->archive, who, box, camera, wall_ms);
+
+	if (id < 0)
+		log_error("cannot write the live viewing of %s/%s by %s to the audit trail: %s",
+			  box, camera, who, g_strerror((int)-id));
+	return id;
+}
+
+static void live_audit_end(void *ctx, int64_t id, int64_t wall_ms, int64_t bytes,
+			   const char *why)
+{
+	struct collector *col = ctx;
+
+	if (id > 0 && archive_live_view_end(col->archive, id, wall_ms, bytes, why) != 0)
+		log_error("cannot close live viewing %lld in the audit trail", (long long)id);
+}
+
+static const struct live_view_ops live_ops = {
+	.send_cmd = live_send_cmd,
+	.unavailable = live_unavailable,
+	.audit_begin = live_audit_begin,
+	.audit_end = live_audit_end,
+};
+
 /* Remember which broker a box or handheld was last heard on, live (a
  * retained status may come from a broker it left long ago): its acks go
  * there. */
@@ -964,25 +1129,28 @@ static void on_mqtt_event(void *ctx, const struct mqtt_event *ev)
 	struct collector *col = b->col;
 	struct pending *p;
 	char err[256], owner[ENVELOPE_ID_MAX + 1] = "";
-	bool chunk;
+	bool chunk, live;
 
 	if (ev->kind != MQTT_EVENT_MESSAGE) {
 		broker_state(b, ev->kind == MQTT_EVENT_CONNECTED);
 		return;
 	}
 	chunk = is_chunk_topic(ev->topic);
+	live = !chunk && is_live_topic(ev->topic);
 	col->n.received++;
 	b->received++;
 	note_sender(col, b, ev);
 	if (chunk && take_chunk(col, ev, owner, err, sizeof err))
+		return;
+	if (live && take_live(col, ev, owner, err, sizeof err))
 		return;
 	p = g_new0(struct pending, 1);
 	p->topic = g_strdup(ev->topic);
 	p->payload = g_memdup2(ev->payload, ev->len + 1);
 	p->len = ev->len;
 	p->retained = ev->retained;
-	if (chunk) {
-		/* binary: the reject keeps no head of it */
+	if (chunk || live) {
+		/* binary (or handled here): the reject keeps no head of it */
 		p->sender = owner[0] ? g_strdup(owner) : NULL;
 		p->len = 0;
 		reject(col, p, "%s", err);
@@ -1031,7 +1199,7 @@ struct collector *collector_new(const struct collector_config *cfg)
 	 * to a collector that starts after it was sent. */
 	static const char *const kinds[] = { "reading", "event", "clip", "clip/+/+" };
 	struct collector *col = g_new0(struct collector, 1);
-	char *subs[G_N_ELEMENTS(kinds) + 3] = { 0 };
+	char *subs[G_N_ELEMENTS(kinds) + 5] = { 0 };
 	int n = mqtt_settings_broker_count(&cfg->mqtt);
 
 	col->cfg = cfg;
@@ -1063,8 +1231,10 @@ struct collector *collector_new(const struct collector_config *cfg)
 	if (archive_meta_set(col->archive, "storage_retention_days", cfg->storage.retention_days) ||
 	    archive_meta_set(col->archive, "storage_budget", cfg->storage.budget))
 		goto out_free;
+	col->live = live_view_new(&cfg->live, cfg->id, &live_ops, col);
 	if (cfg->http.listen) {
-		col->http = http_api_new(&cfg->http, cfg->archive_path, cfg->clip_store, &col->n);
+		col->http = http_api_new(&cfg->http, cfg->archive_path, cfg->clip_store, &col->n,
+					 col->live);
 		if (!col->http)
 			goto out_free;
 	}
@@ -1074,6 +1244,10 @@ struct collector *collector_new(const struct collector_config *cfg)
 	subs[G_N_ELEMENTS(kinds)] = g_strdup(TOPIC_PREFIX "box/+/status");
 	subs[G_N_ELEMENTS(kinds) + 1] =
 	    g_strdup_printf("$share/%s/" TOPIC_PREFIX "hh/+/report", cfg->share_group);
+	/* live view, not shared: each collector relays to its own viewers and
+	 * drops video nobody here watches */
+	subs[G_N_ELEMENTS(kinds) + 2] = g_strdup(TOPIC_PREFIX "box/+/live");
+	subs[G_N_ELEMENTS(kinds) + 3] = g_strdup(TOPIC_PREFIX "box/+/live/+");
 	/* A link per broker: the same client id on each is fine (different
 	 * brokers), and so are the same shared subscriptions: every broker's
 	 * group splits its own traffic among the collectors connected to it. */
@@ -1099,7 +1273,7 @@ struct collector *collector_new(const struct collector_config *cfg)
 			break;
 		col->n_brokers++;
 	}
-	for (size_t i = 0; i <= G_N_ELEMENTS(kinds) + 1; i++)
+	for (size_t i = 0; i <= G_N_ELEMENTS(kinds) + 3; i++)
 		g_free(subs[i]);
 	if ((int)col->n_brokers < n)
 		goto out_free;
@@ -1142,8 +1316,10 @@ void collector_free(struct collector *col)
 		return;
 	if (col->archive && col->batch->len)
 		flush_batch(col); /* may fan alerts out: the page is still there */
-	http_api_free(col->http);
+	http_api_free(col->http); /* its viewers leave first */
 	col->http = NULL;
+	live_view_free(col->live);
+	col->live = NULL;
 	if (col->flush_source)
 		g_source_remove(col->flush_source);
 	if (col->task_source)

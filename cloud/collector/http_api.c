@@ -41,7 +41,9 @@
 #include "clock.h"
 #include "collector.h"
 #include "csv.h"
+#include "envelope.h"
 #include "jcheck.h"
+#include "live_view.h"
 #include "log.h"
 #include "remux.h"
 #include "web_assets.h"
@@ -56,6 +58,7 @@
 #define HTTP_MAX_LIMIT		 10000
 #define HTTP_ID_MAX		 128
 #define HTTP_UPLOAD_MAX		 (32u << 20) /* bytes of a listing export */
+#define HTTP_LIVE_BLOCK		 (64u << 10) /* bytes of live video handed to MHD at once */
 #define HTTP_LISTINGS_URL	 "/api/platform/listings"
 
 static const char *const categories[] = { "school_canteen", "kindergarten",
@@ -74,9 +77,12 @@ struct sse_client {
 	bool suspended, closing;
 };
 
+struct live_client;
+
 struct request {
 	struct http_api *api;
 	struct MHD_Connection *conn;
+	struct live_client *live; /* a live viewing waiting for its first bytes (suspended) */
 	char who[HTTP_ID_MAX]; /* the authenticated id; "" for none */
 	bool remuxing;	       /* suspended until the MP4 is there */
 	bool remux_done;
@@ -104,6 +110,8 @@ struct http_api {
 	bool trust_ready;
 	guint fd_watch, timer, kick, ping_timer, rate_timer;
 	GList *sse; /* of struct sse_client* */
+	struct live_view *live; /* NULL: no live view */
+	GList *live_clients;	/* of struct live_client* */
 	struct rate_sample rate[HTTP_RATE_SAMPLES];
 	int rate_next, rate_count;
 	uint64_t recordings_refused; /* bad /api/recordings requests */
@@ -749,6 +757,56 @@ static enum MHD_Result api_grades(struct http_api *api, struct MHD_Connection *c
 	return respond_json(conn, MHD_HTTP_OK, r.array);
 }
 
+static void on_cameras_json(void *ctx, int ncols, const char *const *names,
+			    const struct archive_value *values)
+{
+	const char *text = archive_column_text(ncols, names, values, "cameras");
+
+	*(cJSON **)ctx = text ? cJSON_Parse(text) : NULL;
+}
+
+/* A box's cameras for the page's live view: [{camera, state}], the states
+ * from its last status (recording, offline, disabled), then the cameras the
+ * registry names that the box has not reported ("not reported"). */
+static cJSON *box_cameras(struct http_api *api, const char *box)
+{
+	struct archive_value p = { .type = VALUE_TEXT, .text = box };
+	cJSON *reported = NULL, *out = cJSON_CreateArray(), *c;
+	cJSON *registry = registry_json(api->archive, REGISTRY_CAMERAS, "box", box);
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+	archive_query(api->archive, "SELECT cameras FROM boxes WHERE id = ?1", &p, 1,
+		      on_cameras_json, &reported);
+	cJSON_ArrayForEach (c, reported) {
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(c, "id"));
+		const char *state = cJSON_GetStringValue(cJSON_GetObjectItem(c, "state"));
+		cJSON *o;
+
+		if (!id || !state || g_hash_table_contains(seen, id))
+			continue;
+		g_hash_table_add(seen, (gpointer)id);
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "camera", id);
+		cJSON_AddStringToObject(o, "state", state);
+		cJSON_AddItemToArray(out, o);
+	}
+	cJSON_ArrayForEach (c, registry) {
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(c, "camera"));
+		cJSON *o;
+
+		if (!id || g_hash_table_contains(seen, id))
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "camera", id);
+		cJSON_AddStringToObject(o, "state", "not reported");
+		cJSON_AddItemToArray(out, o);
+	}
+	g_hash_table_destroy(seen);
+	cJSON_Delete(reported);
+	cJSON_Delete(registry);
+	return out;
+}
+
 /* One establishment: its registry row, coverage detail, alerts and the
  * clips of its boxes, for the period. */
 static enum MHD_Result api_establishment(struct http_api *api, struct MHD_Connection *conn,
@@ -797,6 +855,12 @@ static enum MHD_Result api_establishment(struct http_api *api, struct MHD_Connec
 			rc = archive_report(api->archive, REPORT_CLIPS, &f, row_to_json, &r);
 	}
 	add_clip_urls(clips);
+	cJSON_ArrayForEach (b, boxes) {
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(b, "box"));
+
+		if (id)
+			cJSON_AddItemToObject(b, "cameras", box_cameras(api, id));
+	}
 	cJSON_AddItemToObject(doc, "boxes", boxes ? boxes : cJSON_CreateArray());
 	if (rc || !boxes) {
 		cJSON_Delete(doc);
@@ -1208,6 +1272,20 @@ static enum MHD_Result api_metrics(struct http_api *api, struct MHD_Connection *
 		    GPOINTER_TO_INT(g_hash_table_lookup(m.clips, clip_states[i])));
 	metric(out, "bk_http_sse_clients", "gauge", "Clients of /api/alerts/stream.",
 	       (double)g_list_length(api->sse));
+	if (api->live) {
+		const struct live_view_counters *lv = live_view_counters(api->live);
+
+		metric(out, "bk_live_viewers", "gauge", "Live viewings relayed now.",
+		       (double)live_view_viewers(api->live));
+		metric(out, "bk_live_streams", "gauge", "Cameras watched live through here now.",
+		       (double)live_view_streams(api->live));
+		metric(out, "bk_live_bytes_total", "counter", "Live video received from boxes.",
+		       (double)lv->bytes);
+		metric(out, "bk_live_rejected_total", "counter",
+		       "Live video chunks that were not fragmented MP4.", (double)lv->rejected);
+		metric(out, "bk_live_refused_total", "counter",
+		       "Live viewings refused here (limits, offline cameras).", (double)lv->refused);
+	}
 	metric(out, "bk_http_recordings_refused_total", "counter",
 	       "Requests for central storage's recordings refused (bad parameters, gaps).",
 	       (double)api->recordings_refused);
@@ -1216,6 +1294,154 @@ static enum MHD_Result api_metrics(struct http_api *api, struct MHD_Connection *
 		     out->len, true);
 	g_string_free(out, TRUE);
 	return rc;
+}
+
+/* --- live view ------------------------------------------------------------ */
+
+/* A viewer of a camera (live_view.h). The request waits suspended until the
+ * box sends video or says why not, so that the answer can still be an
+ * error status; then the video streams from a callback response, which
+ * owns the client. */
+struct live_client {
+	struct http_api *api;
+	struct MHD_Connection *conn;
+	struct live_watch *watch;
+	bool suspended, closing;
+	uint8_t *first; /* read before the response existed */
+	size_t first_len, first_off;
+};
+
+static void live_client_free(void *cls)
+{
+	struct live_client *lc = cls;
+
+	lc->api->live_clients = g_list_remove(lc->api->live_clients, lc);
+	live_watch_leave(lc->watch);
+	g_free(lc->first);
+	g_free(lc);
+}
+
+static void live_resume(struct live_client *lc)
+{
+	if (lc->suspended) {
+		lc->suspended = false;
+		MHD_resume_connection(lc->conn);
+		mhd_kick(lc->api);
+	}
+}
+
+static void live_wake(void *ctx)
+{
+	live_resume(ctx);
+}
+
+static ssize_t live_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct live_client *lc = cls;
+	const char *why;
+	bool ended;
+	size_t n;
+
+	(void)pos;
+	if (lc->first_off < lc->first_len) {
+		n = MIN(max, lc->first_len - lc->first_off);
+		memcpy(buf, lc->first + lc->first_off, n);
+		lc->first_off += n;
+		return (ssize_t)n;
+	}
+	if (lc->closing)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	n = live_watch_read(lc->watch, (uint8_t *)buf, max, &ended, &why);
+	if (n)
+		return (ssize_t)n;
+	if (ended)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	/* nothing now: park the connection until live_wake */
+	lc->suspended = true;
+	MHD_suspend_connection(lc->conn);
+	return 0;
+}
+
+/* The first bytes, the end, or nothing yet (suspend again). */
+static enum MHD_Result live_answer(struct http_api *api, struct request *rq)
+{
+	struct live_client *lc = rq->live;
+	struct MHD_Response *r;
+	const char *why, *codec;
+	bool ended;
+	enum MHD_Result rc;
+
+	if (lc->closing) {
+		rq->live = NULL;
+		live_client_free(lc);
+		return respond_error(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "the collector is stopping");
+	}
+	lc->first = g_malloc(HTTP_LIVE_BLOCK);
+	lc->first_len = live_watch_read(lc->watch, lc->first, HTTP_LIVE_BLOCK, &ended, &why);
+	if (!lc->first_len && !ended) {
+		g_clear_pointer(&lc->first, g_free);
+		lc->suspended = true;
+		MHD_suspend_connection(rq->conn);
+		return MHD_YES;
+	}
+	rq->live = NULL;
+	if (!lc->first_len) {
+		rc = respond_error(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "%s", why);
+		live_client_free(lc);
+		return rc;
+	}
+	codec = live_watch_codec(lc->watch);
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_LIVE_BLOCK, live_read, lc,
+					      live_client_free);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "video/mp4");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (codec)
+		MHD_add_response_header(r, "X-BK-Codec", codec);
+	rc = MHD_queue_response(rq->conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	(void)api;
+	return rc;
+}
+
+/* /api/live/{box}/{camera}: the camera now, as fragmented MP4 for Media
+ * Source Extensions (X-BK-Codec: its RFC 6381 codec); 409 when the box or
+ * the camera is offline, 503 when a limit or the box refuses, with why. */
+static enum MHD_Result api_live(struct http_api *api, struct request *rq, const char *path)
+{
+	const char *slash = strchr(path, '/');
+	char box[ENVELOPE_ID_MAX + 1], why[512];
+	struct live_client *lc;
+	int rc;
+
+	if (rq->live)
+		return live_answer(api, rq);
+	if (!api->live)
+		return respond_error(rq->conn, MHD_HTTP_NOT_FOUND, "live view is off here");
+	if (!slash || (size_t)(slash - path) > ENVELOPE_ID_MAX)
+		return respond_error(rq->conn, MHD_HTTP_NOT_FOUND,
+				     "no such resource: /api/live/BOX/CAMERA");
+	memcpy(box, path, (size_t)(slash - path));
+	box[slash - path] = '\0';
+	if (envelope_party(box) != PARTY_BOX || !jc_is_ident(slash + 1, NULL, 63))
+		return respond_error(rq->conn, MHD_HTTP_NOT_FOUND,
+				     "no such resource: /api/live/BOX/CAMERA with a box id and a "
+				     "camera id");
+	lc = g_new0(struct live_client, 1);
+	lc->api = api;
+	lc->conn = rq->conn;
+	rc = live_view_watch(api->live, rq->who, box, slash + 1, live_wake, lc, &lc->watch, why,
+			     sizeof why);
+	if (rc) {
+		g_free(lc);
+		return respond_error(rq->conn,
+				     rc == -EHOSTUNREACH ? MHD_HTTP_CONFLICT
+							 : MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "%s", why);
+	}
+	api->live_clients = g_list_prepend(api->live_clients, lc);
+	rq->live = lc;
+	return live_answer(api, rq);
 }
 
 /* --- live alerts (Server-Sent Events) ----------------------------------- */
@@ -1805,8 +2031,9 @@ static bool page_file(struct http_api *api, struct MHD_Connection *conn, const c
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type(name));
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	/* media-src blob:: live view plays through a MediaSource's object URL */
 	MHD_add_response_header(r, "Content-Security-Policy",
-				"default-src 'self'; img-src 'self' data: blob:; media-src 'self'; "
+				"default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
 				"object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 	*rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
@@ -1858,6 +2085,10 @@ static enum MHD_Result route(struct http_api *api, struct request *rq, const cha
 		return api_recordings(api, rq, url + 16);
 	if (strcmp(url, "/api/storage") == 0)
 		return api_storage(api, conn);
+	if (strcmp(url, "/api/live/views") == 0)
+		return api_report(api, conn, REPORT_LIVE_VIEWS, "camera");
+	if (g_str_has_prefix(url, "/api/live/"))
+		return api_live(api, rq, url + 10);
 	if (strcmp(url, "/metrics") == 0)
 		return api_metrics(api, conn);
 	return respond_error(conn, MHD_HTTP_NOT_FOUND, "no such resource");
@@ -1900,7 +2131,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_len = 0; /* a body is read and dropped: nothing here takes one */
 		return MHD_YES;
 	}
-	if (rq->remuxing)
+	if (rq->remuxing || rq->live)
 		return route(api, rq, url);
 	/* public: the page itself (no data in it) and the health probe */
 	if (read && strcmp(url, "/healthz") == 0)
@@ -1939,6 +2170,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	(void)code;
 	if (!rq)
 		return;
+	if (rq->live) /* never got its first bytes: the viewer went */
+		live_client_free(rq->live);
 	g_free(rq->mp4_path);
 	if (rq->upload)
 		g_string_free(rq->upload, TRUE);
@@ -1973,7 +2206,8 @@ static bool parse_listen(const char *listen, struct sockaddr_storage *ss, bool *
 }
 
 struct http_api *http_api_new(const struct http_settings *cfg, const char *archive_path,
-			      const char *clip_store, const struct collector_counters *counters)
+			      const char *clip_store, const struct collector_counters *counters,
+			      struct live_view *live)
 {
 	struct http_api *api = g_new0(struct http_api, 1);
 	struct sockaddr_storage ss = { 0 };
@@ -1985,6 +2219,7 @@ struct http_api *http_api_new(const struct http_settings *cfg, const char *archi
 	api->cfg = cfg;
 	api->archive_path = g_strdup(archive_path);
 	api->counters = counters;
+	api->live = live;
 	if (!parse_listen(cfg->listen, &ss, &v6)) {
 		log_error("cannot listen on '%s': not a numeric HOST:PORT", cfg->listen);
 		goto out_free;
@@ -2064,6 +2299,12 @@ void http_api_free(struct http_api *api)
 
 		cl->closing = true;
 		sse_resume(cl);
+	}
+	for (GList *l = api->live_clients; l; l = l->next) {
+		struct live_client *lc = l->data;
+
+		lc->closing = true;
+		live_resume(lc);
 	}
 	if (api->mhd) {
 		MHD_run(api->mhd);

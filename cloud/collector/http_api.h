@@ -21,6 +21,9 @@
  * own files (/, /index.html, /app.js, /style.css) and /healthz are public:
  * they hold no data. TLS 1.2 or 1.3 only.
  *
+ * Live view: GET /api/live/BOX/CAMERA streams the camera as fragmented MP4
+ * (live_view.h); GET /api/live/views is the audit trail of viewings.
+ *
  * Threads: none of its own. The server (libmicrohttpd, external polling
  * through its epoll fd) runs on the GLib default main loop, like the rest of
  * the collector; so every function here is for the main thread. It reads
@@ -38,14 +41,17 @@
 
 struct collector_counters;
 struct http_api;
+struct live_view;
 
 /* Start serving per cfg (cfg->listen must be set; cfg->scope, the dish
  * keywords, is what imports check with). cfg, clip_store and counters must
  * outlive the server (archive_path is copied); counters is read on
  * each /metrics. The archive must exist (the collector opens it first).
- * NULL with a log line on error. */
+ * live (may be NULL: no live view) serves /api/live/BOX/CAMERA and must
+ * outlive the server. NULL with a log line on error. */
 struct http_api *http_api_new(const struct http_settings *cfg, const char *archive_path,
-			      const char *clip_store, const struct collector_counters *counters);
+			      const char *clip_store, const struct collector_counters *counters,
+			      struct live_view *live);
 /* Close every connection and stop. NULL is fine. */
 void http_api_free(struct http_api *api);
 
