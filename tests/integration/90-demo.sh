@@ -33,7 +33,7 @@ stored() { # the clip's file in the store has the sha256 the box signed
 }
 ok "the clip is stored content-addressed with the signed sha256" stored
 # the command exactly as printed, backslash-continued lines and all
-request=$(sed -n '/--config .*bkctl\.conf/,/--from /p' "$T/demo.out")
+request=$(sed -n '/--config .*bkctl\.conf.* --wait /,/--from /p' "$T/demo.out")
 ok "the demo prints a clip request" test -n "$request"
 ok "the printed clip request is answered with a verified clip" \
 	bash -c "$request >'$T/request.out' && grep -q '^clip: verified ' '$T/request.out'"
@@ -52,6 +52,10 @@ ok "live readings from the noodle box" grep -qE "box-demo-noodles +reading #[0-9
 ok "status changes are shown" grep -qE "box-demo-canteen +status +online" "$T/demo.out"
 ok "the noodle shop's fridge alert is shown" \
 	grep -qE "box-demo-noodles +event open +temperature_high warning fridge-1" "$T/demo.out"
+ok "it watches the clean-room camera live (bkctl live)" \
+	grep -qE "demo: live view \(bkctl live\): box-demo-canteen/prep-1: [0-9]+ bytes, [1-9][0-9]* fragments" "$T/demo.out"
+ok "... into a file gst-discoverer reads as H.264" bash -c "gst-discoverer-1.0 '$T/demo/live-prep-1.mp4' | grep -qi 'video #.*: H.264'"
+is "... audited" "$(bk_sql "$DB" "SELECT count(*) FROM live_views WHERE camera = 'prep-1' AND bytes > 0 AND ended IS NOT NULL")" 1
 ok "verified clips are shown" grep -qE "box-demo-canteen +clip verified +prep-1 " "$T/demo.out"
 ok "it stops what it started" grep -q "stopping 4 processes" "$T/demo.out"
 sleep 0.5
