@@ -66,6 +66,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "video_codec.h"
 
 #define HEALTH_TICK_MS	     500
 #define RETENTION_MS	     60000
@@ -81,7 +82,6 @@
 
 enum camera_state { CAMERA_CONNECTING, CAMERA_RECORDING, CAMERA_OFFLINE, CAMERA_DISABLED };
 
-enum camera_codec { CODEC_NONE, CODEC_H264, CODEC_H265 };
 
 /* The snapshot gate, written by the main loop (IDLE → ARMED, any → IDLE)
  * and by streaming threads (ARMED → PASSING at a key frame, PASSING → IDLE
@@ -150,7 +150,7 @@ struct camera {
 
 	/* written by streaming threads, read on the main loop (or the reverse) */
 	_Atomic int64_t last_frame_mono_ms;	/* 0: no frame since the build */
-	_Atomic int codec;			/* enum camera_codec linked, RTSP */
+	_Atomic int codec;			/* enum video_codec linked, RTSP */
 	_Atomic int build;			/* counts builds */
 	_Atomic int snap_gate;			/* enum snap_gate */
 	atomic_bool snap_broken, motion_broken; /* the branch failed: gate shut until rebuild */
@@ -460,22 +460,13 @@ static bool link_to_tee(struct camera *cam, GstElement *parse)
 static void on_rtsp_pad(GstElement *src, GstPad *pad, gpointer data)
 {
 	struct camera *cam = data;
-	GstCaps *caps = gst_pad_get_current_caps(pad);
-	const GstStructure *s = caps ? gst_caps_get_structure(caps, 0) : NULL;
-	const char *media = s ? gst_structure_get_string(s, "media") : NULL;
-	const char *enc = s ? gst_structure_get_string(s, "encoding-name") : NULL;
-	enum camera_codec codec = CODEC_NONE;
+	enum video_codec codec = video_pad_codec(pad);
 	GstElement *depay, *parse;
+	GstCaps *caps;
 	GstPad *sink;
 	int none = CODEC_NONE;
 
 	(void)src;
-	if (media && enc && !strcmp(media, "video") && !g_ascii_strcasecmp(enc, "H264"))
-		codec = CODEC_H264;
-	else if (media && enc && !strcmp(media, "video") && !g_ascii_strcasecmp(enc, "H265"))
-		codec = CODEC_H265;
-	if (caps)
-		gst_caps_unref(caps);
 	if (codec == CODEC_NONE || !atomic_compare_exchange_strong(&cam->codec, &none, (int)codec))
 		return;
 	depay =

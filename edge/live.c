@@ -53,6 +53,7 @@
 #include <gst/gst.h>
 
 #include "log.h"
+#include "video_codec.h"
 
 #define TICK_MS		    250
 #define RTSP_LATENCY_MS	    200
@@ -63,7 +64,6 @@
 #define MAX_BACKLOG	    (32 * 1024 * 1024) /* bytes waiting for the main loop */
 #define SAMPLE_NON_SYNC	    0x00010000u	       /* ISO/IEC 14496-12 sample_flags */
 
-enum live_codec { CODEC_NONE, CODEC_H264, CODEC_H265 };
 
 struct live_stream {
 	const struct camera_config *cc;
@@ -100,7 +100,7 @@ struct live_stream {
 	atomic_bool overflow;
 
 	/* written by streaming threads */
-	_Atomic int codec;	  /* enum live_codec of the source */
+	_Atomic int codec;	  /* enum video_codec of the source */
 	atomic_bool keyed;	  /* the first key frame reached [head] */
 	_Atomic int out_w, out_h; /* transcoded size, once known */
 	int64_t forced_pts;	  /* the encoder's thread only: last key frame asked, or -1 */
@@ -530,22 +530,12 @@ static const char h265_desc[] =
 static void on_rtsp_pad(GstElement *src, GstPad *pad, gpointer data)
 {
 	struct live_stream *ls = data;
-	GstCaps *caps = gst_pad_get_current_caps(pad);
-	const GstStructure *s = caps ? gst_caps_get_structure(caps, 0) : NULL;
-	const char *media = s ? gst_structure_get_string(s, "media") : NULL;
-	const char *enc = s ? gst_structure_get_string(s, "encoding-name") : NULL;
-	enum live_codec codec = CODEC_NONE;
+	enum video_codec codec = video_pad_codec(pad);
 	GstElement *bin, *e;
 	GstPad *sink;
 	GError *err = NULL;
 	int none = CODEC_NONE;
 
-	if (media && enc && !strcmp(media, "video") && !g_ascii_strcasecmp(enc, "H264"))
-		codec = CODEC_H264;
-	else if (media && enc && !strcmp(media, "video") && !g_ascii_strcasecmp(enc, "H265"))
-		codec = CODEC_H265;
-	if (caps)
-		gst_caps_unref(caps);
 	if (codec == CODEC_NONE || !atomic_compare_exchange_strong(&ls->codec, &none, (int)codec))
 		return;
 	if (codec == CODEC_H265 && !ls->can_transcode) {
