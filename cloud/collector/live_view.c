@@ -94,6 +94,15 @@ static void end_watch(struct live_watch *w, const char *why)
 	w->wake(w->wake_ctx);
 }
 
+/* No video from the box for LIVE_VIEW_ANSWER_S (relay time is mono ms). */
+static bool box_silent(const struct live_view *lv, const struct stream *s, int64_t now)
+{
+	struct live_stream_stats st;
+
+	return live_relay_stream_stats(lv->relay, s->box, s->camera, &st) && st.last_chunk_ms &&
+	       now - st.last_chunk_ms >= LIVE_VIEW_ANSWER_S * 1000;
+}
+
 static gboolean on_timer(gpointer data)
 {
 	struct live_view *lv = data;
@@ -116,6 +125,11 @@ static gboolean on_timer(gpointer data)
 			continue;
 		if (!w->started && now - w->joined_ms >= LIVE_VIEW_ANSWER_S * 1000) {
 			snprintf(why, sizeof why, "%s sent no video within %d s", w->stream->box,
+				 LIVE_VIEW_ANSWER_S);
+			end_watch(w, why);
+		} else if (w->started && box_silent(lv, w->stream, now)) {
+			/* the box went silent (lost its link, died): the viewer hears it */
+			snprintf(why, sizeof why, "%s sent no video for %d s", w->stream->box,
 				 LIVE_VIEW_ANSWER_S);
 			end_watch(w, why);
 		} else if (now - w->joined_ms >= lv->cfg->max_length_ms) {

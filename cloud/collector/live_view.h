@@ -9,7 +9,7 @@
  *
  * A viewing ends: when the viewer leaves, when the box refuses or ends the
  * stream (its reason reaches the viewer), when the box sends nothing within
- * LIVE_VIEW_ANSWER_S, or after [live] max_length. Refused at once: more
+ * LIVE_VIEW_ANSWER_S (at the start or later), or after [live] max_length. Refused at once: more
  * than [live] max_viewers here, or a box or camera the archive shows
  * offline (ops->unavailable) — a camera the box cannot reach is never a
  * spinner.
