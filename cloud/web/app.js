@@ -306,12 +306,13 @@ function show(view) {
 
 async function overview() {
   show('overview');
-  const [cov, types, days, pstats, findings] = await Promise.all([
+  const [cov, types, days, pstats, findings, storage] = await Promise.all([
     api(`/api/coverage${query()}`),
     api(`/api/alert-stats${query({ by: 'type' })}`),
     api(`/api/alert-stats${query({ by: 'day' })}`),
     api('/api/platform/stats'),
     api('/api/platform/findings?state=open&limit=200'),
+    api('/api/storage'),
     loadAlerts(),
   ]);
   coverageChart($('#coverage-chart'), cov.coverage || []);
@@ -319,6 +320,7 @@ async function overview() {
   barChart($('#day-chart'), groupItems(days, null), '无告警 no alerts');
   platformStats(pstats);
   platformFindings(findings);
+  storageTable(storage);
 }
 
 async function establishments() {
@@ -350,6 +352,7 @@ async function establishment(licence) {
     ['每日供餐 Meals/day', e.meals_per_day], ['盒子 Boxes', (doc.boxes || []).map((b) => `${b.box}（${b.state || ''}）`).join('，')]];
   $('#est-info').replaceChildren(...info.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v || '—')]));
   liveTiles(doc);
+  playback(doc).catch(showError);
   $('#est-coverage').replaceChildren(table(doc.coverage || []));
   $('#est-alerts').replaceChildren(...(doc.alerts || []).map((a) => alertItem(a, false)));
   const clips = doc.clips || [];
@@ -462,6 +465,69 @@ function livePlayer(box, camera, video, report) {
     if (!p.stopped) p.stop(`连接中断 connection lost: ${err.message}`);
   });
   return p;
+}
+
+// --- central storage ------------------------------------------------------
+const mib = (b) => `${(b / 1048576).toFixed(1)} MiB`;
+
+function storageTable(doc) {
+  const rows = doc.cameras || [];
+  $('#storage-summary').textContent = `（保留 kept ${doc.retention_days} 天 days · ${mib(doc.bytes || 0)}` +
+    `${doc.budget ? ` / 预算 budget ${mib(doc.budget)}` : ''}）`;
+  $('#storage-table tbody').replaceChildren(...(rows.length ? rows.map((c) => el('tr', {},
+    el('td', {}, c.box), el('td', {}, c.camera), el('td', { class: 'num' }, String(c.segments)),
+    el('td', { class: 'num' }, mib(c.bytes)), el('td', {}, when(c.oldest)), el('td', {}, when(c.newest)),
+    el('td', { class: 'num' }, c.kept_days.toFixed(1)),
+    el('td', { class: 'num' }, doc.budget ? `${(c.budget_share * 100).toFixed(1)} %` : '—')))
+    : [el('tr', {}, el('td', { colspan: 8, class: 'muted' }, '无摄像头上传 no camera uploads'))]));
+}
+
+// An ISO time from a datetime-local field, read as the browser's local time.
+const isoOf = (v) => new Date(v).toISOString();
+// datetime-local text of a time, in the browser's local time.
+const localOf = (ts) => {
+  const d = new Date(ts);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 19);
+};
+
+// The establishment's cameras with central storage: a range of them plays
+// from the centre as one MP4 (GET /api/recordings/BOX/CAMERA?from&to).
+async function playback(doc) {
+  const boxes = new Set((doc.boxes || []).map((b) => b.box));
+  const all = await api('/api/storage');
+  const cams = (all.cameras || []).filter((c) => boxes.has(c.box));
+  $('#playback').hidden = !cams.length;
+  if (!cams.length) return;
+  const select = $('#pb-camera');
+  select.replaceChildren(...cams.map((c, i) => el('option', { value: String(i) }, `${c.box} / ${c.camera}`)));
+  const pick = () => {
+    const c = cams[Number(select.value)];
+    $('#pb-kept').textContent = `存有 kept: ${when(c.oldest)} – ${when(c.newest)}（${c.segments} 段 segments, ${mib(c.bytes)}）`;
+    const to = new Date(c.newest).getTime();
+    $('#pb-from').value = localOf(new Date(Math.max(to - 60000, new Date(c.oldest).getTime())));
+    $('#pb-to').value = localOf(new Date(to));
+  };
+  select.onchange = pick;
+  pick();
+  $('#playback-form').onsubmit = async (ev) => {
+    ev.preventDefault();
+    const c = cams[Number(select.value)];
+    const url = `/api/recordings/${encodeURIComponent(c.box)}/${encodeURIComponent(c.camera)}` +
+      `?from=${encodeURIComponent(isoOf($('#pb-from').value))}&to=${encodeURIComponent(isoOf($('#pb-to').value))}&partial=1`;
+    const video = $('#pb-video');
+    $('#pb-error').textContent = '';
+    const r = await fetch(url, { method: 'HEAD', credentials: 'same-origin' });
+    if (!r.ok) {
+      let msg = `${r.status}`;
+      try { msg = (await (await fetch(url, { credentials: 'same-origin' })).json()).error || msg; } catch (e) { /* not JSON */ }
+      video.hidden = true;
+      $('#pb-error').textContent = `无法回放 cannot play: ${msg}`;
+      return;
+    }
+    video.src = url;
+    video.hidden = false;
+    video.play().catch(() => { /* the regulator presses play */ });
+  };
 }
 
 function liveTiles(doc) {
