@@ -1112,6 +1112,7 @@ static void broker_state(struct broker *b, bool up)
 	if (b->up == up)
 		return;
 	b->up = up;
+	col->n.brokers[b - col->brokers].up = up;
 	if (col->n_brokers < 2)
 		return;
 	if (up)
@@ -1139,6 +1140,7 @@ static void on_mqtt_event(void *ctx, const struct mqtt_event *ev)
 	live = !chunk && is_live_topic(ev->topic);
 	col->n.received++;
 	b->received++;
+	col->n.brokers[b - col->brokers].received++;
 	note_sender(col, b, ev);
 	if (chunk && take_chunk(col, ev, owner, err, sizeof err))
 		return;
@@ -1268,6 +1270,8 @@ struct collector *collector_new(const struct collector_config *cfg)
 		one.uris = NULL; /* only this one */
 		b->col = col;
 		b->uri = one.uri;
+		col->n.brokers[i].uri = one.uri;
+		col->n.n_brokers = (unsigned)i + 1;
 		b->link = mqtt_link_new(&opt);
 		if (!b->link)
 			break;

@@ -27,6 +27,13 @@ struct collector_counters {
 	uint64_t alerts_unbound; /* new alerts of boxes bound to no establishment */
 	uint64_t tasks_sent;	 /* tasks and cancellations sent to handhelds */
 	uint64_t reports_refused; /* handhelds' reports their task could not take */
+	/* each broker of [mqtt] uri, in its order (the link to it, for /metrics) */
+	struct {
+		const char *uri; /* in the configuration */
+		bool up;
+		uint64_t received;
+	} brokers[MQTT_MAX_BROKERS];
+	unsigned n_brokers;
 };
 
 struct collector;

@@ -1272,6 +1272,17 @@ static enum MHD_Result api_metrics(struct http_api *api, struct MHD_Connection *
 		    GPOINTER_TO_INT(g_hash_table_lookup(m.clips, clip_states[i])));
 	metric(out, "bk_http_sse_clients", "gauge", "Clients of /api/alerts/stream.",
 	       (double)g_list_length(api->sse));
+	g_string_append(out, "# HELP bk_broker_up Whether the link to each broker is up.\n"
+			     "# TYPE bk_broker_up gauge\n");
+	for (unsigned i = 0; i < api->counters->n_brokers; i++)
+		g_string_append_printf(out, "bk_broker_up{broker=\"%s\"} %d\n",
+				       api->counters->brokers[i].uri, api->counters->brokers[i].up);
+	g_string_append(out, "# HELP bk_broker_received_total Messages received through each broker.\n"
+			     "# TYPE bk_broker_received_total counter\n");
+	for (unsigned i = 0; i < api->counters->n_brokers; i++)
+		g_string_append_printf(out, "bk_broker_received_total{broker=\"%s\"} %llu\n",
+				       api->counters->brokers[i].uri,
+				       (unsigned long long)api->counters->brokers[i].received);
 	if (api->live) {
 		const struct live_view_counters *lv = live_view_counters(api->live);
 

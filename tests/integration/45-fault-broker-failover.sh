@@ -29,8 +29,17 @@ with_uris() { sed -i "s|^uri = .*|uri = $2|" "$1"; }
 # prints N CMD...: CMD prints N (run anew on each call, for wait_until)
 prints() { [ "$("${@:2}")" = "$1" ]; }
 
-conf=$(bk_collector_conf collector svc-collector)
+# with its HTTPS API: /metrics says which broker is up
+printf 'tok-failover-0123456789 reg-x\n' >"$T/tokens"
+chmod 600 "$T/tokens"
+HTTP_PORT=$(free_port)
+conf=$(bk_collector_conf collector svc-collector "$(printf '[http]\nlisten = 127.0.0.1:%s\ncert = %s/broker.crt\nkey = %s/broker.key\ntokens = %s/tokens\n' \
+	"$HTTP_PORT" "$BK_PKI" "$BK_PKI" "$T")")
 with_uris "$conf" "$A, $B"
+broker_up() { # URI: its bk_broker_up sample
+	curl -sS --max-time 5 --cacert "$BK_PKI/ca.crt" -H 'Authorization: Bearer tok-failover-0123456789' \
+		"https://127.0.0.1:$HTTP_PORT/metrics" | sed -n "s|^bk_broker_up{broker=\"$1\"} ||p"
+}
 ok "the collector's configuration with two brokers is OK" "$BK_BIN/bk-collector" -t -c "$conf"
 bk_bg collector "$BK_BIN/bk-collector" -c "$conf"
 ok "the collector connects to both brokers" wait_until 10 \
@@ -90,6 +99,7 @@ for b in $BOXES; do
 	ok "$b: the acks reached it, its outbox is empty" wait_until 20 prints 0 depth "$b"
 done
 ok "the collector logged losing A" grep -q "lost broker $A: 1 of 2 brokers connected" "$T/collector.log"
+is "/metrics: A down, B up" "$(broker_up "$A") $(broker_up "$B")" "0 1"
 ok "... and the boxes that moved to B" \
 	eval "grep -q 'box-fa1 moved to broker $B (was on $A)' '$T/collector.log'"
 grep -E "lost broker|moved to broker" "$T/collector.log" | sed 's/^/# collector: /'
