@@ -991,14 +991,16 @@ static bool link_settled(void *ctx)
 	return ((struct selftest *)ctx)->link_state != 0;
 }
 
-/* true when connected (st->link stays up for the round trip). */
-static bool check_broker(struct selftest *st, bool cert_ok)
+/* Broker i of n (ms names only that one): the connected link, or NULL. */
+static struct mqtt_link *check_broker(struct selftest *st, const struct mqtt_settings *ms, int i,
+				      int n, bool cert_ok)
 {
 	const struct edge_config *cfg = st->cfg;
-	char ack_topic[TOPIC_MAX], gai[128] = "";
+	char ack_topic[TOPIC_MAX], gai[128] = "", what[32];
 	const char *subs[] = { ack_topic, NULL };
+	struct mqtt_link *link;
 	struct mqtt_link_options opt = {
-		.settings = &cfg->mqtt,
+		.settings = ms,
 		.client_id = cfg->id,
 		/* the daemon's persistent session: kept, so that commands the
 		 * centre sends after the self-test still wait for the daemon */
@@ -1012,13 +1014,15 @@ static bool check_broker(struct selftest *st, bool cert_ok)
 	int64_t t0 = clock_mono_ms();
 	int rc;
 
-	line_set(&l, SELFTEST_FAIL, "broker");
-	if (!uri_split(cfg->mqtt.uri, 8883, &u)) {
+	if (n > 1)
+		g_snprintf(what, sizeof what, "broker %d of %d", i + 1, n);
+	line_set(&l, SELFTEST_FAIL, n > 1 ? what : "broker");
+	if (!uri_split(ms->uri, 8883, &u)) {
 		g_snprintf(l.fact, sizeof l.fact, "cannot read the host in [mqtt] uri '%s'",
-			   cfg->mqtt.uri);
+			   ms->uri);
 		g_snprintf(l.hint, sizeof l.hint, "write it as ssl://HOST:PORT");
 		print_line(st, &l);
-		return false;
+		return NULL;
 	}
 	rc = tcp_probe(u.host, u.port, gai, sizeof gai);
 	if (rc == -EHOSTDOWN) {
@@ -1043,14 +1047,16 @@ static bool check_broker(struct selftest *st, bool cert_ok)
 	}
 	if (rc) {
 		print_line(st, &l);
-		return false;
+		return NULL;
 	}
 	topic_format(ack_topic, MSG_ACK, cfg->id);
-	st->link = mqtt_link_new(&opt);
-	if (!st->link || mqtt_link_start(st->link) != 0) {
+	st->link_state = 0;
+	link = mqtt_link_new(&opt);
+	if (!link || mqtt_link_start(link) != 0) {
 		g_snprintf(l.fact, sizeof l.fact, "cannot start an MQTT client (the log says why)");
 		print_line(st, &l);
-		return false;
+		mqtt_link_free(link, 0);
+		return NULL;
 	}
 	if (!wait_until(link_settled, st, t0 + CONNECT_TIMEOUT_MS)) {
 		g_snprintf(l.fact, sizeof l.fact,
@@ -1060,14 +1066,40 @@ static bool check_broker(struct selftest *st, bool cert_ok)
 			   "check that [mqtt] uri names the broker's TLS port (8883), not another "
 			   "service");
 	} else if (st->link_state < 0) {
-		selftest_judge_broker(cfg->mqtt.uri, st->link_reason, cert_ok, &l);
+		selftest_judge_broker(ms->uri, st->link_reason, cert_ok, &l);
+		if (n > 1)
+			g_strlcpy(l.what, what, sizeof l.what);
 	} else {
 		l.mark = SELFTEST_PASS;
 		g_snprintf(l.fact, sizeof l.fact, "%s:%d: TLS and MQTT connect as %s in %lld ms",
 			   u.host, u.port, cfg->id, (long long)(clock_mono_ms() - t0));
 	}
 	print_line(st, &l);
-	return l.mark == SELFTEST_PASS;
+	if (l.mark == SELFTEST_PASS)
+		return link;
+	mqtt_link_free(link, 0);
+	return NULL;
+}
+
+/* Every broker of [mqtt] uri, each on its own: a box fails over among them,
+ * so each must take it. The first that does carries the round trip. */
+static bool check_brokers(struct selftest *st, bool cert_ok)
+{
+	int n = mqtt_settings_broker_count(&st->cfg->mqtt);
+
+	for (int i = 0; i < n; i++) {
+		struct mqtt_settings one = st->cfg->mqtt; /* borrowed: the link copies */
+		struct mqtt_link *link;
+
+		one.uri = (char *)mqtt_settings_broker(&st->cfg->mqtt, i);
+		one.uris = NULL;
+		link = check_broker(st, &one, i, n, cert_ok);
+		if (link && !st->link)
+			st->link = link;
+		else
+			mqtt_link_free(link, 1000);
+	}
+	return st->link != NULL;
 }
 
 /* --- round trip ------------------------------------------------------ */
@@ -1275,7 +1307,7 @@ int selftest_run(const char *config_path, const struct edge_config *cfg)
 	for (guint i = 0; i < cfg->sensors->len; i++)
 		check_sensor(&st, g_ptr_array_index(cfg->sensors, i));
 	cert_ok = check_certificate(&st);
-	connected = check_broker(&st, cert_ok);
+	connected = check_brokers(&st, cert_ok);
 	check_round_trip(&st, connected);
 	check_centre_clock(&st);
 	report_commands(&st);

@@ -195,6 +195,15 @@ bk_bg daemon "$BK_BIN/bk-edge" -c "$T/plain.conf"
 ok "the daemon delivers the waiting selftest event" wait_until 20 bk_at_least 2 selftest_events
 bk_stop daemon
 
+# --- two brokers, the second down: each is checked on its own ----------------
+DEAD=$(free_port)
+sed "s|^uri = .*|uri = ssl://127.0.0.1:$BK_PORT, ssl://127.0.0.1:$DEAD|" "$T/plain.conf" >"$T/two.conf"
+selftest "$T/two.conf"
+is "with a second broker down the self-test fails: exit 1" "$ST" 1
+ok "... ✓ broker 1 of 2" has "✓ broker 1 of 2: 127.0.0.1:$BK_PORT: TLS and MQTT connect as $BOX"
+ok "... ✗ broker 2 of 2: nothing listens, with a hint" line_hint "✗" "broker 2 of 2" "127.0.0.1:$DEAD refused the connection" "ask the centre whether the broker runs"
+ok "... the round trip goes through broker 1" has "✓ round trip"
+
 bk_stop broker
 selftest "$T/plain.conf"
 is "without the broker the self-test fails: exit 1" "$ST" 1
