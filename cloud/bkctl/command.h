@@ -7,7 +7,9 @@
  *   [mqtt]   uri, ca, cert, key, keepalive, reconnect_max
  *
  * A box offline at the time gets the command when it reconnects (its
- * session is persistent and the broker queues for it).
+ * session is persistent and the broker queues for it). With several
+ * brokers in [mqtt] uri a command goes out on each (they are not bridged:
+ * a box hears only its own); the box carries a cmd_id out once.
  */
 #ifndef BK_BKCTL_COMMAND_H
 #define BK_BKCTL_COMMAND_H

@@ -16,10 +16,10 @@ ON_B="box-fb1 box-fb2 box-fb3"
 BOXES="$ON_A $ON_B"
 PER_BOX=${BK_FAILOVER_PER_BOX:-3000}
 
-# svc-watch: a service of our own to look into the brokers
-bk_pki_setup $BOXES svc-collector svc-watch || exit 1
-bk_broker_start --service svc-watch || exit 1
-bk_peer_start broker-b --service svc-watch || exit 1
+# svc-watch: a service of our own to look into the brokers; svc-bkctl: bkctl's
+bk_pki_setup $BOXES svc-collector svc-watch svc-bkctl || exit 1
+bk_broker_start --service svc-watch --service svc-bkctl || exit 1
+bk_peer_start broker-b --service svc-watch --service svc-bkctl || exit 1
 A=ssl://127.0.0.1:$BK_PORT
 B=ssl://127.0.0.1:${BK_PEER_PORTS[broker-b]}
 echo "# broker A: $A, broker B: $B"
@@ -111,6 +111,14 @@ done
 # it), then dies with SIGKILL, firing no will: every box goes over to A.
 ok "broker A back" bk_broker_restart
 ok "the collector reconnects to A" wait_until 15 prints 2 grep -c "broker $A up: " "$T/collector.log"
+
+# bkctl with both brokers: a command goes out on each (box-fa1 is on B now)
+printf '[bkctl]\nid = svc-bkctl\n%s\n' "$(bk_mqtt_group svc-bkctl 10s 2s)" >"$T/bkctl.conf"
+with_uris "$T/bkctl.conf" "$A, $B"
+out=$("$BK_BIN/bkctl" --config "$T/bkctl.conf" ping --box box-fa1 2>&1)
+ok "bkctl sends a ping on both brokers" bash -c "grep -q '^sent ping ' <<<'$out' && ! grep -q 'not reached' <<<'$out'"
+cmd=$(sed -n 's/^sent ping \([^ ]*\) to .*/\1/p' <<<"$out")
+ok "box-fa1 on B carries it out" wait_until 10 grep -q "command $cmd: ping" "$T/box-fa1.log"
 saves() { grep -c "Saving in-memory database" "$T/broker-b.log"; }
 n=$(saves)
 kill -USR1 "$(bk_pid broker-b)"
@@ -125,6 +133,16 @@ done
 since=$(date -u -d "@$((killed_ms / 1000))" +%Y-%m-%dT%H:%M:%S)
 fresh() { bk_sql "$DB" "SELECT count(*) FROM boxes WHERE state = 'online' AND last_seen > '$since'"; }
 ok "every box's status arrives through A" wait_until 10 prints 6 fresh
+is "box-fa1 carried the ping out once (a copy A kept for it is skipped)" \
+	"$(grep -c "command $cmd: ping" "$T/box-fa1.log")" 1
+grep "command $cmd" "$T/box-fa1.log" | sed 's/^/# box-fa1: /'
+# the same command twice (as a box meets a copy kept on a broker it left)
+now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+for i in 1 2; do
+	bk_pub svc-bkctl -q 1 -t bk/v1/box/box-fa1/cmd -m "{\"v\":1,\"id\":\"svc-bkctl\",\"seq\":$i,\"ts\":\"$now\",\"mono\":1,\"clock\":\"synced\",\"cmd_id\":\"cmd-twice\",\"box\":\"box-fa1\",\"action\":\"ping\"}"
+done
+ok "a command met twice is carried out once" wait_until 10 grep -q "command cmd-twice: carried out already" "$T/box-fa1.log"
+is "... once" "$(grep -c "command cmd-twice: ping" "$T/box-fa1.log")" 1
 is "still exactly $N rows" "$(total)" "$N"
 
 # The boxes stop on A, saying offline. B comes back holding the statuses
