@@ -416,11 +416,12 @@ function livePlayer(box, camera, video, report) {
   players.add(p);
   const feed = () => {
     if (!sb || sb.updating || !queue.length) return;
-    // keep about two seconds behind the box, and no more than 30 s buffered
+    // stay close behind the box (a stall or a slow start is caught up by a
+    // seek to half a second before the newest picture), at most 30 s buffered
     const b = video.buffered;
     if (b.length) {
       const end = b.end(b.length - 1);
-      if (end - video.currentTime > 4) video.currentTime = end - 1;
+      if (end - video.currentTime > 3) video.currentTime = end - 0.5;
       if (video.currentTime - b.start(0) > 30) { sb.remove(b.start(0), video.currentTime - 10); return; }
     }
     sb.appendBuffer(queue.shift());

@@ -9,6 +9,11 @@
   bench.py tree PID                               CPU seconds of PID, its live children and the
                                                   children it has reaped (cutime, cstime): a
                                                   server's processes, e.g. PostgreSQL's postmaster
+  bench.py oncpu PID...                           for each PID: CPU seconds to the ns (the sum of
+                                                  its threads' schedstat), a fingerprint of the
+                                                  thread set (a thread that ended between two
+                                                  readings takes its time with it: compare) and
+                                                  utime + stime (10 ms ticks)
   bench.py proc PID...                            the PIDs' CPU seconds and memory, summed:
                                                   "cpu=S rss_kb=K hwm_kb=K pss_kb=K"
   bench.py cpustat                                /proc/stat totals: "busy iowait total" ticks
@@ -16,10 +21,12 @@
   bench.py e2e KEY=VALUE...                       the figures of one end-to-end run
   bench.py report RAW                             the markdown table from the raw lines
   bench.py details RAW                            per box count: CPU per message, duplicates…
+  bench.py livelat JSON                           one glass-to-page run's figures from the
+                                                  page's samples (tests/bench/live.sh)
 
 Raw lines are "kind key=value ..." (kind: machine, outbox, e2e, videocfg, video,
 clip, cliphash, statsgen, stats, platforms, ingest, latency, conns, footprint,
-drain, pgingest); every figure in
+drain, pgingest, livecfg, livelat, livecpu, livetranscode); every figure in
 the table is the median of the runs with their min-max, and every ratio is taken
 inside one run before the median is taken.
 """
@@ -102,6 +109,34 @@ def tree(pid):
         except (OSError, IndexError, ValueError):
             pass  # gone meanwhile: its time is in the parent's cutime now
     print(f"{total / hz:.2f}")
+
+
+def oncpu(pids):
+    """utime + stime count 10 ms ticks: too coarse for a process that uses
+    a few ms a second. schedstat's first field is a thread's time on a CPU
+    in ns. For each PID, in one reading: the sum over its live threads, a
+    fingerprint of the thread set, and utime + stime (all threads, ticks)."""
+    import zlib
+    hz = os.sysconf("SC_CLK_TCK")
+    out = []
+    for pid in pids:
+        total, tids, ticks = 0, [], 0
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks = int(fields[11]) + int(fields[12])
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                        total += int(f.read().split()[0])
+                    tids.append(tid)
+                except (OSError, IndexError, ValueError):
+                    pass  # ended meanwhile
+        except (OSError, IndexError, ValueError):
+            pass  # gone: 0
+        fp = f"{len(tids)}-{zlib.crc32(' '.join(sorted(tids)).encode()):08x}"
+        out.append(f"{total / 1e9:.6f} {fp} {ticks / hz:.2f}")
+    print(" ".join(out))
 
 
 def proc(pids):
@@ -344,7 +379,8 @@ def report(path):
     full_rate = med(r.get("rate") for r in outbox if r.get("sync") == "full")
     out = []
     video_ran = any(k == "videocfg" for k, _ in rows)
-    stats_ran = any(k.startswith("stats") or k == "platforms" for k, _ in rows)
+    stats_ran = any(k.startswith("stats") or k in ("platforms", "livecfg", "livetranscode")
+                    for k, _ in rows)
     msg_ran = bool(outbox or e2e_rows)
     # the video and statistics rows state their own units (% of a core, MiB, s, ms)
     if not msg_ran and (video_ran or stats_ran):
@@ -398,6 +434,7 @@ def report(path):
     out.extend(stats_rows(rows))
     out.extend(platforms_rows(rows))
     out.extend(pgingest_rows(rows))
+    out.extend(live_rows(rows))
     return "\n".join(out), machine, e2e_rows
 
 
@@ -697,6 +734,140 @@ def pgingest_rows(rows):
     return out
 
 
+def pct(sorted_vs, q):
+    """The q-quantile (0..1) of sorted values, nearest rank."""
+    if not sorted_vs:
+        return float("nan")
+    k = max(0, min(len(sorted_vs) - 1, int(round(q * len(sorted_vs) + 0.5)) - 1))
+    return sorted_vs[k]
+
+
+def livelat(path):
+    """One glass-to-page run (tests/bench/live.sh): the page's samples
+    [now_ms, stamp_ms, margin, ahead_ms, currentTime_ms]. A sample is kept
+    when every block is clearly dark or light (luma margin >= 24 of 128), the
+    stamp is within 10 s of now and not older than the last one kept.
+    ahead (buffered end − shown): its median is video waiting in the page,
+    its 5th percentile the page's own slack. latency − ahead is the age of
+    the newest frame the page has: its 5th percentile, right as a fragment
+    arrives, the transit from capture to the page of a fragment's last frame."""
+    import json
+    doc = json.load(open(path))
+    lat, ahead, bad, last = [], [], 0, 0
+    for now, stamp, margin, ahd, _ in doc["samples"]:
+        if margin < 24 or abs(now - stamp) > 10000 or stamp < last:
+            bad += 1
+            continue
+        last = stamp
+        lat.append(now - stamp)
+        if ahd >= 0:
+            ahead.append(ahd)
+    # latency − ahead: the age of the newest frame in the page; lowest right
+    # as a fragment arrives, where it is the transit of a fragment's last frame
+    up = sorted(lat[i] - ahead[i] for i in range(min(len(lat), len(ahead))))
+    lat.sort()
+    ahead.sort()
+    f = lambda x: "nan" if x != x else f"{x:.0f}"
+    print(f"samples={len(lat)} bad={bad} p50_ms={f(pct(lat, 0.5))} p95_ms={f(pct(lat, 0.95))} "
+          f"min_ms={f(lat[0] if lat else float('nan'))} max_ms={f(lat[-1] if lat else float('nan'))} "
+          f"ahead_p50_ms={f(pct(ahead, 0.5))} ahead_p5_ms={f(pct(ahead, 0.05))} ahead_max_ms={f(ahead[-1] if ahead else float('nan'))} "
+          f"newest_p5_ms={f(pct(up, 0.05))} seeks={doc.get('seeks')} waits={doc.get('waits')} "
+          f"frames={doc.get('frames')} dropped={doc.get('dropped')}")
+
+
+def live_rows(rows):
+    """The live section (tests/bench/live.sh): glass-to-page latency, the
+    collector's CPU per viewer, the box's transcoding."""
+    out = []
+    cfg = next((r for k, r in rows if k == "livecfg"), {})
+    cam = (f"{cfg.get('width')}x{cfg.get('height')} {cfg.get('fps')} fps "
+           f"{float(cfg.get('kbps', 0)) / 1000:g} Mbit/s H.264 (fake-camera --stamp)")
+    lat = [r for k, r in rows if k == "livelat"]
+    if lat:
+        kept = sum(int(r.get("samples", 0)) for r in lat)
+        bad = sum(int(r.get("bad", 0)) for r in lat)
+        out.append(
+            f"| live, glass to page | {cam} → bk-edge → MQTT/TLS → bk-collector → HTTPS → the "
+            f"regulators' page in headless Chromium (Watch clicked); every 100 ms for "
+            f"{cfg.get('lat_seconds')} s after {cfg.get('settle_s')} s of play: Date.now() − the "
+            f"capture clock read from the picture shown; {kept} samples kept, {bad} discarded "
+            f"| p50 {cell((r.get('p50_ms') for r in lat), 0, ' ms')}; p95 "
+            f"{cell((r.get('p95_ms') for r in lat), 0, ' ms')} | | the box's 500 ms fragments set "
+            f"it: a frame waits for its fragment to close, and the page plays every frame as late "
+            f"as the first of a fragment. Transit of a fragment's last frame, capture → the "
+            f"page's buffer (5th percentile of latency − (buffered end − shown)) "
+            f"{cell((r.get('newest_p5_ms') for r in lat), 0, ' ms')}; the page's own slack "
+            f"(5th percentile of buffered end − shown) {cell((r.get('ahead_p5_ms') for r in lat), 0, ' ms')}, "
+            f"median {cell((r.get('ahead_p50_ms') for r in lat), 0, ' ms')} in its buffer; "
+            f"min–max over all samples {min(float(r['min_ms']) for r in lat if r.get('min_ms') != 'nan'):.0f}–"
+            f"{max(float(r['max_ms']) for r in lat if r.get('max_ms') != 'nan'):.0f} ms; the page's "
+            f"seeks {sum(int(r.get('seeks', 0)) for r in lat)}, stalls "
+            f"{sum(int(r.get('waits', 0)) for r in lat)}; first picture "
+            f"{cell((r.get('start_s') for r in lat), 1, ' s')} after Watch |")
+    cpu = [r for k, r in rows if k == "livecpu"]
+    if cpu:
+        def share(r, key="oncpu_collector"):
+            return 100 * float(r[key]) / float(r["wall_s"])
+        by = {}
+        for r in cpu:
+            by.setdefault(r["run"], {})[int(r["viewers"])] = r
+        counts = sorted({int(r["viewers"]) for r in cpu})
+        base = 1 if 1 in counts else counts[0]
+        for n in counts:
+            rs = [r for r in cpu if int(r["viewers"]) == n]
+            notes = [f"collector utime+stime {cell((share(r, 'ticks_collector') for r in rs), 2, ' %')}; "
+                     f"broker {cell((share(r, 'cpu_broker') for r in rs), 2, ' %')}, "
+                     f"bk-edge {cell((share(r, 'cpu_box') for r in rs), 2, ' %')} (utime+stime; "]
+            if n == 0:
+                out.append(f"| live, collector CPU, no viewer | no stream (it runs only while someone "
+                           f"watches): the collector archiving the same box's status and 2 simulated "
+                           f"sensors (5 messages/s); schedstat over {cfg.get('window_s')} s, % of one "
+                           f"core | {cell((share(r) for r in rs), 2, ' %')} | | "
+                           f"{notes[0]}bk-edge recording the camera) |")
+                continue
+            per_viewer = [8 * float(r["bytes"]) / n / float(r["wall_s"]) / 1000 for r in rs]
+            what = (f"{n} curl viewer{'s' if n > 1 else ''} of one stream ({cam}), HTTPS; "
+                    f"collector CPU (its threads' schedstat) over {cfg.get('window_s')} s, % of "
+                    f"one core; kbit/s per viewer {cell(per_viewer, 0)}")
+            notes[0] += "bk-edge: one stream, and recording the camera)"
+            inc = []
+            if n == base and 0 in counts:
+                over = [share(v[n]) - share(v[0]) for v in by.values() if n in v and 0 in v]
+                notes.append(f"the stream and its first viewer over no viewer: {cell(over, 2, ' %')} "
+                             f"(MQTT/TLS in, fMP4 boxes, the key cache, HTTPS out)")
+            if n != base:
+                inc = [(share(v[n]) - share(v[base])) / (n - base) for v in by.values()
+                       if n in v and base in v]
+
+                def rate(r, key):
+                    return float(r[key]) / float(r["wall_s"])
+                us = [1e12 * (rate(v[n], "oncpu_collector") - rate(v[base], "oncpu_collector")) /
+                      (rate(v[n], "bytes") - rate(v[base], "bytes"))
+                      for v in by.values() if n in v and base in v and
+                      rate(v[n], "bytes") > rate(v[base], "bytes")]
+                notes.append(f"{cell(us, 0, ' µs')} of collector CPU per MB relayed to the "
+                             f"extra viewers")
+            out.append(f"| live, collector CPU, {n} viewer{'s' if n > 1 else ''} | {what} | "
+                       f"{cell((share(r) for r in rs), 2, ' %')} | "
+                       f"{'per viewer beyond ' + str(base) + ': ' + cell(inc, 3, ' %') if inc else ''} | "
+                       f"{'; '.join(notes)} |")
+    tr = [r for k, r in rows if k == "livetranscode"]
+    if tr:
+        r0 = tr[0]
+        out.append(f"| live on the box, passed through | bench_live (edge/live.c in-process): "
+                   f"fake-camera H.264 {r0.get('camera')} 15 fps 2 Mbit/s to fragmented MP4, "
+                   f"{r0.get('pass_seconds')} s; CPU % of one core | "
+                   f"{cell((100 * float(r['pass_cpu_per_s']) for r in tr), 2, ' %')} | 1 (reference) | "
+                   f"{cell((r.get('pass_kbit_s') for r in tr), 0, ' kbit/s')} out |")
+        out.append(f"| live on the box, H.265 transcoded | the same camera in H.265, decoded, scaled "
+                   f"to {r0.get('transcode_width')} px wide, x264 ultrafast zerolatency 500 kbit/s | "
+                   f"{cell((100 * float(r['trans_cpu_per_s']) for r in tr), 2, ' %')} | "
+                   f"transcode/passthrough {cell((r.get('ratio') for r in tr), 1, '×')} | "
+                   f"{cell((r.get('trans_kbit_s') for r in tr), 0, ' kbit/s')} out; the camera's "
+                   f"own encoder not counted |")
+    return out
+
+
 def plural(n, word):
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -798,6 +969,9 @@ def main(argv):
     if cmd == "tree" and len(argv) == 3:
         tree(argv[2])
         return 0
+    if cmd == "oncpu":
+        oncpu(argv[2:])
+        return 0
     if cmd == "proc":
         proc(argv[2:])
         return 0
@@ -809,6 +983,9 @@ def main(argv):
         return 0
     if cmd == "e2e":
         e2e(argv[2:])
+        return 0
+    if cmd == "livelat" and len(argv) == 3:
+        livelat(argv[2])
         return 0
     if cmd == "details" and len(argv) == 3:
         print(details(argv[2]))

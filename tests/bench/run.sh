@@ -30,6 +30,11 @@
 #      of one share group into one PostgreSQL archive (a throw-away server,
 #      tests/lib/pg.sh) at a fixed offered load, next to a plain Paho
 #      subscriber in the same run; their CPU and PostgreSQL's.
+#   6. live (tests/bench/live.sh): glass-to-page latency of live view (the
+#      fake camera's clock burnt into the picture, read back from the
+#      regulators' page in headless Chromium), the collector's CPU with no, 1,
+#      5 and 10 viewers of one stream, and what transcoding H.265 costs the
+#      box (build/bench/bench_live). About 3 minutes.
 #
 # Each figure is the median of BK_BENCH_RUNS runs (default 5; video: at
 # most 3, BK_BENCH_VIDEO_RUNS) with min–max.
@@ -39,8 +44,8 @@
 # Environment: BK_BUILD (default build), BK_BENCH_RUNS (5), BK_BENCH_BUDGET
 # (seconds for the whole script, default 3000: runs that would start later are
 # skipped and said so), BK_BENCH_ONLY (outbox, drain, ingest, latency, conns, e2e,
-# stats, platforms, footprint, video or pgingest, or a comma-separated list of
-# them; pgingest's own settings are in tests/bench/pgingest.sh), BK_BENCH_SIZES (default
+# stats, platforms, footprint, video, pgingest or live, or a comma-separated list
+# of them; pgingest's and live's own settings are in their scripts), BK_BENCH_SIZES (default
 # "1:2000 10:2000 100:200", BOXES:MESSAGES-PER-BOX), BK_BENCH_NO_SAVE=1 (print
 # only), BK_BENCH_QUIET_WAIT (seconds in all to wait for other work to calm
 # down before measurements, default 180), BK_KEEP=1 (keep the work
@@ -76,6 +81,7 @@ selected e2e && NEEDED+=("$BK_BIN/bk-collector")
 for s in ingest latency conns pgingest; do
 	selected $s && NEEDED+=("$BK_BIN/bk-collector" "$BK_ROOT/$BUILD/bin/bk-loadgen" "$BK_ROOT/$BUILD/bench/bench_sub")
 done
+selected live && NEEDED+=("$BK_BIN/bk-collector" "$BK_BIN/bkctl" "$BK_ROOT/$BUILD/tests/tools/fake-camera" "$BK_ROOT/$BUILD/bench/bench_live")
 for tool in "${NEEDED[@]}"; do
 	[ -x "$tool" ] || {
 		echo "bench: cannot run '$tool': not built (make bench builds it)" >&2
@@ -370,6 +376,10 @@ source "$BK_ROOT/tests/bench/platforms.sh"
 source "$BK_ROOT/tests/bench/load.sh"
 source "$BK_ROOT/tests/bench/pgingest.sh"
 
+# --- 6. live view: tests/bench/live.sh -------------------------------------------
+
+source "$BK_ROOT/tests/bench/live.sh"
+
 selected outbox && bench_outbox
 selected drain && bench_drain
 selected ingest && bench_ingest
@@ -381,6 +391,7 @@ selected platforms && bench_platforms
 selected footprint && bench_footprint
 selected video && bench_video
 selected pgingest && bench_pgingest
+selected live && bench_live
 
 # --- the report ----------------------------------------------------------------
 
@@ -431,6 +442,16 @@ REPORT=$T/report.md
 		echo "its processes. bk-edge/bare is taken inside each run. Memory: VmRSS (at the window's end)"
 		echo "and VmHWM (peak) from /proc/PID/status, MiB. Clip: wall time of \`clip_build\` (read,"
 		echo "SHA-256 whole and per chunk, write, fsync); MB = 10^6 bytes."
+	fi
+	if selected live; then
+		echo
+		echo "Live (tests/bench/live.sh): glass to page = Date.now() in the page − the capture wall clock"
+		echo "that \`fake-camera --stamp\` burns into each frame (48 blocks), read back from the picture the"
+		echo "page shows, every 100 ms; one machine, one clock. Buffered end − shown: video the page holds"
+		echo "but has not shown yet. Collector CPU: the sum of its threads' schedstat (ns) over the window,"
+		echo "utime+stime (10 ms ticks) beside it; % of one core. kbit/s per viewer: the body bytes each curl"
+		echo "wrote (/proc/PID/io wchar) over the window, which holds 12 or 13 of the box's 0.5 s fragments"
+		echo "(±8 %). Transcode: bench_live's own CPU (getrusage), the fake cameras' encoders not counted."
 	fi
 	echo
 	if [ -n "$DETAILS" ]; then
