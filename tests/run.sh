@@ -4,14 +4,16 @@
 # Suites: cmocka unit tests (build/tests/test_*), the archive's unit tests
 # again on a throw-away PostgreSQL (tests/lib/pg.sh), the schema check, then
 # the integration scripts (tests/integration/NN-*.sh) in order, then the
-# delivery fault tests (40–44) again with two collectors on one PostgreSQL
-# archive (BK_ARCHIVE=pg, tests/lib/daemons.sh). Each prints TAP
-# lines; a suite that exits non-zero without a "not ok" line counts as one
-# failure, so a crash is never silent. The last line is "N passed, N failed".
+# delivery fault tests (40–44), the live view (66), the HTTPS API and page
+# (80) and the platform API (86) again with two collectors on one
+# PostgreSQL archive (BK_ARCHIVE=pg, tests/lib/daemons.sh; only the first
+# serves HTTPS). Each prints TAP lines; a suite that exits non-zero
+# without a "not ok" line counts as one failure, so a crash is never
+# silent. The last line is "N passed, N failed".
 #
 #   tests/run.sh              everything
 #   tests/run.sh 20 30        only integration scripts whose name starts so
-#   BK_ARCHIVE=pg tests/run.sh 40   the same on PostgreSQL with two collectors
+#   BK_ARCHIVE=pg tests/run.sh 40 80   the same on PostgreSQL with two collectors
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BK_BUILD:-build}
@@ -81,10 +83,15 @@ for t in tests/integration/[0-9][0-9]-*.sh; do
 done
 # The delivery fault tests again with two collectors on one PostgreSQL
 # archive, collector A killed mid-burst in each (BK_ARCHIVE=pg, see
-# tests/lib/daemons.sh); the broker's outage shorter than on SQLite.
+# tests/lib/daemons.sh); the broker's outage shorter than on SQLite. Then
+# the live view, the HTTPS API with the page, and the platform API, served
+# by collector A on that archive while B shares the ingest.
 if [ $# -eq 0 ]; then
 	for t in tests/integration/4[0-4]-fault-*.sh; do
 		run_suite "integration-pg/$(basename "$t" .sh)" env BK_ARCHIVE=pg BK_BROKER_DOWN_S=20 bash "$t"
+	done
+	for t in tests/integration/{66-live,80-web,86-platform-api}.sh; do
+		run_suite "integration-pg/$(basename "$t" .sh)" env BK_ARCHIVE=pg bash "$t"
 	done
 fi
 

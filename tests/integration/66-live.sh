@@ -9,7 +9,9 @@
 # transcoded to H.264 at [live] transcode_width; bkctl live writes a
 # playable file; every viewing is in the audit trail (bkctl live views,
 # /api/live/views); and the page plays the stream in headless Chromium
-# (the video element's currentTime advances).
+# (the video element's currentTime advances). With BK_ARCHIVE=pg, the
+# audit trail is in a PostgreSQL archive and a second collector (no [http])
+# shares the ingest.
 source "$(dirname "$0")/../lib/common.sh"
 source "$BK_ROOT/tests/lib/broker.sh"
 source "$BK_ROOT/tests/lib/daemons.sh"
@@ -30,7 +32,8 @@ cam_start() { # NAME PORT CODEC
 
 bk_pki_setup "$BOX" svc-collector svc-bkctl || exit 1
 bk_broker_start --service svc-bkctl || exit 1
-DB=$T/collector.db
+bk_archive || exit 1
+DB=$BK_DB
 cat >"$T/est.csv" <<CSV
 licence,name,category,district,address,floor_area,meals_per_day,business_hours,licence_expires
 $LICENCE,明亮小学食堂,school_canteen,110105,朝阳区建国路66号,320,900,,2028-12-31
@@ -70,12 +73,14 @@ sleep 2
 refused=$("${CURL[@]}" -o "$T/refused.json" -w '%{http_code}' --max-time 15 "$URL/api/live/$BOX/wok")
 is "a second camera beyond the box's max_streams = 1 is refused" "$refused" 503
 ok "... with the box's reason" grep -q "streams 1 camera live already" "$T/refused.json"
-cat "$T/refused.json" | sed 's/^/# /'
+sed 's/^/# /' "$T/refused.json"
+echo
 start=$SECONDS
 dark=$("${CURL[@]}" -o "$T/dark.json" -w '%{http_code}' --max-time 15 "$URL/api/live/$BOX/dark")
 is "a camera the box cannot reach is refused" "$dark" 409
 ok "... at once (no spinner), saying it is offline" bash -c "[ $((SECONDS - start)) -le 2 ] && grep -q offline '$T/dark.json'"
-cat "$T/dark.json" | sed 's/^/# /'
+sed 's/^/# /' "$T/dark.json"
+echo
 wait "$(bk_pid v1)" 2>/dev/null
 wait "$(bk_pid v2)" 2>/dev/null
 is "the box served one stream for both" "$(grep -c "live view of camera 'hall' starts" "$T/$BOX.log")" 1

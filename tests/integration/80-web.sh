@@ -10,6 +10,8 @@
 # the live list without a reload. A delivery platform's listing, imported
 # through the API before the page loads, shows in its Platforms section
 # (以网管网). The screenshot is kept in BUILD/test-artifacts/web.png.
+# BK_ARCHIVE=pg (tests/run.sh's PostgreSQL pass): the same on a PostgreSQL
+# archive, a second collector without [http] sharing the ingest.
 source "$(dirname "$0")/../lib/common.sh"
 source "$BK_ROOT/tests/lib/broker.sh"
 source "$BK_ROOT/tests/lib/daemons.sh"
@@ -25,7 +27,8 @@ bk_pki_setup "$BOX" svc-collector reg-alice || exit 1
 bk_broker_start || exit 1
 
 # the registry: one school canteen, the box bound to it
-DB=$T/collector.db
+bk_archive || exit 1
+DB=$BK_DB
 cat >"$T/est.csv" <<CSV
 licence,name,category,district,address,floor_area,meals_per_day,business_hours,licence_expires
 $LICENCE,$NAME,school_canteen,110105,朝阳区建国路1号,320,900,,2028-12-31
@@ -187,6 +190,9 @@ ok "... and a link to its notice list" $CDP "$CDP_PORT" wait 10 \
 before=$($CDP "$CDP_PORT" eval "document.querySelectorAll('#alerts-list li').length")
 echo "# alerts listed before the breach: $before"
 
+# BK_ARCHIVE=pg: the live stream carries the alerts of the collector that
+# serves it only; this one is the box's first event message, which the
+# broker hands to the share group's first subscriber, collector A
 echo 12000 >"$T/probe" # 12 °C in a fridge: above 8 for longer than 1 s
 ok "the new alert appears in the page" $CDP "$CDP_PORT" wait 30 \
 	"[...document.querySelectorAll('#alerts-list li.fresh')].some(li => li.textContent.includes('$NAME') && li.textContent.includes('temperature_high'))"

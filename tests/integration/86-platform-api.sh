@@ -9,17 +9,19 @@
 # so up front or arrives chunked. The GET endpoints (stats, findings,
 # shops, notice.csv) answer what bkctl answers on the same archive, and
 # refuse bad parameters with 400. A [platforms] scope keyword file is used
-# for the dish checks, and a bad one stops bk-collector -t.
+# for the dish checks, and a bad one stops bk-collector -t. With
+# BK_ARCHIVE=pg, on a PostgreSQL archive beside a second collector.
 source "$(dirname "$0")/../lib/common.sh"
 source "$BK_ROOT/tests/lib/broker.sh"
 source "$BK_ROOT/tests/lib/daemons.sh"
 bk_tmpdir
 TOKEN=tok-platform-0123456789abcdef
 FIX=$BK_ROOT/tests/fixtures/platform
-DB=$T/collector.db
 
 bk_pki_setup svc-collector reg-alice box-plat || exit 1
 bk_broker_start || exit 1
+bk_archive || exit 1
+DB=$BK_DB
 bkctl() { "$BK_BIN/bkctl" --db "$DB" "$@"; }
 
 # the registry: three of the licences the listings show (the rest are

@@ -1,6 +1,7 @@
 # tests/lib/daemons.sh — configs and start-up of the real daemons for
 # integration scripts (sourced after common.sh and broker.sh).
 #
+#   bk_archive [NAME]                                  BK_DB before any collector starts
 #   bk_collector_start [NAME [ID [EXTRA-INI-LINES]]]   archive in $T/NAME.db (BK_DB)
 #   bk_collector_fault                                 BK_ARCHIVE=pg: kill -9 collector A, restart
 #   bk_https_collector REG_ID TOKEN [EXTRA]             the same with the HTTPS API
@@ -32,22 +33,52 @@ CONF
 
 source "$BK_ROOT/tests/lib/pg.sh"
 
-# BK_ARCHIVE=pg (tests/run.sh's second pass of the delivery fault tests):
-# the collector of a test is two — A as the test names it, B as NAME-b with
-# the id ID-b — of one share group, writing into one PostgreSQL archive on
-# a throw-away server (started with the first collector, stopped on exit).
-# bk_pki_setup and bk_broker_start then add B's certificate and ACL entry.
-# Tests read the archive through BK_DB and bk_sql, whichever it is.
+# BK_ARCHIVE=pg (tests/run.sh's second pass of the delivery fault tests
+# and the API tests): the collector of a test is two — A as the test names
+# it, B as NAME-b with the id ID-b — of one share group, writing into one
+# PostgreSQL archive on a throw-away server (started with the first
+# collector or by bk_archive, stopped on exit). Only A has the test's
+# [http] group. bk_pki_setup and bk_broker_start then add B's certificate
+# and ACL entry. Tests read the archive through BK_DB (bk_archive sets it
+# before the first start) and bk_sql, whichever it is.
 bk_pg_mode() { [ "${BK_ARCHIVE:-sqlite}" = pg ]; }
 
 # _bk_pg_archive: the test's PostgreSQL archive, made on first use.
 _bk_pg_archive() {
 	if [ -z "${BK_PG_DIR:-}" ]; then
 		bk_pg_start || return 1
-		trap 'bk_pg_stop; bk_cleanup' EXIT
+		trap 'bk_cleanup; bk_pg_stop' EXIT # the collectors first, then their server
 		psql -qAtX "$BK_PG_URI/postgres" -c "CREATE DATABASE bk" || return 1
 	fi
 	BK_DB=$BK_PG_URI/bk
+}
+
+# bk_archive [NAME]: set BK_DB to the archive collector NAME (default
+# collector) will use, for what a test does before starting it (registry
+# imports): $T/NAME.db, or with BK_ARCHIVE=pg the PostgreSQL archive, its
+# server started now. Not in a subshell: the server must be stopped on exit.
+bk_archive() {
+	if bk_pg_mode; then
+		_bk_pg_archive
+	else
+		BK_DB=$T/${1:-collector}.db
+	fi
+}
+
+# _bk_pg_extra EXTRA: a collector's extra lines with BK_ARCHIVE=pg: the
+# clip store and, in [http], the MP4 cache where SQLite's defaults put them
+# (beside the archive, which has no directory when it is a URI). The clip
+# store is shared, as README's "Province scale" has it: the broker hands a
+# clip's chunks to either collector.
+_bk_pg_extra() {
+	printf 'clips = %s/clips\n' "$T"
+	awk -v cache="cache = $T/mp4-cache" '{ print } $0 == "[http]" { print cache }' <<<"$1"
+}
+
+# _bk_without_http EXTRA: the lines without their [http] group — collector
+# B's: one HTTPS API (A's) per test, on the port the test chose.
+_bk_without_http() {
+	awk '/^\[/ { skip = ($0 == "[http]") } !skip' <<<"$1"
 }
 
 # _bk_collector_run NAME ID EXTRA ARCHIVE: start one collector and wait
@@ -71,10 +102,10 @@ bk_collector_start() {
 		return
 	fi
 	_bk_pg_archive || return 1
-	# each its own clip store; B keeps running through A's restarts
-	_bk_collector_run "$name" "$id" "$(printf 'clips = %s/%s-clips\n%s' "$T" "$name" "$extra")" "$BK_DB" || return 1
+	# B keeps running through A's restarts; only A serves the HTTPS API
+	_bk_collector_run "$name" "$id" "$(_bk_pg_extra "$extra")" "$BK_DB" || return 1
 	[ -n "$(bk_pid "$name-b")" ] ||
-		_bk_collector_run "$name-b" "$id-b" "$(printf 'clips = %s/%s-b-clips\n%s' "$T" "$name" "$extra")" "$BK_DB"
+		_bk_collector_run "$name-b" "$id-b" "$(_bk_pg_extra "$(_bk_without_http "$extra")")" "$BK_DB"
 }
 
 # bk_collector_fault [NAME]: with BK_ARCHIVE=pg, collector A (NAME, default
