@@ -65,6 +65,8 @@ struct collector {
 	GHashTable *task_mask;	   /* "task\x1finspector\x1fstate" → brokers it went to */
 	struct http_api *http;	   /* NULL without [http] listen */
 	struct live_view *live;	   /* viewers of the HTTP API, boxes' live video */
+	GHashTable *alerts_shown;  /* alert ids other collectors published, shown on the page */
+	GQueue alerts_order;	   /* the same, oldest first */
 	GPtrArray *batch;	   /* of struct pending* */
 	GHashTable *progress;	   /* box id → struct progress* */
 	GPtrArray *new_alerts;	   /* of struct new_alert*: opened in the batch being written */
@@ -1069,6 +1071,37 @@ static const struct live_view_ops live_ops = {
 	.audit_end = live_audit_end,
 };
 
+/* An alert another collector of the group archived and published: shown
+ * on this collector's page too (its regulators watch here), once, though
+ * it comes through every broker. Not archived again: the other did. */
+#define ALERTS_REMEMBERED 1024
+
+static void take_alert(struct collector *col, const struct mqtt_event *ev)
+{
+	struct topic t;
+	struct message m;
+	struct jcheck jc = { 0 };
+	char err[128], *id;
+	cJSON *root;
+
+	if (!col->http || ev->retained || !topic_parse(ev->topic, &t, err, sizeof err) ||
+	    t.kind != MSG_ALERT)
+		return;
+	root = message_parse(ev->payload, ev->len, err, sizeof err);
+	if (!root)
+		return;
+	if (message_validate(&t, root, &m, &jc) && strcmp(m.env.id, col->cfg->id) != 0 &&
+	    !g_hash_table_contains(col->alerts_shown, m.u.alert.alert_id)) {
+		id = g_strdup(m.u.alert.alert_id);
+		g_hash_table_add(col->alerts_shown, id);
+		g_queue_push_tail(&col->alerts_order, id);
+		if (col->alerts_order.length > ALERTS_REMEMBERED)
+			g_hash_table_remove(col->alerts_shown, g_queue_pop_head(&col->alerts_order));
+		http_api_alert(col->http, ev->payload);
+	}
+	cJSON_Delete(root);
+}
+
 /* Remember which broker a box or handheld was last heard on, live (a
  * retained status may come from a broker it left long ago): its acks go
  * there. */
@@ -1136,6 +1169,10 @@ static void on_mqtt_event(void *ctx, const struct mqtt_event *ev)
 		broker_state(b, ev->kind == MQTT_EVENT_CONNECTED);
 		return;
 	}
+	if (g_str_has_prefix(ev->topic, TOPIC_PREFIX "alert/")) {
+		take_alert(col, ev);
+		return;
+	}
 	chunk = is_chunk_topic(ev->topic);
 	live = !chunk && is_live_topic(ev->topic);
 	col->n.received++;
@@ -1201,7 +1238,7 @@ struct collector *collector_new(const struct collector_config *cfg)
 	 * to a collector that starts after it was sent. */
 	static const char *const kinds[] = { "reading", "event", "clip", "clip/+/+" };
 	struct collector *col = g_new0(struct collector, 1);
-	char *subs[G_N_ELEMENTS(kinds) + 5] = { 0 };
+	char *subs[G_N_ELEMENTS(kinds) + 6] = { 0 };
 	int n = mqtt_settings_broker_count(&cfg->mqtt);
 
 	col->cfg = cfg;
@@ -1211,6 +1248,7 @@ struct collector *collector_new(const struct collector_config *cfg)
 	col->sender_broker = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	col->status_ms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	col->task_mask = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	col->alerts_shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	if (n < 1 || n > MQTT_MAX_BROKERS) {
 		log_error("cannot connect to %d brokers: [mqtt] uri lists 1 to %d", n,
 			  MQTT_MAX_BROKERS);
@@ -1250,6 +1288,9 @@ struct collector *collector_new(const struct collector_config *cfg)
 	 * drops video nobody here watches */
 	subs[G_N_ELEMENTS(kinds) + 2] = g_strdup(TOPIC_PREFIX "box/+/live");
 	subs[G_N_ELEMENTS(kinds) + 3] = g_strdup(TOPIC_PREFIX "box/+/live/+");
+	/* alerts other collectors archived, for this one's page */
+	if (cfg->http.listen)
+		subs[G_N_ELEMENTS(kinds) + 4] = g_strdup(TOPIC_PREFIX "alert/+");
 	/* A link per broker: the same client id on each is fine (different
 	 * brokers), and so are the same shared subscriptions: every broker's
 	 * group splits its own traffic among the collectors connected to it. */
@@ -1277,7 +1318,7 @@ struct collector *collector_new(const struct collector_config *cfg)
 			break;
 		col->n_brokers++;
 	}
-	for (size_t i = 0; i <= G_N_ELEMENTS(kinds) + 3; i++)
+	for (size_t i = 0; i <= G_N_ELEMENTS(kinds) + 4; i++)
 		g_free(subs[i]);
 	if ((int)col->n_brokers < n)
 		goto out_free;
@@ -1347,6 +1388,8 @@ void collector_free(struct collector *col)
 	g_hash_table_destroy(col->sender_broker);
 	g_hash_table_destroy(col->status_ms);
 	g_hash_table_destroy(col->task_mask);
+	g_hash_table_destroy(col->alerts_shown);
+	g_queue_clear(&col->alerts_order);
 	g_free(col);
 }
 

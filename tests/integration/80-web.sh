@@ -23,8 +23,8 @@ TOKEN=tok-web-0123456789abcdef
 ARTIFACTS=${BK_BIN%/bin}/test-artifacts
 CDP="$BK_PY $BK_ROOT/tests/tools/cdp.py"
 
-bk_pki_setup "$BOX" svc-collector reg-alice || exit 1
-bk_broker_start || exit 1
+bk_pki_setup "$BOX" svc-collector reg-alice svc-other || exit 1
+bk_broker_start --service svc-other || exit 1
 
 # the registry: one school canteen, the box bound to it
 bk_archive || exit 1
@@ -203,6 +203,15 @@ ok "... that names the establishment" "$BK_PY" -c "
 import json, sys
 a = json.load(open('$T/alert.json'))
 sys.exit(0 if a['establishment'] == {'licence': '$LICENCE', 'name': '$NAME'} and a['type'] == 'temperature_high' else 1)"
+# an alert another collector of the group archived (it publishes what it
+# archives): shown here too, once, though a broker may bring it again
+now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+for i in 1 2; do
+	bk_pub svc-other -q 1 -t bk/v1/alert/110105 -m "{\"v\":1,\"id\":\"svc-other\",\"seq\":$i,\"ts\":\"$now\",\"mono\":1,\"clock\":\"synced\",\"alert_id\":\"alert-from-b\",\"event_id\":\"ev-b\",\"box\":\"box-other\",\"district\":\"110105\",\"establishment\":{\"licence\":\"$LICENCE\",\"name\":\"$NAME\"},\"type\":\"no_mask\",\"severity\":\"warning\",\"start\":\"$now\"}"
+done
+ok "an alert archived by another collector reaches this page's stream" wait_until 10 grep -q 'alert-from-b' "$T/sse.log"
+sleep 1
+is "... once" "$(grep -c 'alert-from-b' "$T/sse.log")" 1
 ok "the establishment page lists the alert" bash -c "
 	$CDP $CDP_PORT eval \"location.hash = '#/establishment/$LICENCE'\" >/dev/null &&
 	$CDP $CDP_PORT wait 10 \"document.querySelector('#est-name').textContent.includes('$NAME') &&
