@@ -130,7 +130,11 @@ static void http_settings_load(struct config *c, struct collector_config *cfg)
 	if (h->web_root && !g_file_test(h->web_root, G_FILE_TEST_IS_DIR))
 		config_problem(c, "http", "web_root", "'%s' is not a directory", h->web_root);
 	if (cfg->archive_path) {
-		char *dir = g_path_get_dirname(cfg->archive_path);
+		/* beside the archive's file, or beside the clip store when the
+		 * archive is on a server */
+		bool server = strstr(cfg->archive_path, "://") != NULL;
+		char *dir = g_path_get_dirname(server && cfg->clip_store ? cfg->clip_store
+								       : cfg->archive_path);
 		char *dflt = g_build_filename(dir, "mp4-cache", NULL);
 
 		h->cache = config_string(c, "http", "cache", dflt);
@@ -212,7 +216,16 @@ bool collector_config_load(const char *path, struct collector_config *cfg)
 		cfg->archive_path = config_string(&c, "collector", "archive", NULL);
 		/* the agency's short name in decision numbers, e.g. 西市监 */
 		cfg->agency = config_string(&c, "collector", "agency", "市场监管");
-		if (cfg->archive_path) {
+		if (cfg->archive_path && strstr(cfg->archive_path, "://")) {
+			/* a database server has no directory to put the store beside */
+			if (!g_key_file_has_key(c.kf, "collector", "clips", NULL))
+				config_problem(&c, "collector", "clips",
+					       "required with an archive on a server ('%s'): the "
+					       "clip store's directory",
+					       cfg->archive_path);
+			else
+				cfg->clip_store = config_string(&c, "collector", "clips", NULL);
+		} else if (cfg->archive_path) {
 			char *dir = g_path_get_dirname(cfg->archive_path);
 			char *dflt = g_build_filename(dir, "clips", NULL);
 

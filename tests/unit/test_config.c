@@ -127,6 +127,24 @@ static void test_edge_config_good(void **state)
 	assert_string_equal(((struct sensor *)g_ptr_array_index(cfg.sensors, 1))->unit, "on");
 	assert_int_equal(cfg.window, 256);
 	assert_true(cfg.outbox_sync_full);
+	/* [live] defaults */
+	assert_int_equal(cfg.live.max_streams, 1);
+	assert_int_equal(cfg.live.max_kbps, 4000);
+	assert_int_equal(cfg.live.max_length_ms, 600000);
+	assert_int_equal(cfg.live.transcode_width, 640);
+	edge_config_release(&cfg);
+	g_free(text);
+
+	text = g_strdup_printf("[box]\nid = box-test\nstate_dir = %s/state\n%s"
+			       "[camera c1]\nsource = test\nlive_source = rtsp://cam/sub\n"
+			       "central_storage = true\n[live]\nmax_streams = 2\nmax_kbps = 800\n",
+			       dir, mqtt_group());
+	assert_true(edge_config_load(tmpdir_write("edge-live.conf", text), &cfg));
+	assert_string_equal(((struct camera_config *)g_ptr_array_index(cfg.cameras, 0))->live_source,
+			    "rtsp://cam/sub");
+	assert_true(((struct camera_config *)g_ptr_array_index(cfg.cameras, 0))->central_storage);
+	assert_int_equal(cfg.live.max_streams, 2);
+	assert_int_equal(cfg.live.max_kbps, 800);
 	edge_config_release(&cfg);
 	g_free(text);
 }
@@ -143,6 +161,22 @@ static void test_edge_config_bad(void **state)
 
 	(void)state;
 	assert_false(edge_config_load(tmpdir_write("bad.conf", text), &cfg));
+	edge_config_release(&cfg);
+	g_free(text);
+	/* live view: a live_source that is not RTSP, an odd width, a typo */
+	text = g_strdup_printf("[box]\nid = box-test\n%s[camera c1]\nsource = test\n"
+			       "live_source = http://cam/sub\n",
+			       mqtt_group());
+	assert_false(edge_config_load(tmpdir_write("bad-live1.conf", text), &cfg));
+	edge_config_release(&cfg);
+	g_free(text);
+	text = g_strdup_printf("[box]\nid = box-test\n%s[live]\ntranscode_width = 641\n",
+			       mqtt_group());
+	assert_false(edge_config_load(tmpdir_write("bad-live2.conf", text), &cfg));
+	edge_config_release(&cfg);
+	g_free(text);
+	text = g_strdup_printf("[box]\nid = box-test\n%s[live]\nmax_stream = 2\n", mqtt_group());
+	assert_false(edge_config_load(tmpdir_write("bad-live3.conf", text), &cfg));
 	edge_config_release(&cfg);
 	g_free(text);
 }
@@ -163,6 +197,31 @@ static void test_collector_config(void **state)
 	collector_config_release(&cfg);
 	g_free(good);
 	g_free(bad);
+
+	/* an archive on a server: the clip store must be named; the MP4
+	 * cache goes beside it; [live] and [storage] defaults and bounds */
+	good = g_strdup_printf("[collector]\nid = svc-collector\narchive = postgresql://bk@db/bk\n"
+			       "%s\n[http]\nlisten = 127.0.0.1:1\ncert = %s/c.conf\nkey = %s/c.conf\n",
+			       mqtt_group(), dir, dir);
+	assert_false(collector_config_load(tmpdir_write("c-pg.conf", good), &cfg));
+	collector_config_release(&cfg);
+	g_free(good);
+	good = g_strdup_printf("[collector]\nid = svc-collector\narchive = postgresql://bk@db/bk\n"
+			       "clips = %s/store/clips\n%s\n[http]\nlisten = 127.0.0.1:1\ncert = "
+			       "%s/c.conf\nkey = %s/c.conf\n",
+			       dir, mqtt_group(), dir, dir);
+	assert_true(collector_config_load(tmpdir_write("c-pg2.conf", good), &cfg));
+	assert_true(g_str_has_suffix(cfg.http.cache, "/store/mp4-cache"));
+	assert_int_equal(cfg.live.max_viewers, 32);
+	assert_int_equal(cfg.storage.retention_days, 30);
+	collector_config_release(&cfg);
+	g_free(good);
+	good = g_strdup_printf("[collector]\nid = svc-collector\narchive = %s/a.db\n%s\n"
+			       "[storage]\nretention_days = 6\n",
+			       dir, mqtt_group());
+	assert_false(collector_config_load(tmpdir_write("c-days.conf", good), &cfg));
+	collector_config_release(&cfg);
+	g_free(good);
 }
 
 /* [mqtt] uri: one or more brokers, by spaces or commas, each checked. */
