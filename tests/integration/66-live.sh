@@ -9,9 +9,10 @@
 # transcoded to H.264 at [live] transcode_width; bkctl live writes a
 # playable file; every viewing is in the audit trail (bkctl live views,
 # /api/live/views); and the page plays the stream in headless Chromium
-# (the video element's currentTime advances). With BK_ARCHIVE=pg, the
-# audit trail is in a PostgreSQL archive and a second collector (no [http])
-# shares the ingest.
+# (the video element's currentTime advances). The hall camera is also stored
+# centrally: the overview's storage card lists it and the page plays a range.
+# With BK_ARCHIVE=pg, the audit trail is in a PostgreSQL archive and a second
+# collector (no [http]) shares the ingest.
 source "$(dirname "$0")/../lib/common.sh"
 source "$BK_ROOT/tests/lib/broker.sh"
 source "$BK_ROOT/tests/lib/daemons.sh"
@@ -51,7 +52,7 @@ P265=$(free_port)
 PDEAD=$(free_port)
 ok "the H.264 camera listens" cam_start cam264 "$P264" h264
 ok "the H.265 camera listens" cam_start cam265 "$P265" h265
-CAMERAS=$(printf '[camera hall]\nsource = rtsp://127.0.0.1:%s/stream\nsegment = 2s\nno_frames_timeout = 3s\n\n[camera wok]\nsource = rtsp://127.0.0.1:%s/stream\nsegment = 2s\nno_frames_timeout = 3s\n\n[camera dark]\nsource = rtsp://127.0.0.1:%s/stream\nsegment = 2s\nno_frames_timeout = 3s\n\n[live]\nmax_streams = 1\nmax_kbps = 8000\ntranscode_width = 320\n' "$P264" "$P265" "$PDEAD")
+CAMERAS=$(printf '[camera hall]\nsource = rtsp://127.0.0.1:%s/stream\nsegment = 2s\nno_frames_timeout = 3s\ncentral_storage = true\n\n[camera wok]\nsource = rtsp://127.0.0.1:%s/stream\nsegment = 2s\nno_frames_timeout = 3s\n\n[camera dark]\nsource = rtsp://127.0.0.1:%s/stream\nsegment = 2s\nno_frames_timeout = 3s\n\n[live]\nmax_streams = 1\nmax_kbps = 8000\ntranscode_width = 320\n' "$P264" "$P265" "$PDEAD")
 ok "the box starts" bk_edge_start "$BOX" "$CAMERAS"
 cams_seen() { # the archive knows the box's camera states from its status
 	[ "$(bk_sql "$DB" "SELECT cameras FROM boxes WHERE id = '$BOX'")" != "" ] &&
@@ -162,6 +163,17 @@ r = json.load(sys.stdin)[0]
 sys.exit(0 if r["viewer"] == "reg-lily" and r["camera"] == "hall" and r["ended"] and r["bytes"] > 0 else 1)'
 }
 ok "Stop ends the viewing, which the audit trail shows" wait_until 10 page_viewing_ended
+# hall is stored centrally too: the overview's storage card, and playback
+$CDP "$CDP_PORT" eval "location.hash = '#/'" >/dev/null
+ok "the overview's Central storage card lists hall's segments" $CDP "$CDP_PORT" wait 15 \
+	"[...document.querySelectorAll('#storage-table tbody tr')].some(tr => tr.cells[1] && tr.cells[1].textContent === 'hall' && Number(tr.cells[2].textContent) > 0)"
+$CDP "$CDP_PORT" eval "location.hash = '#/establishment/$LICENCE'" >/dev/null
+ok "the establishment offers playback from the centre" $CDP "$CDP_PORT" wait 15 \
+	"!document.querySelector('#playback').hidden && document.querySelector('#pb-camera').textContent.includes('hall')"
+$CDP "$CDP_PORT" eval "document.querySelector('#playback-form').requestSubmit()" >/dev/null
+ok "... and plays a range of it (the MP4 has a duration)" $CDP "$CDP_PORT" wait 20 \
+	"(() => { const v = document.querySelector('#pb-video'); return !v.hidden && v.duration > 1; })()" ||
+	$CDP "$CDP_PORT" eval "document.querySelector('#pb-error').textContent"
 bk_stop chromium
 bk_stop "$BOX"
 bk_done
