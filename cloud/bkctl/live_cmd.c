@@ -40,7 +40,7 @@ struct viewing {
 	struct fmp4_init init;
 	bool have_init;
 	int64_t bytes, fragments, rejected;
-	char codec[40];
+	char codec[FMP4_CODEC_MAX];
 	char *why; /* the end, when the box or bkctl ended it */
 	bool failed;
 	guint answer_timer, done_timer;
