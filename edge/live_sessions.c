@@ -126,7 +126,12 @@ static void on_chunk(void *ctx, struct live_stream *ls, enum live_chunk_kind kin
 		s->n.chunks_dropped_cap++;
 		return;
 	} else if (len > CHUNK_MAX || !take_tokens(s, len)) {
-		if (!x->want_key)
+		if (!x->want_key && len > CHUNK_MAX)
+			log_warn("live view of camera '%s': a fragment of %zu bytes is over the "
+				 "broker's packet limit, dropping up to the next key frame "
+				 "(a smaller live_source?)",
+				 x->cc->id, len);
+		else if (!x->want_key)
 			log_info("live view of camera '%s': over [live] max_kbps = %lld, "
 				 "dropping up to the next key frame",
 				 x->cc->id, (long long)s->cfg->live.max_kbps);
