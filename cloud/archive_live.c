@@ -66,7 +66,7 @@ int archive_live_view_end(struct archive *a, int64_t id, int64_t end_ms, int64_t
 	int64_t n = 0;
 
 	if (!archive_good_text(why, 512, true))
-		why = "(an unprintable reason)";
+		why = "(a reason too long to keep, or not text)";
 	clock_format_ms(end_ms, end);
 	p[0] = int_value(id);
 	p[1] = text_value(end);
