@@ -129,6 +129,20 @@ struct pick {
 	int rows;
 };
 
+/* Every row's value of one text column, joined by spaces, in the order given. */
+struct column_list {
+	const char *col;
+	GString *text;
+};
+
+static void list_row(void *ctx, int ncols, const char *const *names, const struct archive_value *v)
+{
+	struct column_list *l = ctx;
+	const char *t = archive_column_text(ncols, names, v, l->col);
+
+	g_string_append_printf(l->text, "%s%s", l->text->len ? " " : "", t ? t : "NULL");
+}
+
 static void pick_row(void *ctx, int ncols, const char *const *names, const struct archive_value *v)
 {
 	struct pick *p = ctx;
@@ -264,6 +278,14 @@ static void test_grade_stored_with_history(void **state)
 	assert_int_equal(archive_grades(a, E1, pick_row, &p), 0);
 	assert_string_equal(p.text, "D");
 	assert_int_equal(count("SELECT count(*) FROM grade_history WHERE licence = '" E1 "'"), 3);
+	{
+		struct column_list l = { "grade", g_string_new(NULL) };
+
+		assert_int_equal(archive_grade_history(a, E1, list_row, &l), 0);
+		assert_int_equal(strlen(l.text->str), strlen("X X X"));
+		assert_true(strstr(l.text->str, "D") != NULL);
+		g_string_free(l.text, TRUE);
+	}
 	assert_int_equal(archive_complaint_add(a, "JY19999999999999", NULL, "x", NULL, NOW_MS),
 			 -ENOENT);
 }
@@ -336,6 +358,14 @@ static void test_state_machine(void **state)
 	}
 	/* dispatched + received + in_progress + submitted + reviewed */
 	assert_int_equal(count("SELECT count(*) FROM task_steps"), 5);
+	/* in the order recorded (bkctl task show; several in one millisecond) */
+	{
+		struct column_list l = { "state", g_string_new(NULL) };
+
+		assert_int_equal(archive_task_steps(a, id, list_row, &l), 0);
+		assert_string_equal(l.text->str, "dispatched received in_progress submitted reviewed");
+		g_string_free(l.text, TRUE);
+	}
 	assert_int_equal(archive_task_step(a, "tk-none", "received", "hh-a", NULL, NULL, NOW_MS),
 			 -ENOENT);
 	/* cancelled from dispatched, received, in_progress */
