@@ -149,3 +149,12 @@ const char *mqtt_settings_broker(const struct mqtt_settings *m, int i)
 		return NULL;
 	return m->uris ? m->uris[i] : m->uri;
 }
+
+struct mqtt_settings mqtt_settings_only(const struct mqtt_settings *m, int i)
+{
+	struct mqtt_settings one = *m;
+
+	one.uri = (char *)mqtt_settings_broker(m, i);
+	one.uris = NULL;
+	return one;
+}

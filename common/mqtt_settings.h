@@ -37,6 +37,9 @@ void mqtt_settings_release(struct mqtt_settings *m);
  * neither is set), and the i-th of them (NULL past the end). */
 int mqtt_settings_broker_count(const struct mqtt_settings *m);
 const char *mqtt_settings_broker(const struct mqtt_settings *m, int i);
+/* m naming only its i-th broker (0 <= i < the count): for a link to that
+ * one alone. Borrows m's strings: valid while m is; mqtt_link_new copies. */
+struct mqtt_settings mqtt_settings_only(const struct mqtt_settings *m, int i);
 
 /* Check one broker URI: ssl://, a host, a port in 1–65535, nothing else.
  * true, or false with why (a phrase naming the URI) in err. */

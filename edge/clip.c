@@ -46,6 +46,20 @@ int clip_chunk_size(int64_t bytes, int preferred)
 	return (bytes + size - 1) / size > CLIP_MAX_CHUNKS ? 0 : (int)size;
 }
 
+/* A file hashed whole: clip takes path, the chunk sums (the array's strings
+ * move to it; the array is freed) and the whole file's sha256. */
+static void clip_take_sums(struct clip_file *clip, const char *path, int chunk_size,
+			   GPtrArray *chunk_sums, GChecksum *whole)
+{
+	g_ptr_array_add(chunk_sums, NULL);
+	g_ptr_array_set_free_func(chunk_sums, NULL);
+	clip->path = g_strdup(path);
+	clip->chunk_size = chunk_size;
+	clip->chunk_count = (int)chunk_sums->len - 1;
+	clip->chunk_sha256 = (char **)g_ptr_array_free(chunk_sums, FALSE);
+	g_strlcpy(clip->sha256, g_checksum_get_string(whole), sizeof clip->sha256);
+}
+
 int clip_build(const char *const *segments, size_t n, const char *out_path, int chunk_size,
 	       struct clip_file *clip, char *err, size_t errlen)
 {
@@ -121,13 +135,7 @@ out:
 		g_ptr_array_free(chunk_sums, TRUE);
 		clip_file_release(clip);
 	} else {
-		g_ptr_array_add(chunk_sums, NULL);
-		g_ptr_array_set_free_func(chunk_sums, NULL); /* the strings move to clip */
-		clip->path = g_strdup(out_path);
-		clip->chunk_size = chunk_size;
-		clip->chunk_count = (int)chunk_sums->len - 1;
-		clip->chunk_sha256 = (char **)g_ptr_array_free(chunk_sums, FALSE);
-		g_strlcpy(clip->sha256, g_checksum_get_string(whole), sizeof clip->sha256);
+		clip_take_sums(clip, out_path, chunk_size, chunk_sums, whole);
 	}
 	g_checksum_free(whole);
 	g_checksum_free(part);
@@ -191,13 +199,7 @@ out:
 		g_ptr_array_free(chunk_sums, TRUE);
 		clip_file_release(clip);
 	} else {
-		g_ptr_array_add(chunk_sums, NULL);
-		g_ptr_array_set_free_func(chunk_sums, NULL);
-		clip->path = g_strdup(path);
-		clip->chunk_size = chunk_size;
-		clip->chunk_count = (int)chunk_sums->len - 1;
-		clip->chunk_sha256 = (char **)g_ptr_array_free(chunk_sums, FALSE);
-		g_strlcpy(clip->sha256, g_checksum_get_string(whole), sizeof clip->sha256);
+		clip_take_sums(clip, path, chunk_size, chunk_sums, whole);
 	}
 	g_checksum_free(whole);
 	g_checksum_free(part);

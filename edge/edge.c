@@ -21,6 +21,7 @@
 #include "detections.h"
 #include "evidence.h"
 #include "live_sessions.h"
+#include "recent_ids.h"
 #include "log.h"
 #include "message.h"
 #include "mqtt_link.h"
@@ -63,8 +64,7 @@ struct edge {
 	struct camera_slot *cameras; /* one per cfg->cameras entry, same index */
 	struct evidence *evidence;   /* clips and snapshots; NULL: none (cannot sign) */
 	struct live_sessions *live;  /* live view; NULL without cameras */
-	GHashTable *cmd_seen;	     /* cmd_ids carried out lately (a copy via another broker) */
-	GQueue cmd_order;	     /* the same ids, oldest first */
+	struct recent_ids *cmd_seen; /* cmd_ids carried out lately (a copy via another broker) */
 	guint batch_source, status_source, resend_source, pump_source, budget_source;
 	guint coverage_source;
 	int64_t cursor[OUTBOX_CLASSES]; /* last seq sent per class since (re)connect */
@@ -589,25 +589,11 @@ static void live_refuse_no_cameras(struct edge *e, const char *camera)
 
 #define CMD_REMEMBERED 256
 
-/* A command sent on every broker may reach the box twice (a copy queued
- * on a broker it left): each cmd_id is carried out once, while remembered. */
-static bool cmd_seen_before(struct edge *e, const char *cmd_id)
-{
-	char *id;
-
-	if (g_hash_table_contains(e->cmd_seen, cmd_id))
-		return true;
-	id = g_strdup(cmd_id);
-	g_hash_table_add(e->cmd_seen, id);
-	g_queue_push_tail(&e->cmd_order, id);
-	if (e->cmd_order.length > CMD_REMEMBERED)
-		g_hash_table_remove(e->cmd_seen, g_queue_pop_head(&e->cmd_order));
-	return false;
-}
-
 static void on_cmd(struct edge *e, const struct message *m)
 {
-	if (cmd_seen_before(e, m->u.cmd.cmd_id)) {
+	/* A command sent on every broker may reach the box twice (a copy queued
+	 * on a broker it left): each cmd_id is carried out once, while remembered. */
+	if (!recent_ids_add(e->cmd_seen, m->u.cmd.cmd_id)) {
 		log_info("command %s: carried out already (a copy through another broker)",
 			 m->u.cmd.cmd_id);
 		return;
@@ -1273,7 +1259,7 @@ struct edge *edge_new(const struct edge_config *cfg)
 	e->samples = g_array_new(FALSE, FALSE, sizeof(struct sample));
 	e->sensor_timers = g_array_new(FALSE, TRUE, sizeof(guint));
 	e->inflight = g_hash_table_new(g_direct_hash, g_direct_equal);
-	e->cmd_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	e->cmd_seen = recent_ids_new(CMD_REMEMBERED);
 	g_queue_init(&e->sent_order);
 	if (g_mkdir_with_parents(cfg->state_dir, 0700) != 0) {
 		log_error("cannot create the state directory '%s': %s", cfg->state_dir,
@@ -1408,9 +1394,7 @@ void edge_free(struct edge *e)
 	g_free(e->timer_ctx);
 	g_free(e->rules);
 	g_hash_table_destroy(e->inflight);
-	if (e->cmd_seen)
-		g_hash_table_destroy(e->cmd_seen);
-	g_queue_clear(&e->cmd_order);
+	recent_ids_free(e->cmd_seen);
 	g_queue_clear(&e->sent_order);
 	g_free(e);
 }

@@ -1088,11 +1088,9 @@ static bool check_brokers(struct selftest *st, bool cert_ok)
 	int n = mqtt_settings_broker_count(&st->cfg->mqtt);
 
 	for (int i = 0; i < n; i++) {
-		struct mqtt_settings one = st->cfg->mqtt; /* borrowed: the link copies */
+		struct mqtt_settings one = mqtt_settings_only(&st->cfg->mqtt, i);
 		struct mqtt_link *link;
 
-		one.uri = (char *)mqtt_settings_broker(&st->cfg->mqtt, i);
-		one.uris = NULL;
 		link = check_broker(st, &one, i, n, cert_ok);
 		if (link && !st->link)
 			st->link = link;

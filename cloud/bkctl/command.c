@@ -105,7 +105,7 @@ struct command_conn *command_conn_open(const char *config_path, const char *cons
 	config_release(&cf);
 	n = mqtt_settings_broker_count(&cc->ms);
 	for (int i = 0; i < n && i < MQTT_MAX_BROKERS; i++) {
-		struct mqtt_settings one = cc->ms; /* borrowed: the link copies */
+		struct mqtt_settings one = mqtt_settings_only(&cc->ms, i);
 		struct mqtt_link_options opt = {
 			.settings = &one,
 			.client_id = cc->id,
@@ -115,8 +115,6 @@ struct command_conn *command_conn_open(const char *config_path, const char *cons
 			.ctx = &cc->ctxs[i],
 		};
 
-		one.uri = (char *)mqtt_settings_broker(&cc->ms, i);
-		one.uris = NULL;
 		cc->ctxs[i] = (struct link_ctx){ .cc = cc };
 		cc->links[i] = mqtt_link_new(&opt);
 		if (!cc->links[i] || mqtt_link_start(cc->links[i]) != 0)

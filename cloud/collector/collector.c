@@ -26,6 +26,7 @@
 #include "message.h"
 #include "mqtt_link.h"
 #include "progress.h"
+#include "recent_ids.h"
 #include "topic.h"
 
 #define REJECT_HEAD_BYTES     256
@@ -65,8 +66,7 @@ struct collector {
 	GHashTable *task_mask;	   /* "task\x1finspector\x1fstate" → brokers it went to */
 	struct http_api *http;	   /* NULL without [http] listen */
 	struct live_view *live;	   /* viewers of the HTTP API, boxes' live video */
-	GHashTable *alerts_shown;  /* alert ids other collectors published, shown on the page */
-	GQueue alerts_order;	   /* the same, oldest first */
+	struct recent_ids *alerts_shown; /* alert ids other collectors published, shown on the page */
 	GPtrArray *batch;	   /* of struct pending* */
 	GHashTable *progress;	   /* box id → struct progress* */
 	GPtrArray *new_alerts;	   /* of struct new_alert*: opened in the batch being written */
@@ -1081,7 +1081,7 @@ static void take_alert(struct collector *col, const struct mqtt_event *ev)
 	struct topic t;
 	struct message m;
 	struct jcheck jc = { 0 };
-	char err[128], *id;
+	char err[128];
 	cJSON *root;
 
 	if (!col->http || ev->retained || !topic_parse(ev->topic, &t, err, sizeof err) ||
@@ -1091,14 +1091,8 @@ static void take_alert(struct collector *col, const struct mqtt_event *ev)
 	if (!root)
 		return;
 	if (message_validate(&t, root, &m, &jc) && strcmp(m.env.id, col->cfg->id) != 0 &&
-	    !g_hash_table_contains(col->alerts_shown, m.u.alert.alert_id)) {
-		id = g_strdup(m.u.alert.alert_id);
-		g_hash_table_add(col->alerts_shown, id);
-		g_queue_push_tail(&col->alerts_order, id);
-		if (col->alerts_order.length > ALERTS_REMEMBERED)
-			g_hash_table_remove(col->alerts_shown, g_queue_pop_head(&col->alerts_order));
+	    recent_ids_add(col->alerts_shown, m.u.alert.alert_id))
 		http_api_alert(col->http, ev->payload);
-	}
 	cJSON_Delete(root);
 }
 
@@ -1248,7 +1242,7 @@ struct collector *collector_new(const struct collector_config *cfg)
 	col->sender_broker = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	col->status_ms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	col->task_mask = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	col->alerts_shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	col->alerts_shown = recent_ids_new(ALERTS_REMEMBERED);
 	if (n < 1 || n > MQTT_MAX_BROKERS) {
 		log_error("cannot connect to %d brokers: [mqtt] uri lists 1 to %d", n,
 			  MQTT_MAX_BROKERS);
@@ -1297,7 +1291,7 @@ struct collector *collector_new(const struct collector_config *cfg)
 	col->brokers = g_new0(struct broker, n);
 	for (int i = 0; i < n; i++) {
 		struct broker *b = &col->brokers[i];
-		struct mqtt_settings one = cfg->mqtt; /* borrowed: the link copies */
+		struct mqtt_settings one = mqtt_settings_only(&cfg->mqtt, i);
 		struct mqtt_link_options opt = {
 			.settings = &one,
 			.client_id = cfg->id,
@@ -1307,8 +1301,6 @@ struct collector *collector_new(const struct collector_config *cfg)
 			.ctx = b,
 		};
 
-		one.uri = (char *)mqtt_settings_broker(&cfg->mqtt, i);
-		one.uris = NULL; /* only this one */
 		b->col = col;
 		b->uri = one.uri;
 		col->n.brokers[i].uri = one.uri;
@@ -1388,8 +1380,7 @@ void collector_free(struct collector *col)
 	g_hash_table_destroy(col->sender_broker);
 	g_hash_table_destroy(col->status_ms);
 	g_hash_table_destroy(col->task_mask);
-	g_hash_table_destroy(col->alerts_shown);
-	g_queue_clear(&col->alerts_order);
+	recent_ids_free(col->alerts_shown);
 	g_free(col);
 }
 

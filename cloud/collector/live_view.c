@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "clock.h"
+#include "envelope.h"
 #include "log.h"
 
 #define VIEWER_QUEUE_MAX   (8u << 20) /* ~16 s of a 4 Mbit/s stream behind: a stalled browser */
@@ -50,9 +51,20 @@ struct live_view {
 	struct live_view_counters n;
 };
 
-static char *stream_key(const char *box, const char *camera)
+#define STREAM_KEY_MAX (ENVELOPE_ID_MAX + 1 + 64) /* "box/camera" */
+
+static const char *stream_key(const char *box, const char *camera, char key[STREAM_KEY_MAX])
 {
-	return g_strdup_printf("%s/%s", box, camera);
+	g_snprintf(key, STREAM_KEY_MAX, "%s/%s", box, camera);
+	return key;
+}
+
+/* The camera watched here, or NULL. */
+static struct stream *find_stream(const struct live_view *lv, const char *box, const char *camera)
+{
+	char key[STREAM_KEY_MAX];
+
+	return g_hash_table_lookup(lv->streams, stream_key(box, camera, key));
 }
 
 static void stream_free(gpointer data)
@@ -192,7 +204,7 @@ int live_view_watch(struct live_view *lv, const char *who, const char *box, cons
 		    live_wake_fn wake, void *wake_ctx, struct live_watch **out, char *why,
 		    size_t n)
 {
-	char *key;
+	char key[STREAM_KEY_MAX];
 	struct stream *s;
 	struct live_watch *w;
 	const char *unavailable;
@@ -210,15 +222,12 @@ int live_view_watch(struct live_view *lv, const char *who, const char *box, cons
 			g_strlcpy(why, unavailable, n);
 		return refuse(lv, who, box, camera, -EHOSTUNREACH, why);
 	}
-	key = stream_key(box, camera);
-	s = g_hash_table_lookup(lv->streams, key);
+	s = find_stream(lv, box, camera);
 	if (!s) {
 		s = g_new0(struct stream, 1);
 		s->box = g_strdup(box);
 		s->camera = g_strdup(camera);
-		g_hash_table_insert(lv->streams, key, s);
-	} else {
-		g_free(key);
+		g_hash_table_insert(lv->streams, g_strdup(stream_key(box, camera, key)), s);
 	}
 	w = g_new0(struct live_watch, 1);
 	w->lv = lv;
@@ -271,7 +280,7 @@ void live_watch_leave(struct live_watch *w)
 	struct stream *s;
 	struct live_viewer_stats st;
 	const char *why;
-	char *key;
+	char key[STREAM_KEY_MAX];
 
 	if (!w)
 		return;
@@ -293,21 +302,16 @@ void live_watch_leave(struct live_watch *w)
 	/* the last one here: our lease ends now, and the relay forgets the stream */
 	ask(lv, s, CMD_LIVE_STOP);
 	live_relay_end(lv->relay, s->box, s->camera, "no viewers");
-	key = stream_key(s->box, s->camera);
-	g_hash_table_remove(lv->streams, key);
-	g_free(key);
+	g_hash_table_remove(lv->streams, stream_key(s->box, s->camera, key));
 }
 
 void live_view_chunk(struct live_view *lv, const char *box, const char *camera,
 		     const uint8_t *data, size_t len)
 {
-	char err[200], *key;
-	struct stream *s;
+	struct stream *s = find_stream(lv, box, camera);
+	char err[200];
 	int rc;
 
-	key = stream_key(box, camera);
-	s = g_hash_table_lookup(lv->streams, key);
-	g_free(key);
 	if (!s) /* watched through another collector, or no longer here */
 		return;
 	rc = live_relay_feed(lv->relay, box, camera, data, len, clock_mono_ms(), err, sizeof err);
@@ -333,10 +337,8 @@ void live_view_chunk(struct live_view *lv, const char *box, const char *camera,
 void live_view_answer(struct live_view *lv, const char *box, const struct message *m)
 {
 	const char *camera = m->u.live.camera;
-	char *key = stream_key(box, camera);
-	struct stream *s = g_hash_table_lookup(lv->streams, key);
+	struct stream *s = find_stream(lv, box, camera);
 
-	g_free(key);
 	if (m->u.live.state == LIVE_STARTING) {
 		if (s)
 			log_info("%s streams camera '%s' live (%s; %d of %d streams)", box, camera,
